@@ -1,0 +1,57 @@
+"""Datasets: one module per source, then splitting and preprocessing shared by all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from reportgen.data.base import Dataset, RawData, Split, fingerprint
+from reportgen.data.preprocess import fit_transform
+from reportgen.data.splits import split_indices
+from reportgen.errors import DataError
+from reportgen.manifest import DatasetSpec
+
+__all__ = ["Dataset", "RawData", "Split", "load_dataset"]
+
+
+def load_raw(spec: DatasetSpec, base_dir: Path) -> RawData:
+    if spec.source == "sklearn":
+        from reportgen.data import sklearn_source
+
+        return sklearn_source.load(spec)
+    if spec.source == "files":
+        from reportgen.data import files_source
+
+        return files_source.load(spec, base_dir)
+    raise DataError(f"unsupported dataset source {spec.source!r}")
+
+
+def load_dataset(name: str, spec: DatasetSpec, base_dir: Path) -> Dataset:
+    """Load, split and preprocess one manifest dataset. Paths are relative to `base_dir`."""
+    raw = load_raw(spec, base_dir)
+    where = f"datasets.{name}"
+    if raw.splits is not None:
+        parts = raw.splits
+    else:
+        assert raw.x is not None and raw.y is not None
+        indices = split_indices(raw.y, spec.split, where)
+        parts = {split: (raw.x[idx], raw.y[idx]) for split, idx in indices.items()}
+    names = list(parts)
+    train_x = parts["train"][0]
+    other_x = [parts[s][0] for s in names[1:]]
+    if raw.predict_x is not None:
+        other_x.append(raw.predict_x)
+    scaled = fit_transform(train_x, other_x, spec.preprocess)
+    splits = {s: Split(scaled[i], np.asarray(parts[s][1], dtype=np.int64))
+              for i, s in enumerate(names)}
+    predict_x = scaled[-1] if raw.predict_x is not None else None
+    classes = list(spec.classes) if spec.classes else raw.classes
+    if len(classes) != len(raw.classes):
+        raise DataError(f"{where}.classes: lists {len(classes)} names but the data has "
+                        f"{len(raw.classes)} classes")
+    return Dataset(
+        name=name, source=spec.source, classes=classes, splits=splits,
+        preprocess=spec.preprocess, predict_x=predict_x,
+        fingerprint=fingerprint(splits, classes),
+    )

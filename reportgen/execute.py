@@ -1,0 +1,205 @@
+"""Run a plan: load each dataset once, train each run not already in the store, save records.
+
+Each finished run is written atomically before the next starts, so an interrupted
+`reportgen run` loses nothing that was finished, and the next one picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from reportgen import metrics
+from reportgen.data import Dataset, load_dataset
+from reportgen.errors import StoreError
+from reportgen.manifest import Manifest
+from reportgen.models import summary_rows
+from reportgen.plan import Plan, RunSpec
+from reportgen.records import SPLITS, DatasetSummary, RunRecord
+from reportgen.store import Store
+from reportgen.training import fit
+
+LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
+             "weasyprint", "babel", "pydantic")
+
+
+class Progress(Protocol):
+    """Hooks the CLI implements to show progress (rich bars or plain log lines)."""
+
+    def study(self, study_id: str, n_runs: int) -> None: ...
+    def run_started(self, spec: RunSpec, run_id: str) -> None: ...
+    def epoch(self, row: dict[str, Any]) -> None: ...
+    def run_finished(self, spec: RunSpec, record: RunRecord | None, skipped: bool,
+                     error: str | None = None) -> None: ...
+
+
+class SilentProgress:
+    def study(self, study_id: str, n_runs: int) -> None:
+        pass
+
+    def run_started(self, spec: RunSpec, run_id: str) -> None:
+        pass
+
+    def epoch(self, row: dict[str, Any]) -> None:
+        pass
+
+    def run_finished(self, spec: RunSpec, record: RunRecord | None, skipped: bool,
+                     error: str | None = None) -> None:
+        pass
+
+
+@dataclass
+class Outcome:
+    trained: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # run id -> error
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def summarise(dataset: Dataset) -> DatasetSummary:
+    k = dataset.n_classes
+    train_x = dataset.splits["train"].x
+    return DatasetSummary(
+        name=dataset.name, source=dataset.source, classes=dataset.classes,
+        input_shape=list(dataset.input_shape),
+        split_sizes={name: len(split) for name, split in dataset.splits.items()},
+        class_counts={name: np.bincount(split.y, minlength=k).tolist()
+                      for name, split in dataset.splits.items()},
+        value_range=(float(train_x.min()), float(train_x.max())),
+        preprocess=dataset.preprocess, fingerprint=dataset.fingerprint,
+    )
+
+
+def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None = None,
+            fresh: bool = False, progress: Progress | None = None) -> Outcome:
+    """Train every run of `plan` missing from `store` (all of them with `fresh`)."""
+    from reportgen.engines import describe_device, make_trainer, resolve_device
+
+    progress = progress or SilentProgress()
+    base_dir = Path(manifest.source_path).parent
+    store.save_manifest(manifest.source_text)
+    datasets: dict[str, Dataset] = {}
+    index = _start_index(manifest, plan, store)
+    outcome = Outcome()
+    for study in manifest.studies:
+        runs = plan.for_study(study.id)
+        if not runs:
+            continue
+        progress.study(study.id, len(runs))
+        for spec in runs:
+            dataset = datasets.get(spec.config.dataset)
+            if dataset is None:
+                name = spec.config.dataset
+                dataset = datasets[name] = load_dataset(name, manifest.datasets[name], base_dir)
+                store.save_dataset(summarise(dataset))
+                if name not in index["datasets"]:
+                    index["datasets"].append(name)
+            run_id = spec.run_id(dataset.fingerprint)
+            index["studies"][study.id].append(run_id)
+            if store.has(run_id) and not fresh:
+                outcome.skipped.append(run_id)
+                progress.run_finished(spec, store.load_run(run_id).record, skipped=True)
+                continue
+            progress.run_started(spec, run_id)
+            run_device = resolve_device(device or spec.config.device)
+            try:
+                record, history, predictions = train_run(
+                    spec, run_id, dataset, run_device, describe_device(run_device),
+                    study.evaluate, make_trainer, progress)
+            except Exception as exc:  # a run's own failure (e.g. out of memory) spares the rest
+                message = f"{type(exc).__name__}: {exc}"
+                index["failed"][run_id] = message
+                outcome.failed[run_id] = message
+                progress.run_finished(spec, None, skipped=False, error=message)
+            else:
+                store.save_run(record, spec_json(spec, run_id), history, predictions)
+                index["failed"].pop(run_id, None)
+                outcome.trained.append(run_id)
+                progress.run_finished(spec, record, skipped=False)
+            store.save_index(index)
+    store.save_index(index)
+    return outcome
+
+
+def _start_index(manifest: Manifest, plan: Plan, store: Store) -> dict[str, Any]:
+    """The index this run writes: studies not in the plan (`--only`) keep their earlier runs."""
+    try:
+        previous = store.load_index()
+    except StoreError:
+        previous = {}
+    planned = {r.study_id for r in plan.runs}
+    kept = {s.id: previous.get("studies", {}).get(s.id) for s in manifest.studies
+            if s.id not in planned}
+    studies = {s.id: [] if s.id in planned else kept[s.id] for s in manifest.studies
+               if s.id in planned or kept.get(s.id)}
+    return {
+        "manifest_sha256": manifest.sha256, "manifest_path": manifest.source_path,
+        "created_at": _now(), "versions": versions(),
+        "datasets": [d for d in previous.get("datasets", []) if d in manifest.datasets]
+        if kept else [],
+        "studies": studies, "failed": {},
+    }
+
+
+def spec_json(spec: RunSpec, run_id: str) -> dict[str, Any]:
+    return {"run_id": run_id, "study_id": spec.study_id, "label": spec.label,
+            "variant": spec.variant, "varied": spec.varied,
+            "config": spec.config.model_dump(mode="json")}
+
+
+def train_run(spec: RunSpec, run_id: str, dataset: Dataset, device: str, device_name: str,
+              evaluate: list[str], make_trainer: Any,
+              progress: Progress) -> tuple[RunRecord, list[dict[str, Any]], dict[str, np.ndarray]]:
+    config = spec.config
+    started_at = _now()
+    started = time.perf_counter()
+    trainer = make_trainer(config, dataset, device)
+    result = fit(trainer, config.training, has_val="val" in dataset.splits,
+                 on_epoch=progress.epoch)
+    split_metrics = {}
+    predictions: dict[str, np.ndarray] = {}
+    if result.stop_reason != "diverged":  # the weights are not finite: nothing to evaluate
+        wanted = [s for s in SPLITS if s in dataset.splits and (s == "train" or s in evaluate)]
+        for split in wanted:
+            proba = trainer.predict_proba(dataset.splits[split].x)
+            split_metrics[split] = metrics.split_metrics(dataset.splits[split].y, proba,
+                                                         dataset.classes)
+            predictions[f"proba_{split}"] = proba.astype(np.float32)
+            predictions[f"y_{split}"] = dataset.splits[split].y
+        if dataset.predict_x is not None:
+            predictions["proba_predict"] = trainer.predict_proba(dataset.predict_x).astype(
+                np.float32)
+    wall = time.perf_counter() - started
+    summary = summary_rows(config.model, dataset.input_shape, dataset.n_classes)
+    epoch_seconds = [row["seconds"] for row in result.history]
+    record = RunRecord(
+        run_id=run_id, study_id=spec.study_id, label=spec.label, varied=spec.varied,
+        config=config.model_dump(mode="json"), dataset=dataset.name, engine=config.engine,
+        device=device_name, seed=config.seed, stop_reason=result.stop_reason,
+        epochs_run=len(result.history), best_epoch=result.best_epoch, monitor=result.monitor,
+        diverged_epoch=result.diverged_epoch, metrics=split_metrics,
+        n_params=sum(row.params for row in summary), summary=summary, wall_seconds=wall,
+        seconds_per_epoch=float(np.mean(epoch_seconds)) if epoch_seconds else 0.0,
+        started_at=started_at, versions=versions(), extra=result.extra,
+    )
+    return record, result.history, predictions
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

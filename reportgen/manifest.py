@@ -1,0 +1,554 @@
+"""The experiment manifest: schema, loading, and error messages with dotted paths.
+
+This is the only place configuration errors arise. Everything downstream receives a validated,
+frozen `Manifest` and can trust it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from reportgen import tomlpos
+from reportgen.errors import ManifestError
+
+LANGUAGES = ("es", "en")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- texts
+class Text(Frozen):
+    """A text shown in the report, per language. A plain string means the same in both."""
+
+    es: str
+    en: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"es": value, "en": value}
+        return value
+
+    def get(self, lang: str) -> str:
+        return getattr(self, lang)
+
+
+# ---------------------------------------------------------------- report & defaults
+class ReportSection(Frozen):
+    title: Text
+    subtitle: Text | None = None
+    authors: list[str] = []
+    course: str | None = None
+    institution: str | None = None
+    date: dt.date | None = None
+    languages: list[Literal["es", "en"]] = list(LANGUAGES)
+    formats: list[Literal["html", "pdf"]] = ["html", "pdf"]
+    kind: Literal["student", "answer-key"] = "student"
+    out: str | None = None
+    abstract: Text | None = None
+    introduction: Text | None = None
+    conclusions: Text | None = None
+
+    @field_validator("languages", "formats")
+    @classmethod
+    def _non_empty_unique(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name at least one")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a value twice")
+        return value
+
+
+Engine = Literal["torch", "numpy"]
+
+
+class Defaults(Frozen):
+    seed: int = Field(0, ge=0)
+    device: str = "auto"
+    engine: Engine = "torch"
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        return check_device(value)
+
+
+def check_device(value: str) -> str:
+    ok = value in ("auto", "cpu", "cuda") or (
+        value.startswith("cuda:") and value.removeprefix("cuda:").isdigit()
+    )
+    if not ok:
+        raise ValueError(f"unknown device {value!r}: use auto, cpu, cuda or cuda:N")
+    return value
+
+
+# ---------------------------------------------------------------- datasets
+Count = Annotated[int, Field(gt=0)]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+
+
+class SplitSpec(Frozen):
+    """How to split a dataset that has no official splits.
+
+    With `train` given, all three parts are of the whole dataset. Without it, `test` is taken
+    from the whole, `val` from what remains, and train is the rest (Keras' validation_split).
+    Each part is a fraction (0 < f < 1) or a count of samples.
+    """
+
+    train: Count | Fraction | None = None
+    val: Count | Fraction | None = 0.2
+    test: Count | Fraction | None = 0.2
+    stratify: bool = True
+    shuffle: bool = True
+    seed: int = Field(0, ge=0)  # fixed apart from the training seed: repeats share one split
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SplitSpec:
+        parts = [p for p in (self.train, self.val, self.test) if p is not None]
+        fractions = [p for p in parts if isinstance(p, float)]
+        if self.train is not None and len(fractions) == len(parts) and sum(fractions) > 1 + 1e-9:
+            raise ValueError(f"train + val + test fractions add up to {sum(fractions):g} > 1")
+        return self
+
+
+Preprocess = Literal["none", "divide255", "minmax", "standard"]
+
+
+class DatasetBase(Frozen):
+    title: Text | None = None
+    description: Text | None = None
+    classes: list[str] | None = None
+    preprocess: Preprocess = "none"
+
+
+class SklearnDataset(DatasetBase):
+    source: Literal["sklearn"]
+    name: Literal["digits", "breast_cancer", "iris", "wine"]
+    split: SplitSpec = SplitSpec()
+
+
+class FilesDataset(DatasetBase):
+    source: Literal["files"]
+    x: str
+    y: str
+    predict: str | None = None
+    shape: list[Count] | None = None
+    split: SplitSpec = SplitSpec()
+
+
+class MedmnistDataset(DatasetBase):
+    """A 2D MedMNIST flag with its official train/val/test splits."""
+
+    source: Literal["medmnist"]
+    name: str  # the medmnist flag, e.g. "retinamnist"
+    size: Literal[28, 64, 128, 224] = 28
+    root: str = "~/.medmnist"
+    download: bool = False
+    preprocess: Preprocess = "divide255"
+
+
+class OpenmlDataset(DatasetBase):
+    """An OpenML dataset through sklearn.datasets.fetch_openml, cached under `data_home`."""
+
+    source: Literal["openml"]
+    name: str | None = None
+    id: Count | None = None
+    version: Count | None = None
+    data_home: str = "~/scikit_learn_data"
+    download: bool = True
+    split: SplitSpec = SplitSpec()
+    preprocess: Preprocess = "divide255"
+
+    @model_validator(mode="after")
+    def _name_or_id(self) -> OpenmlDataset:
+        if (self.name is None) == (self.id is None):
+            raise ValueError("give exactly one of name or id")
+        return self
+
+
+class TorchvisionDataset(DatasetBase):
+    """torchvision's MNIST, FashionMNIST or KMNIST; val is split from the official train set."""
+
+    source: Literal["torchvision"]
+    name: Literal["MNIST", "FashionMNIST", "KMNIST"]
+    root: str = "~/.torchvision"
+    download: bool = False
+    val: Count | Fraction = 0.1
+    preprocess: Preprocess = "divide255"
+
+
+DatasetSpec = Annotated[
+    SklearnDataset | FilesDataset | MedmnistDataset | OpenmlDataset | TorchvisionDataset,
+    Field(discriminator="source"),
+]
+
+
+# ---------------------------------------------------------------- models
+Activation = Literal["relu", "leaky_relu", "sigmoid", "tanh", "elu", "gelu", "linear"]
+Initializer = Literal[
+    "zeros", "ones", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
+    "he_uniform", "he_normal", "lecun_normal",
+]
+
+
+class ModelSpec(Frozen):
+    type: Literal["mlp"] = "mlp"
+    hidden: list[Count] = [64]
+    activation: Activation | list[Activation] = "relu"
+    negative_slope: float = Field(0.01, ge=0)
+    init: Initializer = "glorot_uniform"
+    dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
+    batchnorm: bool = False
+    l1: float = Field(0.0, ge=0)
+    l2: float = Field(0.0, ge=0)
+    outputs: Literal["auto"] | Count = "auto"
+
+    @field_validator("hidden", mode="before")
+    @classmethod
+    def _scalar_hidden(cls, value: Any) -> Any:
+        return [value] if isinstance(value, int) else value
+
+    @model_validator(mode="after")
+    def _per_layer_lengths(self) -> ModelSpec:
+        for name in ("activation", "dropout"):
+            value = getattr(self, name)
+            if isinstance(value, list) and len(value) != len(self.hidden):
+                raise ValueError(
+                    f"{name} lists {len(value)} values for {len(self.hidden)} hidden layers"
+                )
+        return self
+
+    def layer_activations(self) -> list[str]:
+        a = self.activation
+        return list(a) if isinstance(a, list) else [a] * len(self.hidden)
+
+    def layer_dropouts(self) -> list[float]:
+        d = self.dropout
+        return list(d) if isinstance(d, list) else [d] * len(self.hidden)
+
+
+# ---------------------------------------------------------------- training
+OptimizerName = Literal["gd", "sgd", "adagrad", "rmsprop", "adam", "adamw"]
+DEFAULT_LR = {"gd": 0.01, "sgd": 0.01, "adagrad": 0.001, "rmsprop": 0.001, "adam": 0.001,
+              "adamw": 0.001}
+
+
+class OptimizerSpec(Frozen):
+    """Optimizer and its hyperparameters (Keras defaults; unused ones are ignored)."""
+
+    name: OptimizerName = "adam"
+    lr: float | None = Field(None, gt=0)
+    momentum: float = Field(0.0, ge=0, lt=1)
+    nesterov: bool = False
+    beta1: float = Field(0.9, ge=0, lt=1)
+    beta2: float = Field(0.999, ge=0, lt=1)
+    eps: float = Field(1e-7, gt=0)
+    amsgrad: bool = False
+    rho: float = Field(0.9, ge=0, lt=1)
+    centered: bool = False
+    weight_decay: float = Field(0.0, ge=0)
+    initial_accumulator_value: float = Field(0.1, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _default_lr(self) -> OptimizerSpec:
+        if self.lr is None:
+            object.__setattr__(self, "lr", DEFAULT_LR[self.name])
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("nesterov needs momentum > 0")
+        return self
+
+
+class ScheduleSpec(Frozen):
+    kind: Literal["none", "linear", "exponential", "step", "cosine"] = "none"
+    final_lr: float | None = Field(None, ge=0)
+    step_size: Count = 10
+    gamma: float = Field(0.1, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_kind(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _final_lr_where_needed(self) -> ScheduleSpec:
+        if self.kind == "exponential" and not self.final_lr:
+            raise ValueError("an exponential schedule needs final_lr > 0")
+        return self
+
+
+class EarlyStoppingSpec(Frozen):
+    monitor: str = "val_loss"
+    patience: int = Field(5, ge=0)
+    min_delta: float = Field(0.0, ge=0)
+    restore_best: bool = True
+    mode: Literal["auto", "min", "max"] = "auto"
+
+
+class StopAtSpec(Frozen):
+    monitor: str = "accuracy"
+    threshold: float
+
+
+class TrainingSpec(Frozen):
+    epochs: Count = 10
+    batch_size: Count | Literal["full"] = 32
+    optimizer: OptimizerSpec = OptimizerSpec()
+    loss: Literal["cross_entropy", "mse"] = "cross_entropy"
+    schedule: ScheduleSpec = ScheduleSpec()
+    early_stopping: EarlyStoppingSpec | None = None
+    stop_at: StopAtSpec | None = None
+    eval_every: Count = 1
+    divergence: Literal["stop"] = "stop"
+
+    @model_validator(mode="after")
+    def _gd_is_full_batch(self) -> TrainingSpec:
+        if self.optimizer.name == "gd" and self.batch_size != "full":
+            raise ValueError('optimizer "gd" is full-batch gradient descent: set '
+                             'batch_size = "full" (or use "sgd" for mini-batches)')
+        return self
+
+
+# ---------------------------------------------------------------- runs & studies
+class RunConfig(Frozen):
+    """The fully resolved configuration of one run: what variants and sweeps address."""
+
+    dataset: str
+    model: ModelSpec
+    training: TrainingSpec
+    engine: Engine
+    seed: int = Field(ge=0)
+    device: str
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        return check_device(value)
+
+
+class Variant(Frozen):
+    name: str = Field(min_length=1)
+    title: Text | None = None
+    engine: Engine | None = None
+    seed: int | None = Field(None, ge=0)
+    device: str | None = None
+    set: dict[str, Any] = {}
+
+
+Section = Literal["curves", "confusion", "per_class", "model_summary", "distribution"]
+
+
+class Study(Frozen):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+    title: Text | None = None
+    description: Text | None = None
+    notes: Text | None = None
+    dataset: str | list[str]
+    model: str = "default"
+    training: str = "default"
+    engine: Engine | None = None
+    seed: int | None = Field(None, ge=0)
+    device: str | None = None
+    vary: dict[str, list[Any]] = {}
+    variants: list[Variant] = []
+    evaluate: list[Literal["train", "val", "test"]] = ["val", "test"]
+    show: list[Section] = ["curves", "confusion", "per_class", "model_summary"]
+
+    @field_validator("vary")
+    @classmethod
+    def _non_empty_values(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in value.items():
+            if not values:
+                raise ValueError(f"{key!r} has no values")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_variant_names(self) -> Study:
+        names = [v.name for v in self.variants]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"variant names repeat: {', '.join(dupes)}")
+        return self
+
+    def datasets(self) -> list[str]:
+        return [self.dataset] if isinstance(self.dataset, str) else list(self.dataset)
+
+
+class Manifest(Frozen):
+    report: ReportSection
+    defaults: Defaults = Defaults()
+    datasets: dict[str, DatasetSpec]
+    models: dict[str, ModelSpec] = {}
+    trainings: dict[str, TrainingSpec] = {}
+    studies: list[Study] = Field(min_length=1)
+    # Set by `load`, not by the user:
+    source_path: str = ""
+    source_text: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source_text.encode()).hexdigest()
+
+    @property
+    def stem(self) -> str:
+        return Path(self.source_path).stem or "report"
+
+    def study(self, study_id: str) -> Study:
+        for study in self.studies:
+            if study.id == study_id:
+                return study
+        raise KeyError(study_id)
+
+
+# ---------------------------------------------------------------- loading
+INLINE_BLOCKS = {"dataset": "datasets", "model": "models", "training": "trainings"}
+
+
+def load(path: str | Path) -> Manifest:
+    """Read, validate and resolve a manifest file. Raises ManifestError with a one-line message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: manifest not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: cannot read manifest ({exc})") from None
+    return loads(text, source=str(path))
+
+
+def loads(text: str, source: str = "<manifest>") -> Manifest:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{source}: invalid TOML: {exc}") from None
+    data = _hoist_inline_blocks(data)
+    try:
+        manifest = Manifest.model_validate({**data, "source_path": source, "source_text": text})
+    except ValidationError as exc:
+        raise _manifest_error(exc, data, text, source) from None
+    _check_references(manifest, text, source)
+    return manifest
+
+
+def _hoist_inline_blocks(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn a study's inline `dataset`/`model`/`training` table into a named block.
+
+    Studies then only hold names, so there is one way to resolve them.
+    """
+    studies = data.get("studies")
+    if not isinstance(studies, list):
+        return data
+    data = dict(data)
+    for index, study in enumerate(studies):
+        if not isinstance(study, dict):
+            continue
+        for field, block in INLINE_BLOCKS.items():
+            if isinstance(study.get(field), dict):
+                name = f"{study.get('id', index)}:{field}"
+                data[block] = {**data.get(block, {}), name: study[field]}
+                study[field] = name
+    return data
+
+
+def _check_references(manifest: Manifest, text: str, source: str) -> None:
+    for index, study in enumerate(manifest.studies):
+        refs = [("dataset", name, manifest.datasets) for name in study.datasets()]
+        refs += [("model", study.model, manifest.models), ("training", study.training,
+                                                            manifest.trainings)]
+        for field, name, block in refs:
+            if name in block or (name == "default" and field != "dataset"):
+                continue
+            defined = ", ".join(sorted(block)) or "none"
+            path = ("studies", index, field)
+            raise ManifestError(
+                _where(source, text, path)
+                + f"unknown {field} {name!r} (defined: {defined})"
+            )
+    ids = [s.id for s in manifest.studies]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise ManifestError(f"{source}: studies: study ids repeat: {', '.join(dupes)}")
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            name = f'"{part}"' if ("." in part or " " in part or not part) else part
+            out += ("." if out else "") + name
+    return out
+
+
+def _where(source: str, text: str, path: tuple[str | int, ...]) -> str:
+    line = tomlpos.line_of(text, path)
+    location = f"{source}:{line}" if line else source
+    return f"{location}: {format_path(path)}: "
+
+
+def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """Keep the parts of a pydantic error location that are keys of the data.
+
+    Pydantic inserts union branch names and discriminator tags (`sklearn`, `constrained-int`);
+    they are skipped. A last part that is not in the data is a missing or unknown key: kept.
+    """
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+        elif i == len(loc) - 1 and isinstance(node, dict):
+            pass
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _manifest_error(exc: ValidationError, data: Any, text: str, source: str) -> ManifestError:
+    error = exc.errors()[0]  # schema order; report the first, as a compiler does
+    path = _data_path(tuple(error["loc"]), data)
+    if error["type"] == "union_tag_invalid":
+        ctx = error["ctx"]
+        path += (ctx["discriminator"].strip("'"),)
+        message = f"must be one of {ctx['expected_tags']} (got {ctx['tag']!r})"
+        return ManifestError(_where(source, text, path) + message)
+    return ManifestError(_where(source, text, path) + describe_error(error))
+
+
+def describe_error(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    if kind.startswith("literal_error"):
+        message = message.replace("Input should be", "must be one of")
+    message = message.replace("Input should be", "must be")
+    given = error.get("input")
+    if kind not in ("value_error",) and not isinstance(given, dict | list):
+        message += f" (got {given!r})"
+    return message

@@ -1,0 +1,203 @@
+"""Expand a manifest's studies into fully resolved runs.
+
+A study's dataset list × named variants × the `vary` grid gives its runs; each run's config tree
+(`dataset`, `model`, `training`, `engine`, `seed`, `device`) is validated again after the
+overrides, so a bad override is reported at the manifest key that introduced it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from reportgen.errors import ManifestError
+from reportgen.manifest import (
+    Manifest,
+    ModelSpec,
+    RunConfig,
+    Study,
+    TrainingSpec,
+    describe_error,
+    format_path,
+)
+from reportgen.tomlpos import line_of
+
+ROOTS = ("dataset", "model", "training", "engine", "seed", "device")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    study_id: str
+    label: str  # variant name and/or varied values, e.g. "M1" or "hidden=[256]"
+    variant: str | None
+    varied: dict[str, Any]  # dotted path -> value set by the variant or the vary grid
+    config: RunConfig
+
+    @property
+    def config_hash(self) -> str:
+        return stable_hash(self.config.model_dump(mode="json"))
+
+    def run_id(self, data_fingerprint: str) -> str:
+        """Stable id: the resolved config plus the exact data it was trained on."""
+        return stable_hash({"config": self.config.model_dump(mode="json"),
+                            "data": data_fingerprint})[:16]
+
+
+@dataclass(frozen=True)
+class Plan:
+    runs: list[RunSpec]
+
+    def for_study(self, study_id: str) -> list[RunSpec]:
+        return [r for r in self.runs if r.study_id == study_id]
+
+
+def stable_hash(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def expand(manifest: Manifest, only: list[str] | None = None) -> Plan:
+    """Every run of every study (or of the studies in `only`), in manifest order."""
+    if only:
+        known = {s.id for s in manifest.studies}
+        if unknown := [s for s in only if s not in known]:
+            raise ManifestError(
+                f"--only: unknown study {', '.join(map(repr, unknown))} "
+                f"(studies: {', '.join(sorted(known))})"
+            )
+    runs: list[RunSpec] = []
+    for index, study in enumerate(manifest.studies):
+        if only and study.id not in only:
+            continue
+        runs += _expand_study(manifest, index, study)
+    return Plan(runs)
+
+
+def _base_tree(manifest: Manifest, study: Study, dataset: str) -> dict[str, Any]:
+    model = manifest.models.get(study.model, ModelSpec())
+    training = manifest.trainings.get(study.training, TrainingSpec())
+    defaults = manifest.defaults
+    return {
+        "dataset": dataset,
+        "model": model.model_dump(),
+        "training": training.model_dump(),
+        "engine": study.engine or defaults.engine,
+        "seed": defaults.seed if study.seed is None else study.seed,
+        "device": study.device or defaults.device,
+    }
+
+
+def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]:
+    where = ("studies", index)
+    grid_keys = list(study.vary)
+    grid = list(itertools.product(*study.vary.values())) if grid_keys else [()]
+    variants = study.variants or [None]
+    runs = []
+    for dataset in study.datasets():
+        for v_index, variant in enumerate(variants):
+            tree = _base_tree(manifest, study, dataset)
+            varied: dict[str, Any] = {}
+            if variant is not None:
+                v_where = (*where, "variants", v_index)
+                for key in ("engine", "seed", "device"):
+                    if getattr(variant, key) is not None:
+                        tree[key] = getattr(variant, key)
+                for path, value in variant.set.items():
+                    _set_path(tree, path, value, manifest, (*v_where, "set", path))
+                    varied[path] = value
+            for values in grid:
+                run_tree = copy.deepcopy(tree)
+                grid_values = dict(zip(grid_keys, values, strict=True))
+                for path, value in grid_values.items():
+                    _set_path(run_tree, path, value, manifest, (*where, "vary", path))
+                if len(study.datasets()) > 1:
+                    grid_values = {"dataset": dataset, **grid_values}
+                origins = {path: (*where, "vary", path) for path in grid_keys}
+                if variant is not None:
+                    origins |= {p: (*where, "variants", v_index, "set", p) for p in variant.set}
+                config = _validate(run_tree, manifest, origins, where)
+                if config.dataset not in manifest.datasets:
+                    _fail(manifest, origins.get("dataset", where),
+                          f"unknown dataset {config.dataset!r}")
+                runs.append(RunSpec(
+                    study_id=study.id,
+                    label=run_label(variant.name if variant else None, grid_values),
+                    variant=variant.name if variant else None,
+                    varied={**grid_values, **varied} if variant else grid_values,
+                    config=config,
+                ))
+    return runs
+
+
+def _set_path(tree: dict[str, Any], path: str, value: Any, manifest: Manifest,
+              where: tuple[str | int, ...]) -> None:
+    parts = path.split(".")
+    if parts[0] not in ROOTS:
+        _fail(manifest, where, f"unknown key {parts[0]!r}: paths start with {', '.join(ROOTS)}")
+    node = tree
+    for depth, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            prefix = ".".join(parts[: depth + 1])
+            _fail(manifest, where, f"{prefix!r} is a value, not a table: cannot set {path!r}")
+        node = child
+    node[parts[-1]] = copy.deepcopy(value)
+
+
+def _validate(tree: dict[str, Any], manifest: Manifest,
+              origins: dict[str, tuple[str | int, ...]], where: tuple[str | int, ...]) -> RunConfig:
+    """Validate a run's tree; blame the override whose path covers the error, if any."""
+    try:
+        return RunConfig.model_validate(tree)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(p) for p in error["loc"] if not _is_branch_tag(p)]
+        for path, origin in origins.items():
+            parts = path.split(".")
+            if loc[: len(parts)] == parts or parts[: len(loc)] == loc:
+                rest = ".".join(loc[len(parts):])
+                _fail(manifest, origin, (f"{rest}: " if rest else "") + describe_error(error))
+        _fail(manifest, where, f"{'.'.join(loc)}: {describe_error(error)}")
+    raise AssertionError("unreachable")
+
+
+def _is_branch_tag(part: Any) -> bool:
+    return isinstance(part, str) and (
+        "[" in part or part.startswith(("constrained-", "function-", "literal"))
+        or part in ("int", "float", "str", "bool", "list", "dict")
+    )
+
+
+def _fail(manifest: Manifest, where: tuple[str | int, ...], message: str) -> None:
+    line = line_of(manifest.source_text, where)
+    location = f"{manifest.source_path}:{line}" if line else manifest.source_path
+    raise ManifestError(f"{location}: {format_path(where)}: {message}")
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], list | dict):
+        return format_value(value[0])
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={format_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def run_label(variant: str | None, grid_values: dict[str, Any]) -> str:
+    """A short, readable run name: 'M1', 'hidden=256', 'M1 · lr=0.01'."""
+    grid_part = ", ".join(f"{path.split('.')[-1]}={format_value(v)}"
+                          for path, v in grid_values.items())
+    if variant and grid_part:
+        return f"{variant} · {grid_part}"
+    return variant or grid_part or "run"

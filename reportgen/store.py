@@ -1,0 +1,183 @@
+"""The on-disk store of runs: out/<name>/runs/<run-id>/{spec.json, record.json, history.csv,
+predictions.npz}, plus the manifest copy, dataset summaries and the plan index.
+
+Every write is atomic (temp file or folder, then rename), so an interrupted `reportgen run`
+never leaves a half-written run, and a rerun skips what is already finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportgen import manifest as manifest_mod
+from reportgen.errors import StoreError
+from reportgen.records import HISTORY_COLUMNS, DatasetSummary, RunRecord
+
+MANIFEST_COPY = "manifest.toml"
+INDEX = "index.json"
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple | set):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def history_csv(history: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in history:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in HISTORY_COLUMNS})
+    return buffer.getvalue()
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for row in rows:
+        parsed: dict[str, Any] = {}
+        for key in HISTORY_COLUMNS:
+            value = row.get(key, "")
+            parsed[key] = None if value in ("", None) else (
+                int(value) if key == "epoch" else float(value)
+            )
+        out.append(parsed)
+    return out
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    record: RunRecord
+    history: list[dict[str, Any]]
+
+
+class Store:
+    """One output folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+
+    # -- runs
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+    def has(self, run_id: str) -> bool:
+        return (self.run_dir(run_id) / "record.json").is_file()
+
+    def save_run(
+        self,
+        record: RunRecord,
+        spec: dict[str, Any],
+        history: list[dict[str, Any]],
+        predictions: dict[str, np.ndarray],
+    ) -> None:
+        """Write the whole run folder at once: a temp folder renamed into place."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=self.runs_dir, prefix=f".{record.run_id}."))
+        try:
+            (tmp / "spec.json").write_text(dump_json(spec))
+            (tmp / "history.csv").write_text(history_csv(history))
+            with (tmp / "predictions.npz").open("wb") as handle:
+                np.savez_compressed(handle, **predictions)
+            (tmp / "record.json").write_text(dump_json(record.to_dict()))
+            final = self.run_dir(record.run_id)
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def load_run(self, run_id: str) -> StoredRun:
+        folder = self.run_dir(run_id)
+        try:
+            record = RunRecord.from_dict(json.loads((folder / "record.json").read_text()))
+            history = read_history(folder / "history.csv")
+        except FileNotFoundError as exc:
+            raise StoreError(f"{folder}: run is missing {Path(exc.filename).name}") from None
+        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            raise StoreError(f"{folder}: run record is unreadable ({exc})") from None
+        return StoredRun(record, history)
+
+    def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
+        with np.load(self.run_dir(run_id) / "predictions.npz") as data:
+            return {key: data[key] for key in data.files}
+
+    # -- dataset summaries, manifest copy and index
+    def save_dataset(self, summary: DatasetSummary) -> None:
+        from dataclasses import asdict
+
+        write_atomic(self.root / "datasets" / f"{summary.name}.json", dump_json(asdict(summary)))
+
+    def load_dataset(self, name: str) -> DatasetSummary:
+        path = self.root / "datasets" / f"{name}.json"
+        try:
+            return DatasetSummary.from_dict(json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise StoreError(f"{path}: dataset summary is missing") from None
+
+    def save_manifest(self, text: str) -> None:
+        write_atomic(self.root / MANIFEST_COPY, text)
+
+    def save_index(self, index: dict[str, Any]) -> None:
+        write_atomic(self.root / INDEX, dump_json(index))
+
+    def load_index(self) -> dict[str, Any]:
+        path = self.root / INDEX
+        if not path.is_file():
+            raise StoreError(f"{self.root}: not a reportgen output folder (no {INDEX}); "
+                             "run `reportgen run MANIFEST` first")
+        return json.loads(path.read_text())
+
+    def load(self) -> ResultSet:
+        """Everything the report needs, read back from disk."""
+        index = self.load_index()
+        copy = self.root / MANIFEST_COPY
+        manifest = manifest_mod.loads(copy.read_text(encoding="utf-8"), source=str(copy))
+        studies = {
+            study_id: [self.load_run(run_id) for run_id in run_ids if self.has(run_id)]
+            for study_id, run_ids in index["studies"].items()
+        }
+        datasets = {name: self.load_dataset(name) for name in index["datasets"]}
+        return ResultSet(self.root, manifest, studies, datasets, index)
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    root: Path
+    manifest: manifest_mod.Manifest
+    studies: dict[str, list[StoredRun]]  # study id -> its runs, in plan order
+    datasets: dict[str, DatasetSummary]
+    index: dict[str, Any]
