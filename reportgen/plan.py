@@ -188,7 +188,10 @@ def format_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={format_value(v)}" for k, v in value.items()) + "}"
+        # {name = "sgd", lr = 0.05} reads best as sgd(lr=0.05)
+        items = {k: v for k, v in value.items() if k != "name"}
+        inner = ", ".join(f"{k}={format_value(v)}" for k, v in items.items())
+        return f"{value['name']}({inner})" if "name" in value else "{" + inner + "}"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

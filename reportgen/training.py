@@ -90,7 +90,7 @@ class EarlyStopping:
             self.best, self.best_epoch, self.waited = value, epoch, 0
             return False
         self.waited += 1
-        return self.waited > self.spec.patience
+        return self.waited >= self.spec.patience  # Keras: patience epochs without improvement
 
 
 def reached(threshold: float, monitor: str, value: float) -> bool:

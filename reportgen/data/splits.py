@@ -21,7 +21,12 @@ def split_indices(y: np.ndarray, spec: SplitSpec, where: str) -> dict[str, np.nd
     n_test = _count(spec.test, n)
     if spec.train is not None:
         n_val = _count(spec.val, n)
-        n_train = _count(spec.train, n)
+        parts = (spec.train, spec.val, spec.test)
+        fractions = [p for p in parts if isinstance(p, float)]
+        covers_all = len(fractions) == len([p for p in parts if p is not None]) and \
+            abs(sum(fractions) - 1) < 1e-9
+        # Fractions adding up to 1 mean "everything": rounding must not drop a sample.
+        n_train = n - n_test - n_val if covers_all else _count(spec.train, n)
     else:
         n_val = _count(spec.val, n - n_test)
         n_train = n - n_test - n_val

@@ -1,0 +1,164 @@
+"""The `reportgen` command: parse arguments, call the library, map errors to exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True,
+    help="Turn an experiment manifest into a finished, bilingual (es/en) ML lab report.",
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_BAD_INPUT = 2
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Bad input → one line on stderr and exit code 2, never a traceback."""
+    try:
+        yield
+    except ReportgenError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _csv(value: str | None, allowed: tuple[str, ...], option: str) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if bad := [v for v in items if v not in allowed]:
+        raise ReportgenError(f"{option}: unknown value {', '.join(bad)} "
+                             f"(choose from {', '.join(allowed)})")
+    return items
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"reportgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Turn an experiment manifest into a finished, bilingual (es/en) ML lab report."""
+
+
+@app.command()
+def run(
+    manifest_path: Annotated[Path, typer.Argument(metavar="MANIFEST",
+                                                  help="The experiment manifest (TOML).")],
+    out: Annotated[Path | None, typer.Option(help="Output folder [default: report.out, "
+                                             "or out/<manifest stem>].")] = None,
+    lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en "
+                                             "[default: report.languages].")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Formats to render: html,pdf "
+                                               "[default: report.formats].")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N; overrides "
+                                               "the manifest.")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="Run only this study id "
+                                                   "(repeatable).")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Retrain runs already in the "
+                                        "output folder.")] = False,
+) -> None:
+    """Run every study of MANIFEST, store the results and render the reports."""
+    from reportgen import execute, manifest, plan
+    from reportgen.store import Store
+
+    with user_errors():
+        languages = _csv(lang, ("es", "en"), "--lang")
+        formats = _csv(format, ("html", "pdf"), "--format")
+        if device is not None:
+            try:
+                manifest.check_device(device)
+            except ValueError as exc:
+                raise ReportgenError(f"--device: {exc}") from None
+        spec = manifest.load(manifest_path)
+        the_plan = plan.expand(spec, only=only)
+        out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
+        store = Store(out_dir)
+        console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s) → {out_dir}")
+        try:
+            with _progress() as progress:
+                outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
+                                          progress=progress)
+        except KeyboardInterrupt:
+            err_console.print(f"interrupted: finished runs are kept in {out_dir}; "
+                              "run again to continue")
+            raise typer.Exit(130) from None
+        console.print(f"trained {len(outcome.trained)}, reused {len(outcome.skipped)}, "
+                      f"failed {len(outcome.failed)}")
+        _render(store, languages, formats)
+    if outcome.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    manifest_path: Annotated[Path, typer.Argument(metavar="MANIFEST",
+                                                  help="The experiment manifest (TOML).")],
+) -> None:
+    """Check MANIFEST without training: schema, references and every run's configuration."""
+    from reportgen import manifest, plan
+
+    with user_errors():
+        spec = manifest.load(manifest_path)
+        runs = plan.expand(spec).runs
+    console.print(f"{manifest_path}: valid — {len(spec.studies)} "
+                  f"stud{'y' if len(spec.studies) == 1 else 'ies'}, {len(runs)} run(s)")
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR",
+                                            help="An output folder written by `run`.")],
+    lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en.")] = None,
+    format: Annotated[str | None, typer.Option("--format",
+                                               help="Formats to render: html,pdf.")] = None,
+) -> None:
+    """Render the reports again from stored results, without training."""
+    from reportgen.store import Store
+
+    with user_errors():
+        _render(Store(out_dir), _csv(lang, ("es", "en"), "--lang"),
+                _csv(format, ("html", "pdf"), "--format"))
+
+
+def _render(store: object, languages: list[str] | None, formats: list[str] | None) -> None:
+    from reportgen.report.render import write_reports
+
+    results = store.load()  # type: ignore[attr-defined]
+    report_spec = results.manifest.report
+    written = write_reports(results, results.root, languages or report_spec.languages,
+                            formats or report_spec.formats)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[object]:
+    from reportgen.progress import BarProgress, LogProgress
+
+    if console.is_terminal:
+        with BarProgress(console) as bars:
+            yield bars
+    else:
+        yield LogProgress(console)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,45 @@
+"""Small manifests shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TINY = """
+[report]
+title = { es = "Informe de prueba", en = "Test report" }
+authors = ["Ana Pérez"]
+course = "Deep Learning"
+institution = "Universidad Nacional"
+date = 2025-05-01
+
+[defaults]
+seed = 7
+device = "cpu"
+
+[datasets.digits]
+source = "sklearn"
+name = "digits"
+preprocess = "minmax"
+split = { train = 0.6, val = 0.2, test = 0.2 }
+
+[models.mlp]
+hidden = [16]
+
+[trainings.quick]
+epochs = 3
+batch_size = 64
+
+[[studies]]
+id = "width"
+title = { es = "Ancho", en = "Width" }
+dataset = "digits"
+model = "mlp"
+training = "quick"
+vary = { "model.hidden" = [[8], [16]] }
+"""
+
+
+def write_manifest(folder: Path, text: str = TINY, name: str = "tiny.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

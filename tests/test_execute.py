@@ -1,0 +1,90 @@
+import pytest
+
+from reportgen import execute, manifest, plan
+from reportgen.store import Store
+from tests.helpers import TINY, write_manifest
+
+TWO_STUDIES = TINY + """
+[[studies]]
+id = "other"
+dataset = "digits"
+model = "mlp"
+training = "quick"
+seed = 99
+"""
+
+
+@pytest.fixture
+def spec(tmp_path):
+    return manifest.load(write_manifest(tmp_path, TWO_STUDIES))
+
+
+def test_execute_stores_every_run_and_the_index(spec, tmp_path):
+    store = Store(tmp_path / "out")
+    the_plan = plan.expand(spec)
+    outcome = execute.execute(spec, the_plan, store)
+    assert len(outcome.trained) == 3 and not outcome.skipped
+    results = store.load()
+    assert list(results.studies) == ["width", "other"]
+    run = results.studies["width"][0]
+    assert run.record.label == "hidden=8"
+    assert set(run.record.metrics) == {"train", "val", "test"}
+    assert run.record.epochs_run == 3 == len(run.history)
+    assert run.record.device == "cpu" and run.record.versions["torch"]
+    assert results.datasets["digits"].split_sizes == {"train": 1079, "val": 359, "test": 359}
+    assert (tmp_path / "out/manifest.toml").read_text() == spec.source_text
+
+
+def test_rerun_skips_finished_runs_and_fresh_retrains(spec, tmp_path):
+    store = Store(tmp_path / "out")
+    the_plan = plan.expand(spec)
+    execute.execute(spec, the_plan, store)
+    again = execute.execute(spec, the_plan, store)
+    assert not again.trained and len(again.skipped) == 3
+    fresh = execute.execute(spec, the_plan, store, fresh=True)
+    assert len(fresh.trained) == 3
+
+
+def test_interrupted_run_keeps_finished_work(spec, tmp_path):
+    store = Store(tmp_path / "out")
+
+    class StopAfterFirstRun(execute.SilentProgress):
+        def run_finished(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        execute.execute(spec, plan.expand(spec), store, progress=StopAfterFirstRun())
+    outcome = execute.execute(spec, plan.expand(spec), store)
+    assert len(outcome.skipped) == 1 and len(outcome.trained) == 2
+
+
+def test_only_keeps_other_studies_results(spec, tmp_path):
+    store = Store(tmp_path / "out")
+    execute.execute(spec, plan.expand(spec), store)
+    execute.execute(spec, plan.expand(spec, only=["other"]), store)
+    assert [len(runs) for runs in store.load().studies.values()] == [2, 1]
+
+
+def test_identical_runs_in_two_studies_train_once(spec, tmp_path):
+    text = spec.source_text.replace("seed = 99\n", "")
+    same = manifest.loads(text, source=spec.source_path)
+    outcome = execute.execute(same, plan.expand(same), Store(tmp_path / "out"))
+    assert len(outcome.trained) == 2 and len(outcome.skipped) == 1
+
+
+def test_a_failing_run_is_reported_and_the_rest_go_on(spec, tmp_path, monkeypatch):
+    from reportgen import engines
+
+    real = engines.make_trainer
+
+    def flaky(config, dataset, device):
+        if config.model.hidden == [8]:
+            raise RuntimeError("CUDA out of memory")
+        return real(config, dataset, device)
+
+    monkeypatch.setattr(engines, "make_trainer", flaky)
+    store = Store(tmp_path / "out")
+    outcome = execute.execute(spec, plan.expand(spec), store)
+    assert list(outcome.failed.values()) == ["RuntimeError: CUDA out of memory"]
+    assert len(outcome.trained) == 2
+    assert store.load_index()["failed"] == outcome.failed

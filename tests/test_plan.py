@@ -1,0 +1,89 @@
+import pytest
+
+from reportgen import manifest, plan
+from reportgen.errors import ManifestError
+from tests.helpers import TINY
+
+GRID = TINY.replace(
+    'vary = { "model.hidden" = [[8], [16]] }',
+    'vary = { "model.hidden" = [[8], [16], [32]], "training.optimizer.lr" = [0.1, 0.01] }')
+
+VARIANTS = TINY.replace('vary = { "model.hidden" = [[8], [16]] }', '''
+[[studies.variants]]
+name = "M0"
+set = { "model.hidden" = [10, 8], "training.optimizer" = { name = "gd", lr = 0.1 }, "training.batch_size" = "full", "training.epochs" = 5 }
+[[studies.variants]]
+name = "M1"
+seed = 3
+set = { "training.optimizer" = { name = "sgd", lr = 0.01, momentum = 0.9 } }
+''')
+
+
+def expand(text: str) -> plan.Plan:
+    return plan.expand(manifest.loads(text, source="m.toml"))
+
+
+def test_vary_expands_the_full_grid_in_order():
+    runs = expand(GRID).runs
+    assert len(runs) == 6
+    assert [r.config.model.hidden for r in runs[:2]] == [[8], [8]]
+    assert runs[0].varied == {"model.hidden": [8], "training.optimizer.lr": 0.1}
+    assert runs[0].label == "hidden=8, lr=0.1"
+    assert runs[1].config.training.optimizer.lr == 0.01
+    assert runs[1].config.training.optimizer.name == "adam"  # untouched siblings keep values
+
+
+def test_variants_override_whole_tables_and_scalars():
+    m0, m1 = expand(VARIANTS).runs
+    assert m0.label == "M0" and m0.config.model.hidden == [10, 8]
+    assert m0.config.training.batch_size == "full" and m0.config.training.epochs == 5
+    assert m1.config.seed == 3 and m0.config.seed == 7
+    assert m1.config.training.optimizer.momentum == 0.9
+
+
+def test_dataset_list_repeats_the_study():
+    text = TINY.replace('dataset = "digits"', 'dataset = ["digits", "iris"]') + """
+[datasets.iris]
+source = "sklearn"
+name = "iris"
+"""
+    runs = expand(text).runs
+    assert [r.config.dataset for r in runs] == ["digits", "digits", "iris", "iris"]
+    assert runs[2].label == "dataset=iris, hidden=8"
+
+
+def test_run_ids_are_stable_and_distinct():
+    first, second = expand(TINY).runs, expand(TINY).runs
+    assert first[0].run_id("abc") == second[0].run_id("abc")
+    assert first[0].run_id("abc") != first[1].run_id("abc")
+    assert first[0].run_id("abc") != first[0].run_id("other data")
+
+
+def test_bad_override_value_blames_the_vary_key():
+    text = TINY.replace("[[8], [16]]", "[[8], [-1]]")
+    with pytest.raises(ManifestError) as info:
+        expand(text)
+    line = text.splitlines().index('vary = { "model.hidden" = [[8], [-1]] }') + 1
+    assert str(info.value).startswith(f'm.toml:{line}: studies[0].vary."model.hidden": ')
+    assert "greater than 0" in str(info.value)
+
+
+def test_unknown_override_root_and_key():
+    with pytest.raises(ManifestError, match="unknown key 'modle'"):
+        expand(TINY.replace('"model.hidden"', '"modle.hidden"'))
+    with pytest.raises(ManifestError, match=r'vary\."model.hiden": unknown key$'):
+        expand(TINY.replace('"model.hidden"', '"model.hiden"'))
+
+
+def test_only_filters_and_rejects_unknown_ids():
+    spec = manifest.loads(TINY)
+    assert len(plan.expand(spec, only=["width"]).runs) == 2
+    with pytest.raises(ManifestError, match="unknown study 'nope'"):
+        plan.expand(spec, only=["nope"])
+
+
+def test_format_value_reads_well():
+    assert plan.format_value([256]) == "256"
+    assert plan.format_value([100, 80]) == "[100, 80]"
+    assert plan.format_value({"name": "sgd", "lr": 0.05, "momentum": 0.9}) == \
+        "sgd(lr=0.05, momentum=0.9)"
