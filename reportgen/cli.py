@@ -18,8 +18,8 @@ app = typer.Typer(
     add_completion=False, no_args_is_help=True,
     help="Turn an experiment manifest into a finished, bilingual (es/en) ML lab report.",
 )
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # soft wrap: long paths stay on one line
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
 
