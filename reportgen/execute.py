@@ -18,7 +18,7 @@ import numpy as np
 
 from reportgen import metrics
 from reportgen.data import Dataset, load_dataset
-from reportgen.errors import StoreError
+from reportgen.errors import ManifestError, StoreError
 from reportgen.manifest import Manifest
 from reportgen.models import summary_rows
 from reportgen.plan import Plan, RunSpec
@@ -92,10 +92,18 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
     from reportgen.engines import describe_device, make_trainer, resolve_device
 
     progress = progress or SilentProgress()
-    base_dir = Path(manifest.source_path).parent
+    datasets = _load_datasets(manifest, plan)
+    problems = {id(spec): problem for spec in plan.runs
+                if (problem := configuration_problem(spec, datasets[spec.config.dataset]))}
+    for spec in plan.runs:  # checked before any training: a bad run must not cost finished work
+        if id(spec) in problems and not spec.expect_error:
+            raise ManifestError(f"{spec.origin}: {problems[id(spec)]}")
     store.save_manifest(manifest.source_text)
-    datasets: dict[str, Dataset] = {}
     index = _start_index(manifest, plan, store)
+    for name, dataset in datasets.items():
+        store.save_dataset(summarise(dataset))
+        if name not in index["datasets"]:
+            index["datasets"].append(name)
     outcome = Outcome()
     for study in manifest.studies:
         runs = plan.for_study(study.id)
@@ -103,13 +111,7 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             continue
         progress.study(study.id, len(runs))
         for spec in runs:
-            dataset = datasets.get(spec.config.dataset)
-            if dataset is None:
-                name = spec.config.dataset
-                dataset = datasets[name] = load_dataset(name, manifest.datasets[name], base_dir)
-                store.save_dataset(summarise(dataset))
-                if name not in index["datasets"]:
-                    index["datasets"].append(name)
+            dataset = datasets[spec.config.dataset]
             run_id = spec.run_id(dataset.fingerprint)
             index["studies"][study.id].append(run_id)
             if store.has(run_id) and not fresh:
@@ -118,6 +120,13 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
                 continue
             progress.run_started(spec, run_id)
             run_device = resolve_device(device or spec.config.device)
+            if id(spec) in problems:  # an expected error: its message is the run's outcome
+                record = expected_failure(spec, run_id, dataset, problems[id(spec)])
+                store.save_run(record, spec_json(spec, run_id), [], {})
+                outcome.trained.append(run_id)
+                progress.run_finished(spec, record, skipped=False)
+                store.save_index(index)
+                continue
             try:
                 record, history, predictions = train_run(
                     spec, run_id, dataset, run_device, describe_device(run_device),
@@ -135,6 +144,39 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             store.save_index(index)
     store.save_index(index)
     return outcome
+
+
+def _load_datasets(manifest: Manifest, plan: Plan) -> dict[str, Dataset]:
+    """Every dataset the plan uses, loaded once, in first-use order."""
+    base_dir = Path(manifest.source_path).parent
+    datasets: dict[str, Dataset] = {}
+    for spec in plan.runs:
+        name = spec.config.dataset
+        if name not in datasets:
+            datasets[name] = load_dataset(name, manifest.datasets[name], base_dir)
+    return datasets
+
+
+def configuration_problem(spec: RunSpec, dataset: Dataset) -> str | None:
+    """What makes a run impossible on its dataset, found only once the data is known."""
+    outputs = spec.config.model.outputs
+    if outputs != "auto" and outputs != dataset.n_classes:
+        return (f"model.outputs = {outputs} but dataset {dataset.name!r} has "
+                f"{dataset.n_classes} classes (use outputs = \"auto\")")
+    return None
+
+
+def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str) -> RunRecord:
+    config = spec.config
+    summary = summary_rows(config.model, dataset.input_shape, dataset.n_classes)
+    return RunRecord(
+        run_id=run_id, study_id=spec.study_id, label=spec.label, varied=spec.varied,
+        config=config.model_dump(mode="json"), dataset=dataset.name, engine=config.engine,
+        device="—", seed=config.seed, stop_reason="failed", epochs_run=0, best_epoch=None,
+        monitor="", diverged_epoch=None, metrics={}, n_params=sum(r.params for r in summary),
+        summary=summary, wall_seconds=0.0, seconds_per_epoch=0.0, started_at=_now(),
+        versions=versions(), error=problem, extra={"expected_error": True},
+    )
 
 
 def _start_index(manifest: Manifest, plan: Plan, store: Store) -> dict[str, Any]:

@@ -353,6 +353,9 @@ class Variant(Frozen):
     seed: int | None = Field(None, ge=0)
     device: str | None = None
     set: dict[str, Any] = {}
+    # The variant is meant to fail (seed 004 §6: 5 output units for 10 classes); the report
+    # shows the error as its outcome instead of stopping the whole run.
+    expect_error: bool = False
 
 
 Section = Literal["curves", "confusion", "per_class", "model_summary", "distribution"]

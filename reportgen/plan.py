@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reportgen.engines.numpy_engine import option_path, unsupported_options
 from reportgen.errors import ManifestError
 from reportgen.manifest import (
     Manifest,
@@ -38,6 +39,8 @@ class RunSpec:
     variant: str | None
     varied: dict[str, Any]  # dotted path -> value set by the variant or the vary grid
     config: RunConfig
+    origin: str = ""  # "file:line: studies[i].variants[j]" — where errors about this run point
+    expect_error: bool = False
 
     @property
     def config_hash(self) -> str:
@@ -122,15 +125,20 @@ def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]
                 if variant is not None:
                     origins |= {p: (*where, "variants", v_index, "set", p) for p in variant.set}
                 config = _validate(run_tree, manifest, origins, where)
+                if (message := unsupported_options(config)) is not None:
+                    _fail(manifest, origins.get(option_path(message), where), message)
                 if config.dataset not in manifest.datasets:
                     _fail(manifest, origins.get("dataset", where),
                           f"unknown dataset {config.dataset!r}")
+                origin = (*where, "variants", v_index) if variant is not None else where
                 runs.append(RunSpec(
                     study_id=study.id,
                     label=run_label(variant.name if variant else None, grid_values),
                     variant=variant.name if variant else None,
                     varied={**grid_values, **varied} if variant else grid_values,
                     config=config,
+                    origin=_location(manifest, origin),
+                    expect_error=variant.expect_error if variant else False,
                 ))
     return runs
 
@@ -176,10 +184,14 @@ def _is_branch_tag(part: Any) -> bool:
     )
 
 
-def _fail(manifest: Manifest, where: tuple[str | int, ...], message: str) -> None:
+def _location(manifest: Manifest, where: tuple[str | int, ...]) -> str:
     line = line_of(manifest.source_text, where)
     location = f"{manifest.source_path}:{line}" if line else manifest.source_path
-    raise ManifestError(f"{location}: {format_path(where)}: {message}")
+    return f"{location}: {format_path(where)}"
+
+
+def _fail(manifest: Manifest, where: tuple[str | int, ...], message: str) -> None:
+    raise ManifestError(f"{_location(manifest, where)}: {message}")
 
 
 def format_value(value: Any) -> str:

@@ -1,6 +1,7 @@
 import pytest
 
 from reportgen import execute, manifest, plan
+from reportgen.errors import ManifestError
 from reportgen.store import Store
 from tests.helpers import TINY, write_manifest
 
@@ -88,3 +89,35 @@ def test_a_failing_run_is_reported_and_the_rest_go_on(spec, tmp_path, monkeypatc
     assert list(outcome.failed.values()) == ["RuntimeError: CUDA out of memory"]
     assert len(outcome.trained) == 2
     assert store.load_index()["failed"] == outcome.failed
+
+
+OUTPUTS = TINY.replace('vary = { "model.hidden" = [[8], [16]] }', '''
+[[studies.variants]]
+name = "ten"
+[[studies.variants]]
+name = "five"
+set = { "model.outputs" = 5 }
+''')
+
+
+def test_wrong_output_count_is_a_manifest_error_naming_both_numbers(tmp_path):
+    spec = manifest.load(write_manifest(tmp_path, OUTPUTS))
+    with pytest.raises(ManifestError) as info:
+        execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"))
+    message = str(info.value)
+    assert "studies[0].variants[1]" in message
+    assert "model.outputs = 5 but dataset 'digits' has 10 classes" in message
+    assert not (tmp_path / "out/runs").exists()  # nothing trained before the check
+
+
+def test_expected_error_becomes_the_variants_outcome(tmp_path):
+    text = OUTPUTS.replace('set = { "model.outputs" = 5 }',
+                           'set = { "model.outputs" = 5 }\nexpect_error = true')
+    spec = manifest.load(write_manifest(tmp_path, text))
+    store = Store(tmp_path / "out")
+    outcome = execute.execute(spec, plan.expand(spec), store)
+    assert len(outcome.trained) == 2 and not outcome.failed
+    ten, five = store.load().studies["width"]
+    assert ten.record.stop_reason == "completed"
+    assert five.record.stop_reason == "failed" and "has 10 classes" in five.record.error
+    assert five.record.extra == {"expected_error": True}
