@@ -138,6 +138,9 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
                 progress.run_finished(spec, None, skipped=False, error=message)
             else:
                 store.save_run(record, spec_json(spec, run_id), history, predictions)
+                if "proba_predict" in predictions:
+                    store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
+                                          dataset.classes)
                 index["failed"].pop(run_id, None)
                 outcome.trained.append(run_id)
                 progress.run_finished(spec, record, skipped=False)

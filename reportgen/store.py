@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -76,6 +77,12 @@ def read_history(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def slug(text: str) -> str:
+    """A file-name-safe version of a label: it can never leave the output folder."""
+    cleaned = re.sub(r"[^\w.=-]+", "-", text, flags=re.UNICODE).strip("-.")
+    return cleaned or "run"
+
+
 @dataclass(frozen=True)
 class StoredRun:
     record: RunRecord
@@ -134,6 +141,21 @@ class Store:
     def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
         with np.load(self.run_dir(run_id) / "predictions.npz") as data:
             return {key: data[key] for key in data.files}
+
+    def save_posteriors(self, study_id: str, label: str, proba: np.ndarray,
+                        classes: list[str]) -> Path:
+        """predictions/<study>-<run>.csv: one probability column per class, then the prediction.
+
+        The unlabeled `predict` set of a files dataset (seed 002's posteriors file).
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([*(f"p_{name}" for name in classes), "predicted"])
+        for row in proba:
+            writer.writerow([*(f"{p:.6f}" for p in row), classes[int(row.argmax())]])
+        path = self.root / "predictions" / f"{slug(study_id)}-{slug(label)}.csv"
+        write_atomic(path, buffer.getvalue())
+        return path
 
     # -- dataset summaries, manifest copy and index
     def save_dataset(self, summary: DatasetSummary) -> None:

@@ -121,3 +121,22 @@ def test_expected_error_becomes_the_variants_outcome(tmp_path):
     assert ten.record.stop_reason == "completed"
     assert five.record.stop_reason == "failed" and "has 10 classes" in five.record.error
     assert five.record.extra == {"expected_error": True}
+
+
+def test_predict_set_gets_a_posteriors_csv(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.normal(size=(120, 6)).astype(np.float32))
+    np.save(tmp_path / "y.npy", np.array(["あ", "い", "う"] * 40))
+    np.save(tmp_path / "x_new.npy", rng.normal(size=(9, 6)).astype(np.float32))
+    text = TINY.replace('source = "sklearn"\nname = "digits"\npreprocess = "minmax"',
+                        'source = "files"\nx = "x.npy"\ny = "y.npy"\npredict = "x_new.npy"')
+    spec = manifest.load(write_manifest(tmp_path, text))
+    execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"))
+    frame = pd.read_csv(tmp_path / "out/predictions/width-hidden=8.csv")
+    assert list(frame.columns) == ["p_あ", "p_い", "p_う", "predicted"]
+    assert len(frame) == 9
+    assert np.allclose(frame.iloc[:, :3].sum(axis=1), 1.0, atol=1e-5)
+    assert set(frame["predicted"]) <= {"あ", "い", "う"}
