@@ -13,6 +13,7 @@ from rich.console import Console
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.store import Store
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True,
@@ -77,7 +78,6 @@ def run(
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
     from reportgen import execute, manifest, plan
-    from reportgen.store import Store
 
     with user_errors():
         languages = _csv(lang, ("es", "en"), "--lang")
@@ -131,17 +131,48 @@ def report(
                                                help="Formats to render: html,pdf.")] = None,
 ) -> None:
     """Render the reports again from stored results, without training."""
-    from reportgen.store import Store
 
     with user_errors():
         _render(Store(out_dir), _csv(lang, ("es", "en"), "--lang"),
                 _csv(format, ("html", "pdf"), "--format"))
 
 
-def _render(store: object, languages: list[str] | None, formats: list[str] | None) -> None:
+@app.command()
+def diff(
+    key: Annotated[Path, typer.Argument(help="The answer key: an output folder or its "
+                                        "results.json.")],
+    other: Annotated[Path, typer.Argument(metavar="STUDENT",
+                                          help="The result set to check, likewise.")],
+    tol: Annotated[float, typer.Option(min=0.0, help="Largest accepted absolute difference "
+                                       "of a metric.")] = 0.02,
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Compare two result sets study by study and run by run.
+
+    Exit code 0 when everything matches within the tolerance, 1 when something differs.
+    """
+    import json
+
+    from reportgen import diff as diff_mod
+
+    with user_errors():
+        if format not in ("table", "json"):
+            raise ReportgenError(f"--format: unknown value {format} (choose from table, json)")
+        comparison = diff_mod.compare(diff_mod.load(key), diff_mod.load(other), tol)
+    if format == "json":
+        console.print_json(json.dumps(comparison.to_dict(), ensure_ascii=False))
+    else:
+        console.print(diff_mod.format_table(comparison), markup=False)
+    if not comparison.within_tolerance:
+        raise typer.Exit(1)
+
+
+def _render(store: Store, languages: list[str] | None, formats: list[str] | None) -> None:
+    from reportgen import results as results_mod
     from reportgen.report.render import write_reports
 
-    results = store.load()  # type: ignore[attr-defined]
+    results = store.load()
+    results_mod.write(results)
     report_spec = results.manifest.report
     written = write_reports(results, results.root, languages or report_spec.languages,
                             formats or report_spec.formats)

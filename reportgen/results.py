@@ -1,0 +1,68 @@
+"""`results.json`: the stable, versioned summary of a result set that answer keys are compared on.
+
+Layout (schema "reportgen.results/1"):
+{
+  "schema": "reportgen.results/1",
+  "manifest_sha256": "…",
+  "versions": {"reportgen": "…", "torch": "…", …},
+  "studies": [
+    {"id": "width", "runs": [
+      {"run_id": "…", "label": "hidden=16", "varied": {"model.hidden": [16]}, "config": {…},
+       "seed": 13, "engine": "torch", "device": "cpu", "dataset": "digits",
+       "stop_reason": "completed", "epochs_run": 40, "best_epoch": 38, "error": null,
+       "metrics": {"val": {"accuracy": 0.97, "loss": 0.09, "macro_f1": 0.97,
+                           "weighted_f1": 0.97, "roc_auc": 0.99}, …},
+       "timings": {"wall_seconds": 1.2, "seconds_per_epoch": 0.03}}
+    ]}
+  ]
+}
+Everything but `timings` is a pure function of the manifest, the data and the library versions
+on the CPU, so two runs of one manifest give identical files apart from timings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.records import RunRecord, SplitMetrics
+from reportgen.store import ResultSet, dump_json, write_atomic
+
+SCHEMA = "reportgen.results/1"
+FILE_NAME = "results.json"
+
+
+def split_summary(metrics: SplitMetrics) -> dict[str, float | None]:
+    averages = {row.name: row for row in metrics.per_class}
+    return {
+        "accuracy": metrics.accuracy,
+        "loss": metrics.loss,
+        "macro_f1": averages["macro avg"].f1,
+        "weighted_f1": averages["weighted avg"].f1,
+        "roc_auc": metrics.roc_auc,
+    }
+
+
+def run_summary(record: RunRecord) -> dict[str, Any]:
+    return {
+        "run_id": record.run_id, "label": record.label, "varied": record.varied,
+        "config": record.config, "seed": record.seed, "engine": record.engine,
+        "device": record.device, "dataset": record.dataset, "stop_reason": record.stop_reason,
+        "epochs_run": record.epochs_run, "best_epoch": record.best_epoch, "error": record.error,
+        "metrics": {split: split_summary(m) for split, m in record.metrics.items()},
+        "timings": {"wall_seconds": record.wall_seconds,
+                    "seconds_per_epoch": record.seconds_per_epoch},
+    }
+
+
+def summarise(results: ResultSet) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "manifest_sha256": results.manifest.sha256,
+        "versions": results.index.get("versions", {}),
+        "studies": [{"id": study_id, "runs": [run_summary(r.record) for r in runs]}
+                    for study_id, runs in results.studies.items()],
+    }
+
+
+def write(results: ResultSet) -> None:
+    write_atomic(results.root / FILE_NAME, dump_json(summarise(results)))
