@@ -69,4 +69,4 @@ def test_missing_data_file_is_one_line(tmp_path):
     result = runner.invoke(app, ["run", str(write_manifest(tmp_path, text)),
                                  "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: x file not found: {tmp_path / 'x.npy'}"
+    assert result.stderr.strip() == f"error: datasets.digits.x: file not found: {tmp_path / 'x.npy'}"

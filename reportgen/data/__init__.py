@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -15,22 +16,27 @@ from reportgen.manifest import DatasetSpec
 __all__ = ["Dataset", "RawData", "Split", "load_dataset"]
 
 
-def load_raw(spec: DatasetSpec, base_dir: Path) -> RawData:
-    if spec.source == "sklearn":
-        from reportgen.data import sklearn_source
+# One module per source, each with `load(spec, base_dir, where) -> RawData`; imported on use so
+# a manifest that only needs scikit-learn's datasets never imports torchvision.
+SOURCES = {
+    "sklearn": "reportgen.data.sklearn_source",
+    "files": "reportgen.data.files_source",
+    "medmnist": "reportgen.data.medmnist_source",
+    "openml": "reportgen.data.openml_source",
+    "torchvision": "reportgen.data.torchvision_source",
+}
 
-        return sklearn_source.load(spec)
-    if spec.source == "files":
-        from reportgen.data import files_source
 
-        return files_source.load(spec, base_dir)
-    raise DataError(f"unsupported dataset source {spec.source!r}")
+def load_raw(spec: DatasetSpec, base_dir: Path, where: str = "dataset") -> RawData:
+    """Read one source. `where` (e.g. "datasets.retina") starts every error message."""
+    module = importlib.import_module(SOURCES[spec.source])
+    return module.load(spec, base_dir, where)
 
 
 def load_dataset(name: str, spec: DatasetSpec, base_dir: Path) -> Dataset:
     """Load, split and preprocess one manifest dataset. Paths are relative to `base_dir`."""
-    raw = load_raw(spec, base_dir)
     where = f"datasets.{name}"
+    raw = load_raw(spec, base_dir, where)
     if raw.splits is not None:
         parts = raw.splits
     else:

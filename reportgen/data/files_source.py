@@ -11,9 +11,9 @@ from reportgen.errors import DataError
 from reportgen.manifest import FilesDataset
 
 
-def read_array(path: Path, role: str) -> np.ndarray:
+def read_array(path: Path, role: str, where: str = "dataset") -> np.ndarray:
     if not path.is_file():
-        raise DataError(f"{role} file not found: {path}")
+        raise DataError(f"{where}.{role}: file not found: {path}")
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
@@ -25,18 +25,35 @@ def read_array(path: Path, role: str) -> np.ndarray:
         if suffix == ".csv":
             return _read_csv(path)
     except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read {role} array ({exc})") from None
-    raise DataError(f"{path}: unsupported file type {suffix!r} (use .npy, .npz or .csv)")
+        raise DataError(f"{where}.{role}: cannot read {path} ({exc})") from None
+    raise DataError(f"{where}.{role}: unsupported file type {suffix!r} in {path} "
+                    "(use .npy, .npz or .csv)")
 
 
 def _read_csv(path: Path) -> np.ndarray:
     import pandas as pd
 
     frame = pd.read_csv(path, header=None)
-    if frame.shape[0] and not all(_is_number(v) for v in frame.iloc[0]):
-        frame = pd.read_csv(path)  # the first row was a header
+    if _has_header(frame):
+        frame = pd.read_csv(path)
     values = frame.to_numpy()
     return values[:, 0] if values.shape[1] == 1 else values
+
+
+def _has_header(frame: object) -> bool:
+    """A first row of names above numbers, or a first label that never occurs again."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    if len(frame) < 2:
+        return False
+    first, second = list(frame.iloc[0]), list(frame.iloc[1])
+    if any(not _is_number(a) and _is_number(b) for a, b in zip(first, second, strict=True)):
+        return True
+    # All-text columns (string labels): labels repeat, a column name does not.
+    column = frame.iloc[:, 0]
+    return frame.shape[1] == 1 and column.nunique() < len(column) and \
+        (column.iloc[1:] != column.iloc[0]).all()
 
 
 def _is_number(value: object) -> bool:
@@ -71,14 +88,15 @@ def encode_labels(y: np.ndarray, classes: list[str] | None,
     return encoded.astype(np.int64), names
 
 
-def load(spec: FilesDataset, base_dir: Path) -> RawData:
-    x = read_array(base_dir / spec.x, "x")
-    y_raw = read_array(base_dir / spec.y, "y")
+def load(spec: FilesDataset, base_dir: Path, where: str = "dataset") -> RawData:
+    x = read_array(base_dir / spec.x, "x", where)
+    y_raw = read_array(base_dir / spec.y, "y", where)
     if len(x) != len(y_raw):
-        raise DataError(f"{spec.x} has {len(x)} samples but {spec.y} has {len(y_raw)} labels")
-    y, classes = encode_labels(y_raw, spec.classes, spec.y)
+        raise DataError(f"{where}: {spec.x} has {len(x)} samples but {spec.y} has "
+                        f"{len(y_raw)} labels")
+    y, classes = encode_labels(y_raw, spec.classes, f"{where}.classes")
     x = x.astype(np.float32)
-    predict = read_array(base_dir / spec.predict, "predict").astype(np.float32) \
+    predict = read_array(base_dir / spec.predict, "predict", where).astype(np.float32) \
         if spec.predict else None
     if spec.shape:
         shape = tuple(spec.shape)

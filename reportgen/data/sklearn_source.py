@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn import datasets as skdatasets
 
@@ -16,7 +18,7 @@ LOADERS = {
 }
 
 
-def load(spec: SklearnDataset) -> RawData:
+def load(spec: SklearnDataset, base_dir: Path, where: str) -> RawData:
     bunch = LOADERS[spec.name]()
     x = np.asarray(bunch.data, dtype=np.float32)
     if spec.name == "digits":
