@@ -12,6 +12,10 @@ def make_trainer(config: RunConfig, dataset: Dataset, device: str) -> Trainer:
         from reportgen.engines.torch_engine import TorchTrainer
 
         return TorchTrainer(config, dataset, device)
+    if config.engine == "numpy":
+        from reportgen.engines.numpy_engine import NumpyTrainer
+
+        return NumpyTrainer(config, dataset, device)
     raise ValueError(f"unknown engine {config.engine!r}")
 
 
