@@ -119,7 +119,9 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
                 progress.run_finished(spec, store.load_run(run_id).record, skipped=True)
                 continue
             progress.run_started(spec, run_id)
-            run_device = resolve_device(device or spec.config.device)
+            # The NumPy engine runs on the CPU whatever the manifest's device says.
+            run_device = "cpu" if spec.config.engine == "numpy" else \
+                resolve_device(device or spec.config.device)
             if id(spec) in problems:  # an expected error: its message is the run's outcome
                 record = expected_failure(spec, run_id, dataset, problems[id(spec)])
                 store.save_run(record, spec_json(spec, run_id), [], {})

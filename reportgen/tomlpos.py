@@ -36,10 +36,10 @@ def index_lines(text: str) -> list[tuple[Path, int]]:
             parts = _split_key(header.group(2))
             path: list[str | int] = []
             # Resolve array-of-tables indices against the latest element of each parent array.
-            for part in parts:
+            for position, part in enumerate(parts):
                 path.append(part)
                 key = tuple(path)
-                is_new_element = header.group(1) == "[[" and len(path) == len(parts)
+                is_new_element = header.group(1) == "[[" and position == len(parts) - 1
                 if key in array_counts and not is_new_element:
                     path.append(array_counts[key] - 1)
             if header.group(1) == "[[":

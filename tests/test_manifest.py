@@ -89,3 +89,19 @@ def test_repeated_study_ids_rejected():
 def test_missing_file(tmp_path):
     with pytest.raises(ManifestError, match="manifest not found"):
         manifest.load(tmp_path / "nope.toml")
+
+
+def test_errors_in_later_array_tables_point_at_their_own_lines():
+    from reportgen.tomlpos import line_of
+
+    text = TINY + """
+[[studies.variants]]
+name = "a"
+[[studies.variants]]
+name = "b"
+set = { "model.hidden" = [3] }
+"""
+    lines = text.splitlines()
+    assert line_of(text, ("studies", 0, "variants", 1, "set")) == \
+        lines.index('set = { "model.hidden" = [3] }') + 1
+    assert line_of(text, ("studies", 0, "variants", 0, "name")) == lines.index('name = "a"') + 1

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from reportgen.data import Dataset
-from reportgen.manifest import RunConfig
-from reportgen.training import Trainer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # keep `import reportgen.engines` light: plan.py imports it
+    from reportgen.data import Dataset
+    from reportgen.manifest import RunConfig
+    from reportgen.training import Trainer
 
 
 def make_trainer(config: RunConfig, dataset: Dataset, device: str) -> Trainer:
