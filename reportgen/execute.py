@@ -113,7 +113,9 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         for spec in runs:
             dataset = datasets[spec.config.dataset]
             run_id = spec.run_id(dataset.fingerprint)
-            index["studies"][study.id].append(run_id)
+            # The study's own name for the run: a run shared by two studies is stored once.
+            index["studies"][study.id].append(
+                {"run_id": run_id, "label": spec.label, "varied": spec.varied})
             if store.has(run_id) and not fresh:
                 outcome.skipped.append(run_id)
                 progress.run_finished(spec, store.load_run(run_id).record, skipped=True)

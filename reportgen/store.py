@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,15 @@ class Store:
             raise StoreError(f"{folder}: run record is unreadable ({exc})") from None
         return StoredRun(record, history)
 
+    def _member(self, study_id: str, entry: str | dict[str, Any]) -> StoredRun:
+        """A stored run named as `study_id` names it (two studies may share one run)."""
+        stored = self.load_run(run_id_of(entry))
+        if isinstance(entry, str) or stored.record.study_id == study_id:
+            return stored
+        record = replace(stored.record, study_id=study_id, label=entry["label"],
+                         varied=entry["varied"])
+        return StoredRun(record, stored.history)
+
     def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
         with np.load(self.run_dir(run_id) / "predictions.npz") as data:
             return {key: data[key] for key in data.files}
@@ -188,12 +197,16 @@ class Store:
         index = self.load_index()
         copy = self.root / MANIFEST_COPY
         manifest = manifest_mod.loads(copy.read_text(encoding="utf-8"), source=str(copy))
-        studies = {
-            study_id: [self.load_run(run_id) for run_id in run_ids if self.has(run_id)]
-            for study_id, run_ids in index["studies"].items()
-        }
+        studies = {study_id: [self._member(study_id, entry) for entry in entries
+                              if self.has(run_id_of(entry))]
+                   for study_id, entries in index["studies"].items()}
         datasets = {name: self.load_dataset(name) for name in index["datasets"]}
         return ResultSet(self.root, manifest, studies, datasets, index)
+
+
+def run_id_of(entry: str | dict[str, Any]) -> str:
+    """Index entries are {"run_id", "label", "varied"}, or a bare run id."""
+    return entry if isinstance(entry, str) else entry["run_id"]
 
 
 @dataclass(frozen=True)

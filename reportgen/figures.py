@@ -1,0 +1,367 @@
+"""Report figures drawn with matplotlib and returned as inline SVG strings.
+
+The only module that imports matplotlib. It knows nothing about languages: every title, axis
+label, legend entry and the decimal separator come from the caller, already translated.
+Output is deterministic (fixed `svg.hashsalt`, no date) so reports can be diffed.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ParamSpec
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+matplotlib.use("Agg")  # never a GUI backend, even if pyplot gets imported elsewhere
+
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies. Ordered so
+# that the first four are far apart (orange and vermillion not both among them); yellow and
+# black last: yellow is faint on white, black reads as an axis.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000")
+SPLIT_COLOURS = {"train": PALETTE[0], "val": PALETTE[1], "test": PALETTE[2]}
+# After the palette runs out, runs are told apart by marker as well as colour.
+MARKERS = (None, "o", "s", "^", "D", "v")
+MAX_WIDTH_IN = 6.8  # usable width of an A4 page with 18 mm margins, in inches
+ANNOTATE_MAX_CLASSES = 15  # beyond this, per-cell numbers are unreadable
+LEGEND_SIDE_MAX_CHARS = 16  # longer run labels go in a legend under the plot
+P = ParamSpec("P")
+
+# First installed family wins for each glyph (matplotlib >= 3.6 falls back per glyph), so class
+# names in Japanese (Kuzushiji-49) render when a CJK font is present instead of empty boxes.
+_FONT_PREFERENCE = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "IPAexGothic", "IPAGothic",
+                    "TakaoGothic", "Droid Sans Fallback", "Arial Unicode MS")
+
+
+@functools.cache
+def _installed_fonts() -> tuple[str, ...]:
+    names = {font.name for font in font_manager.fontManager.ttflist}
+    return tuple(name for name in _FONT_PREFERENCE if name in names) or ("sans-serif",)
+
+
+@functools.cache
+def _covered_codepoints() -> frozenset[int]:
+    """Every character some font of the chain can draw."""
+    from matplotlib.ft2font import FT2Font
+
+    covered: set[int] = set()
+    for name in _installed_fonts():
+        path = font_manager.findfont(font_manager.FontProperties(family=name),
+                                     fallback_to_default=False)
+        covered.update(FT2Font(path).get_charmap())
+    return frozenset(covered)
+
+
+def tick_names(class_names: Sequence[str], limit: int) -> list[str]:
+    """Class names for tick labels, or their indices when no installed font has their glyphs
+    (e.g. Kuzushiji-49 without a CJK font): numbers beat a row of empty boxes."""
+    covered = _covered_codepoints()
+    if all(ord(ch) in covered for name in class_names for ch in name if not ch.isspace()):
+        return [_plain(_short(name, limit)) for name in class_names]
+    return [str(i) for i in range(len(class_names))]
+
+
+_STYLE: dict[str, Any] = {
+    "svg.hashsalt": "reportgen",  # stable clip-path ids between runs
+    "svg.fonttype": "path",  # glyphs as paths: identical rendering in browsers and WeasyPrint
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "lines.linewidth": 1.6,
+}
+
+
+def _styled(draw: Callable[P, str]) -> Callable[P, str]:
+    """Run a drawing function under the report style. rcParams are read both when artists are
+    created and when the SVG is written, so the whole function runs inside the context."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
+        with matplotlib.rc_context({**_STYLE, "font.family": list(_installed_fonts())}), \
+                warnings.catch_warnings():
+            # tick_names() already avoids unrenderable labels; do not flood the console
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- texts supplied by the caller
+@dataclass(frozen=True)
+class CurveTexts:
+    xlabel: str  # "Epoch"
+    ylabel: str  # "Loss"
+    train: str  # legend entry of the solid lines
+    val: str  # legend entry of the dashed lines
+    diverged: str  # legend entry of the × marker
+    title: str | None = None
+    decimal: str = "."
+
+
+@dataclass(frozen=True)
+class MatrixTexts:
+    xlabel: str  # "Predicted class"
+    ylabel: str  # "True class"
+    title: str | None = None
+    decimal: str = "."
+
+
+@dataclass(frozen=True)
+class DistributionTexts:
+    xlabel: str  # "Class"
+    ylabel: str  # "Share of the split (%)"
+    splits: Mapping[str, str]  # split key -> translated name, in legend order
+    title: str | None = None
+    decimal: str = "."
+
+
+# ---------------------------------------------------------------- learning curves
+@_styled
+def learning_curves(
+    histories: Sequence[Sequence[Mapping[str, Any]]],
+    labels: Sequence[str],
+    metric: str,
+    texts: CurveTexts,
+    diverged: Sequence[bool] | None = None,
+    prefix: str = "fig",
+) -> str:
+    """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
+
+    `metric` is a history column ("loss", "accuracy"); its validation twin is `val_<metric>`.
+    Missing values (None, NaN) are skipped; a diverged run gets an × on its last finite point.
+    """
+    diverged = diverged or [False] * len(histories)
+    fig = _figure(MAX_WIDTH_IN, 3.2)
+    ax = fig.add_subplot()
+    plotted: list[float] = []
+    run_handles = []
+    for index, (history, label) in enumerate(zip(histories, labels, strict=True)):
+        colour, marker = _run_style(index)
+        train = _series(history, metric)
+        val = _series(history, f"val_{metric}")
+        for (xs, ys), style in ((train, "-"), (val, "--")):
+            if not xs:
+                continue
+            # A lone point (or sparse validation) needs a marker to be visible at all.
+            point = marker or ("o" if len(xs) < 3 else None)
+            ax.plot(xs, ys, linestyle=style, color=colour, marker=point, markersize=3.5)
+            plotted.extend(ys)
+        if diverged[index]:
+            last = train if train[0] else val
+            if last[0]:
+                ax.plot(last[0][-1], last[1][-1], marker="x", color=colour, markersize=9,
+                        markeredgewidth=2.2, linestyle="none")
+        run_handles.append(Line2D([], [], color=colour, marker=marker, label=_plain(label)))
+
+    if plotted and metric.endswith("loss") and min(plotted) > 0 and \
+            max(plotted) / min(plotted) > 100:
+        ax.set_yscale("log")  # a diverging run would otherwise flatten every other curve
+    else:
+        ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(_plain(texts.xlabel))
+    ax.set_ylabel(_plain(texts.ylabel))
+    if texts.title:
+        ax.set_title(_plain(texts.title))
+
+    style_handles = [
+        Line2D([], [], color="#444444", linestyle="-", label=_plain(texts.train)),
+        Line2D([], [], color="#444444", linestyle="--", label=_plain(texts.val)),
+    ]
+    if any(diverged):
+        style_handles.append(Line2D([], [], color="#444444", marker="x", linestyle="none",
+                                    markersize=7, markeredgewidth=2,
+                                    label=_plain(texts.diverged)))
+    handles = run_handles + style_handles
+    if max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
+        # long run names would squeeze the axes from the side: put the legend underneath
+        fig.set_figheight(3.2 + 0.2 * math.ceil(len(handles) / 2))
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    else:
+        fig.legend(handles=handles, loc="outside right upper", frameon=False)
+    return to_svg(fig, prefix)
+
+
+def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for position, row in enumerate(history, start=1):
+        value = _finite(row.get(key))
+        if value is not None:
+            xs.append(row.get("epoch") or position)
+            ys.append(value)
+    return xs, ys
+
+
+def _run_style(index: int) -> tuple[str, str | None]:
+    colour = PALETTE[index % len(PALETTE)]
+    marker = MARKERS[(index // len(PALETTE)) % len(MARKERS)]
+    return colour, marker
+
+
+# ---------------------------------------------------------------- confusion matrix
+@_styled
+def confusion_matrix(
+    matrix: Sequence[Sequence[int]],
+    class_names: Sequence[str],
+    normalize: bool,
+    texts: MatrixTexts,
+    prefix: str = "fig",
+) -> str:
+    """Counts (or row-normalised shares: each true class sums to 1) as a heat map.
+
+    Cells carry their numbers up to ANNOTATE_MAX_CLASSES classes; beyond that the colour alone
+    has to do, with smaller tick labels (49 classes still fit the page width).
+    """
+    n = len(matrix)
+    values = [[float(v) for v in row] for row in matrix]
+    if normalize:
+        values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in values]
+    side = min(MAX_WIDTH_IN - 0.8, max(3.6, 1.8 + 0.3 * n))
+    # "compressed" layout: made for square (fixed-aspect) axes with a colour bar
+    fig = _figure(side + 0.8, side, layout="compressed")
+    ax = fig.add_subplot()
+    ax.grid(False)
+    vmax = 1.0 if normalize else max((max(row) for row in values), default=1.0) or 1.0
+    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.85, aspect=30)
+    colorbar.ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    colorbar.ax.tick_params(labelsize=7)
+
+    tick_size = 8 if n <= 10 else 7 if n <= 20 else 5
+    names = tick_names(class_names, 14) if class_names else [str(i) for i in range(n)]
+    ax.set_xticks(range(n), names, fontsize=tick_size, rotation=90 if n > 10 else 0)
+    ax.set_yticks(range(n), names, fontsize=tick_size)
+    ax.set_xlabel(_plain(texts.xlabel))
+    ax.set_ylabel(_plain(texts.ylabel))
+    if texts.title:
+        ax.set_title(_plain(texts.title))
+    if n <= ANNOTATE_MAX_CLASSES:
+        size = 8 if n <= 10 else 6
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                text = (f"{value:.2f}".replace(".", texts.decimal) if normalize
+                        else str(int(value)))
+                colour = "white" if value > 0.55 * vmax else "#222222"
+                ax.text(j, i, text, ha="center", va="center", fontsize=size, color=colour)
+    return to_svg(fig, prefix)
+
+
+def _short(name: str, limit: int = 14) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- class distribution
+@_styled
+def class_distribution(
+    counts: Mapping[str, Sequence[int]],
+    class_names: Sequence[str],
+    texts: DistributionTexts,
+    normalize: bool = True,
+    prefix: str = "fig",
+) -> str:
+    """Grouped bars: per class, its share (or count) in each split, one colour per split.
+
+    Shares make splits of different sizes comparable, which is what a stratification check needs.
+    """
+    splits = [s for s in texts.splits if s in counts]
+    n = len(class_names)
+    fig = _figure(MAX_WIDTH_IN, 3.0)
+    ax = fig.add_subplot()
+    ax.grid(axis="x", visible=False)
+    width = 0.8 / max(len(splits), 1)
+    for k, split in enumerate(splits):
+        row = [float(c) for c in counts[split]]
+        total = sum(row)
+        heights = [100 * c / total if total else 0.0 for c in row] if normalize else row
+        offsets = [i - 0.4 + width * (k + 0.5) for i in range(n)]
+        colour = SPLIT_COLOURS.get(split, PALETTE[k % len(PALETTE)])
+        ax.bar(offsets, heights, width=width, color=colour, label=_plain(texts.splits[split]))
+    tick_size = 8 if n <= 15 else 6 if n <= 30 else 5
+    ax.set_xticks(range(n), tick_names(class_names, 10), fontsize=tick_size,
+                  rotation=90 if n > 15 else 0)
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    ax.set_xlabel(_plain(texts.xlabel))
+    ax.set_ylabel(_plain(texts.ylabel))
+    if texts.title:
+        ax.set_title(_plain(texts.title))
+    fig.legend(loc="outside right upper", frameon=False)
+    return to_svg(fig, prefix)
+
+
+# ---------------------------------------------------------------- SVG plumbing
+def _figure(width: float, height: float, layout: str = "constrained") -> Figure:
+    # A bare Figure (no pyplot): no global figure registry to leak or close.
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def to_svg(fig: Figure, prefix: str) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return prefix_ids(clean_svg(buffer.getvalue()), prefix)
+
+
+def clean_svg(svg: str) -> str:
+    """Make matplotlib's standalone SVG fit inline in HTML.
+
+    Drops the XML prolog, DOCTYPE, metadata and namespace declarations (an HTML parser puts <svg>
+    in the SVG namespace by itself; none of them may leave an http:// URL in the page), uses
+    SVG 2 `href` instead of `xlink:href`, and drops the document-wide `*{...}` style rule, which
+    would apply to every other SVG on the page.
+    """
+    svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)  # copies of every label, in a comment
+    svg = re.sub(r"\s+xmlns(:\w+)?=\"[^\"]*\"", "", svg)
+    svg = svg.replace("xlink:href=", "href=")
+    svg = re.sub(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>\s*", "", svg, flags=re.S)
+    return svg.strip()
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^)"]+)')
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """Prefix every element id and the references to it, so several inline SVGs (which all use
+    glyph ids such as `DejaVuSans-30` and hashed clip paths) can share one HTML page."""
+    ids = set(_ID.findall(svg))
+    svg = _ID.sub(lambda m: f'id="{prefix}-{m[1]}"', svg)
+    return _REF.sub(lambda m: m[1] + (f"{prefix}-{m[2]}" if m[2] in ids else m[2]), svg)
+
+
+def _plain(text: str) -> str:
+    """User text (run labels, class names) shown literally: `$` would start math mode."""
+    return text.replace("$", r"\$")
+
+
+def _decimal_formatter(decimal: str) -> FuncFormatter:
+    return FuncFormatter(lambda value, _pos: f"{value:g}".replace(".", decimal))
+
+
+def _finite(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,204 @@
+"""ReportModel → one self-contained HTML page (Jinja2) → PDF (WeasyPrint), plus CSV tables.
+
+The page inlines its CSS and SVG figures and references no remote URL, so it opens offline and
+the PDF renderer never needs the network; the URL fetcher refuses anything but local files under
+the output folder and data: URLs, in case a user's Markdown ever points elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from markupsafe import Markup
+
+from reportgen.report import i18n
+from reportgen.report.i18n import templates_dir
+from reportgen.report.model import Cell, ReportModel, Table
+from reportgen.store import ResultSet, write_atomic
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+FORMATS = ("html", "pdf")
+
+
+# ---------------------------------------------------------------- formatting filters
+def format_cell(cell: Cell, lang: str) -> str:
+    """A cell as text: its `display` if set, else its raw value formatted for `lang`."""
+    if cell.display is not None:
+        return cell.display
+    if cell.value is None:
+        return i18n.DASH
+    match cell.kind:
+        case "int":
+            return i18n.format_int(cell.value, lang)
+        case "num":
+            return i18n.format_number(cell.value, lang, 3 if cell.digits is None else cell.digits)
+        case "pct":
+            return i18n.format_percent(cell.value, lang, 1 if cell.digits is None
+                                       else cell.digits)
+        case "secs":
+            return i18n.format_seconds(cell.value, lang)
+        case "general":
+            return i18n.format_general(cell.value, lang)
+        case _:
+            return str(cell.value)
+
+
+def css_content(message: str, counters: dict[str, str]) -> Markup:
+    """A translated message with %(name)s placeholders as a CSS `content` value.
+
+    `Page %(page)s of %(pages)s` → `"Page " counter(page) " of " counter(pages)`: the
+    translation decides the word order, CSS fills in the numbers.
+    """
+    parts = []
+    for piece in re.split(r"(%\([a-z_]+\)s)", message):
+        name = re.fullmatch(r"%\(([a-z_]+)\)s", piece)
+        if name:
+            parts.append(counters[name[1]])
+        elif piece:
+            escaped = piece.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+            parts.append(f'"{escaped}"')
+    # the result goes inside <style>: no "<" may open a tag there
+    return Markup(" ".join(parts).replace("<", "\\3c "))
+
+
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.filters.update({
+        "cell": lambda cell: format_cell(cell, lang),
+        "int": lambda value: i18n.format_int(value, lang),
+        "number": lambda value, digits=3: i18n.format_number(value, lang, digits),
+        "percent": lambda value, digits=1: i18n.format_percent(value, lang, digits),
+        "date": lambda value: i18n.format_date(value, lang),
+    })
+    return env
+
+
+# ---------------------------------------------------------------- HTML
+def html(model: ReportModel) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG, no remote URL)."""
+    _ = i18n.gettext(model.lang)
+    css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8")
+    page_footer = css_content(_("Page %(page)s of %(pages)s"),
+                              {"page": "counter(page)", "pages": "counter(pages)"})
+    template = environment(model.lang).get_template(TEMPLATE)
+    return template.render(model=model, meta=model.meta, css=Markup(css),
+                           page_footer=page_footer)
+
+
+# ---------------------------------------------------------------- PDF
+class UrlRefused(ValueError):
+    """The PDF renderer asked for something that is not a local file under the output folder."""
+
+
+def _local_fetcher(base_dir: Path) -> Any:
+    """A WeasyPrint URL fetcher that serves data: URLs and files under `base_dir`, nothing else."""
+    from weasyprint.urls import URLFetcher
+
+    root = base_dir.resolve()
+
+    class LocalFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    return super().fetch(url, headers)
+                raise UrlRefused(f"refusing {url}: not a file under {root}")
+            raise UrlRefused(f"refusing {url}: reports never load remote resources")
+
+    return LocalFetcher()
+
+
+def document(html_text: str, base_dir: str | Path) -> Any:
+    """The laid-out WeasyPrint document (pages, boxes) of `html_text`."""
+    import weasyprint  # slow import, only needed for PDFs
+
+    base_dir = Path(base_dir)
+    return weasyprint.HTML(string=html_text, base_url=str(base_dir.resolve()) + "/",
+                           url_fetcher=_local_fetcher(base_dir)).render()
+
+
+def pdf(html_text: str, path: str | Path, base_dir: str | Path) -> Path:
+    """Render `html_text` to a PDF at `path`; relative URLs resolve against `base_dir`."""
+    path = Path(path)
+    write_atomic(path, document(html_text, base_dir).write_pdf())
+    return path
+
+
+# ---------------------------------------------------------------- CSV and the whole set
+def table_csv(table: Table) -> str:
+    """Raw values (no locale formatting), header from the language-neutral column keys."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.key for c in table.columns])
+    for row in (*table.rows, *table.foot):
+        writer.writerow([_csv_value(cell.value) for cell in row])
+    return buffer.getvalue()
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_tables(model: ReportModel, out_dir: str | Path) -> list[Path]:
+    written = []
+    for table in model.tables():
+        path = Path(out_dir) / table.csv_path
+        write_atomic(path, table_csv(table))
+        written.append(path)
+    return written
+
+
+def write_reports(results: ResultSet, out_dir: str | Path,
+                  languages: Sequence[str] | None = None,
+                  formats: Iterable[str] | None = None) -> list[Path]:
+    """Write report.<lang>.html / report.<lang>.pdf and tables/<table-id>.csv into `out_dir`.
+
+    Languages and formats default to the manifest's. Tables are language-neutral (raw values,
+    keyed columns), so their CSVs are written once.
+    """
+    from reportgen.report.build import build
+
+    out = Path(out_dir)
+    report = results.manifest.report
+    languages = list(languages or report.languages)
+    formats = list(formats or report.formats)
+    written: list[Path] = []
+    for position, lang in enumerate(languages):
+        model = build(results, lang)
+        page = html(model)
+        if "html" in formats:
+            path = out / f"report.{lang}.html"
+            write_atomic(path, page)
+            written.append(path)
+        if "pdf" in formats:
+            written.append(pdf(page, out / f"report.{lang}.pdf", out))
+        if position == 0:
+            written += write_tables(model, out)
+    return written

@@ -1,0 +1,187 @@
+"""render: self-contained HTML, locale formatting, PDF via WeasyPrint, CSV tables."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_fixtures import make_results
+
+from reportgen.report import render
+from reportgen.report.build import build
+from reportgen.report.i18n import templates_dir
+from reportgen.report.model import Cell
+from reportgen.store import ResultSet
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    return make_results(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="module")
+def pages(results: ResultSet) -> dict[str, str]:
+    return {lang: render.html(build(results, lang)) for lang in ("es", "en")}
+
+
+def table_html(page: str, table_id: str) -> str:
+    match = re.search(rf'<figure class="table" id="{table_id}">.*?</figure>', page, re.S)
+    assert match, table_id
+    return match.group(0)
+
+
+# ---------------------------------------------------------------- HTML
+def test_numbers_follow_the_locale(pages: dict[str, str]) -> None:
+    es, en = table_html(pages["es"], "key-results"), table_html(pages["en"], "key-results")
+    assert ">0,973<" in es and "0.973" not in es
+    assert ">0.973<" in en and "0,973" not in en
+    assert "1 de mayo de 2025" in pages["es"] and "May 1, 2025" in pages["en"]
+    assert "97,3\xa0%" in pages["es"] and "97.3%" in pages["en"]
+
+
+def test_captions_and_page_footer_are_translated(pages: dict[str, str]) -> None:
+    assert "Tabla 1:" in pages["es"] and "Figura 1:" in pages["es"]
+    assert "Table 1:" in pages["en"] and "Figure 1:" in pages["en"]
+    assert '"Página " counter(page) " de " counter(pages)' in pages["es"]
+    assert '"Page " counter(page) " of " counter(pages)' in pages["en"]
+    assert '<html lang="es">' in pages["es"]
+
+
+def test_page_is_self_contained(pages: dict[str, str]) -> None:
+    for page in pages.values():
+        assert "http://" not in page and "https://" not in page
+        assert "<link" not in page and "<script" not in page and "@import" not in page
+        assert "<svg" in page and "tr { break-inside: avoid; }" in page
+
+
+def test_user_text_is_escaped(pages: dict[str, str]) -> None:
+    for page in pages.values():
+        assert "&lt;script&gt;alert(" in page
+
+
+def test_element_ids_are_unique(pages: dict[str, str]) -> None:
+    ids = re.findall(r'\bid="([^"]+)"', pages["en"])
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert not duplicates
+
+
+def test_contents_link_every_section(pages: dict[str, str]) -> None:
+    toc = re.search(r'<nav class="toc".*?</nav>', pages["en"], re.S).group(0)
+    for anchor in ("#data", "#methods", "#results-hidden-units", "#conclusions", "#appendix"):
+        assert f'href="{anchor}"' in toc
+        assert f'id="{anchor[1:]}"' in pages["en"]
+
+
+def test_diverged_run_renders_dashes(pages: dict[str, str]) -> None:
+    scores = table_html(pages["es"], "study-optimizers-scores")
+    row = re.search(r"<tr>\s*<td[^>]*>sgd-lr5</td>.*?</tr>", scores, re.S).group(0)
+    assert row.count(">—<") == 6  # 3 accuracies, 3 losses
+    for page in pages.values():
+        text = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<[^>]+>", " ", page, flags=re.S)
+        assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", text)
+
+
+def test_templates_hold_no_visible_text() -> None:
+    """Templates only loop and branch: once tags and Jinja are removed, no words are left."""
+    source = (templates_dir() / "report.html.j2").read_text()
+    text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", source, flags=re.S)
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    assert not re.search(r"[A-Za-zÀ-ÿ]", text), text.split()
+
+
+@pytest.mark.parametrize(("cell", "es", "en"), [
+    (Cell(0.97312, "num"), "0,973", "0.973"),
+    (Cell(0.5, "pct"), "50,0\xa0%", "50.0%"),
+    (Cell(60000, "int"), "60.000", "60,000"),
+    (Cell(0.001, "general"), "0,001", "0.001"),
+    (Cell(None, "num"), "—", "—"),
+    (Cell(float("nan"), "num"), "—", "—"),
+    (Cell("early_stopped", display="parada temprana"), "parada temprana", "parada temprana"),
+])
+def test_format_cell(cell: Cell, es: str, en: str) -> None:
+    assert render.format_cell(cell, "es") == es
+    assert render.format_cell(cell, "en") == en
+
+
+def test_css_content_keeps_the_translation_word_order() -> None:
+    out = render.css_content("Seite %(page)s von %(pages)s", {"page": "counter(page)",
+                                                              "pages": "counter(pages)"})
+    assert out == '"Seite " counter(page) " von " counter(pages)'
+    assert render.css_content('a "q" </style>', {}) == '"a \\"q\\" \\3c /style>"'
+
+
+# ---------------------------------------------------------------- PDF
+def test_url_fetcher_only_serves_local_files(tmp_path: Path) -> None:
+    inside = tmp_path / "out"
+    inside.mkdir()
+    (inside / "ok.css").write_text("p {}")
+    (tmp_path / "secret.txt").write_text("no")
+    fetcher = render._local_fetcher(inside)
+    for url in ("http://example.com/x.png", "https://example.com/a.css",
+                "ftp://example.com/f", (tmp_path / "secret.txt").as_uri(),
+                (inside / ".." / "secret.txt").as_uri(), (inside / "missing.css").as_uri()):
+        with pytest.raises(render.UrlRefused):
+            fetcher.fetch(url)
+    assert fetcher.fetch((inside / "ok.css").as_uri()).read() == b"p {}"
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def test_pdf_writes_a_multi_page_pdf(tmp_path: Path) -> None:
+    page = '<p style="break-after: page">one</p><p>two</p>'
+    path = render.pdf(page, tmp_path / "out" / "report.pdf", tmp_path)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert len(render.document(page, tmp_path).pages) == 2
+
+
+def test_report_pdf_has_pages_and_no_table_overflows(pages: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    # Spanish: the longer words, so the widest tables
+    document = render.document(pages["es"], tmp_path)
+    assert len(document.pages) > 1
+    for number, page in enumerate(document.pages, start=1):
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        for child in _boxes(box):
+            if type(child).__name__ == "TableBox":
+                assert child.position_x + child.margin_width() <= right + 1, \
+                    f"a table is wider than page {number}"
+
+
+def _boxes(box: Any) -> Iterator[Any]:  # WeasyPrint layout boxes
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+# ---------------------------------------------------------------- the whole set
+def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PDF rendering is tested above; here a stub keeps the test fast
+    monkeypatch.setattr(render, "pdf", lambda text, path, base: _touch(path))
+    written = render.write_reports(results, tmp_path, ["es", "en"], ["html", "pdf"])
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert {"report.es.html", "report.en.html", "report.es.pdf", "report.en.pdf"} <= names
+    csvs = sorted((tmp_path / "tables").glob("*.csv"))
+    assert len(csvs) == len(build(results, "en").tables())
+    with (tmp_path / "tables" / "key-results.csv").open() as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["study", "runs", "best_run", "val_accuracy", "test_accuracy"]
+    assert rows[1][:3] == ["hidden-units", "3", "hidden=64"]
+    assert float(rows[1][3]) == pytest.approx(0.97312)  # raw, not "0,973"
+    with (tmp_path / "tables" / "study-optimizers-runs.csv").open() as handle:
+        diverged = next(r for r in csv.DictReader(handle) if r["run"] == "sgd-lr5")
+    assert diverged["stop_reason"] == "diverged" and diverged["best_epoch"] == ""
+    with (tmp_path / "tables" / "study-optimizers-scores.csv").open() as handle:
+        diverged = next(r for r in csv.DictReader(handle) if r["run"] == "sgd-lr5")
+    assert diverged["val_accuracy"] == ""
+    assert (tmp_path / "report.es.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def _touch(path: Path) -> Path:
+    path.write_bytes(b"%PDF-stub")
+    return path

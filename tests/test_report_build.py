@@ -1,0 +1,284 @@
+"""build(): the report model computed from a stored ResultSet (no HTML involved)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from report_fixtures import make_results
+
+from reportgen.records import RunRecord
+from reportgen.report import build as build_mod
+from reportgen.report.build import build, rank_runs
+from reportgen.report.model import BulletList, Cell, Figure, Paragraph, ReportModel, Table
+from reportgen.report.render import format_cell
+from reportgen.store import ResultSet, StoredRun
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    return make_results(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="module")
+def models(results: ResultSet) -> dict[str, ReportModel]:
+    return {lang: build(results, lang) for lang in ("es", "en")}
+
+
+def table(model: ReportModel, table_id: str) -> Table:
+    return next(t for t in model.tables() if t.id == table_id)
+
+
+def texts(model: ReportModel, section_id: str) -> str:
+    """Every sentence of a section and its subsections, joined."""
+    out = []
+    for part in model.section(section_id).walk():
+        for block in part.blocks:
+            if isinstance(block, Paragraph):
+                out.append(block.text)
+            elif isinstance(block, BulletList):
+                out.extend(block.items)
+    return "\n".join(out)
+
+
+def test_sections_in_order_and_numbered(models: dict[str, ReportModel]) -> None:
+    model = models["en"]
+    assert [(s.number, s.id) for s in model.sections] == [
+        ("1", "data"), ("2", "methods"), ("3", "results"), ("4", "conclusions"),
+        ("A", "appendix"),
+    ]
+    results = model.section("results")
+    assert [(s.number, s.id) for s in results.subsections] == [
+        ("3.1", "results-hidden-units"), ("3.2", "results-optimizers")]
+    assert results.subsections[0].subsections[0].number == "3.1.1"  # the notes
+    assert model.section("manifest").number == "A.1"
+
+
+def test_headings_are_translated(models: dict[str, ReportModel]) -> None:
+    titles = {lang: [s.title for s in m.sections] for lang, m in models.items()}
+    assert titles["es"] == ["Datos", "Metodología", "Resultados", "Conclusiones",
+                            "Apéndice: procedencia"]
+    assert titles["en"] == ["Data", "Methodology", "Results", "Conclusions",
+                            "Appendix: provenance"]
+    assert models["es"].meta.title.startswith("Perceptrones")
+
+
+def test_tables_and_figures_numbered_in_document_order(
+        models: dict[str, ReportModel]) -> None:
+    for model in models.values():
+        assert [t.number for t in model.tables()] == list(range(1, len(model.tables()) + 1))
+        assert [f.number for f in model.figures()] == list(range(1, len(model.figures()) + 1))
+        ids = [b.id for b in model.blocks() if isinstance(b, Table | Figure)]
+        assert len(ids) == len(set(ids))
+
+
+def test_ids_are_language_neutral(models: dict[str, ReportModel]) -> None:
+    assert [t.id for t in models["es"].tables()] == [t.id for t in models["en"].tables()]
+    assert [f.id for f in models["es"].figures()] == [f.id for f in models["en"].figures()]
+    assert [c.key for c in table(models["es"], "study-hidden-units-runs").columns] == \
+        [c.key for c in table(models["en"], "study-hidden-units-runs").columns]
+
+
+def test_expected_tables_and_figures(models: dict[str, ReportModel]) -> None:
+    model = models["en"]
+    table_ids = [t.id for t in model.tables()]
+    assert table_ids[0] == "key-results"
+    for expected in ("dataset-digits-splits", "dataset-digits-info",
+                     "study-hidden-units-settings", "study-hidden-units-model",
+                     "study-hidden-units-runs", "study-hidden-units-per-class",
+                     "study-optimizers-runs", "provenance", "versions", "runs"):
+        assert expected in table_ids
+    figure_ids = [f.id for f in model.figures()]
+    assert figure_ids[0] == "fig-dataset-digits-distribution"  # the study asks for it
+    for expected in ("fig-study-hidden-units-loss", "fig-study-hidden-units-accuracy",
+                     "fig-study-hidden-units-confusion",
+                     "fig-study-hidden-units-confusion-normalized",
+                     "fig-study-optimizers-loss"):
+        assert expected in figure_ids
+    for figure in model.figures():
+        assert figure.svg.startswith("<svg") and f'id="{figure.id}-' in figure.svg
+
+
+def test_best_run_is_highest_validation_accuracy(models: dict[str, ReportModel]) -> None:
+    key = table(models["en"], "key-results")
+    assert [row[2].value for row in key.rows] == ["hidden=64", "adam"]
+    assert key.rows[0][3].value == pytest.approx(0.97312)
+    runs = table(models["en"], "study-hidden-units-runs")
+    assert runs.highlight == 1 and runs.rows[1][0].value == "hidden=64"
+
+
+def cells_by_key(t: Table, label: str) -> dict[str, Cell]:
+    row = next(r for r in t.rows if r[0].value == label)
+    return {column.key: cell for column, cell in zip(t.columns, row, strict=True)}
+
+
+def test_diverged_run_shows_dashes(models: dict[str, ReportModel]) -> None:
+    setup = cells_by_key(table(models["es"], "study-optimizers-runs"), "sgd-lr5")
+    scores = cells_by_key(table(models["es"], "study-optimizers-scores"), "sgd-lr5")
+    assert format_cell(setup["best_epoch"], "es") == "—"
+    for key in ("train_accuracy", "val_accuracy", "test_loss"):
+        assert format_cell(scores[key], "es") == "—"
+    assert setup["stop_reason"].value == "diverged" and setup["stop_reason"].display == "divergió"
+    # the table-valued variant setting is split into readable columns
+    assert setup["training.optimizer.name"].value == "sgd"
+    assert setup["training.optimizer.lr"].value == 5.0
+
+
+def test_wide_runs_table_is_split_in_two(models: dict[str, ReportModel]) -> None:
+    ids = [t.id for t in models["en"].tables()]
+    assert "study-hidden-units-scores" not in ids  # 12 columns: one table
+    runs, scores = table(models["en"], "study-optimizers-runs"), \
+        table(models["en"], "study-optimizers-scores")
+    assert scores.number == runs.number + 1
+    assert [r[0].value for r in runs.rows] == [r[0].value for r in scores.rows]
+    assert runs.highlight == scores.highlight == 1
+    for t in models["en"].tables():
+        assert len(t.columns) <= build_mod.MAX_COLUMNS
+
+
+def test_a_run_shared_by_two_studies_is_named_as_in_each(
+        models: dict[str, ReportModel]) -> None:
+    runs = table(models["en"], "study-optimizers-runs")
+    assert [r[0].value for r in runs.rows] == ["sgd-lr5", "adam"]
+    assert cells_by_key(runs, "adam")["training.optimizer.name"].value == "adam"
+    assert "model.hidden" not in [c.key for c in runs.columns]
+    assert [r[0].value for r in table(models["en"], "study-hidden-units-runs").rows] == \
+        ["hidden=16", "hidden=64", "hidden=256"]
+
+
+def test_methodology_tables(models: dict[str, ReportModel]) -> None:
+    summary = table(models["en"], "study-hidden-units-model")
+    assert [r[0].value for r in summary.rows][1] == "dense (Dense)"
+    assert summary.foot[0][2].value == 64 * 64 + 64 + 64 * 10 + 10
+    settings = table(models["en"], "study-hidden-units-settings")
+    values = {r[0].value: r[1] for r in settings.rows}
+    assert values["model.hidden"].display == "varies: [16] · [64] · [256]"
+    assert values["training.optimizer.lr"].value == 0.001
+    assert "patience 3" in values["training.early_stopping"].display
+    assert "model.batchnorm" not in values  # off in every run: left out
+
+
+def test_dataset_tables(models: dict[str, ReportModel]) -> None:
+    splits = table(models["en"], "dataset-digits-splits")
+    assert [r[1].value for r in splits.rows] == [1078, 359, 360]
+    assert splits.foot[0][1].value == 1797
+
+
+def test_conclusions_follow_the_numbers(models: dict[str, ReportModel]) -> None:
+    en = texts(models["en"], "conclusions")
+    assert "hidden=64 has the highest validation accuracy (97.3%), 1.2 percentage points " \
+           "above the runner-up, hidden=256 (96.1%)." in en
+    assert "too small to suggest overfitting" in en
+    assert "sgd-lr5 (epoch 4)" in en
+    assert "1 run failed and has no results" in en and "CUDA out of memory" in en
+    assert "hidden=64 (epoch 10 of 12, best epoch 7)" in en
+    es = texts(models["es"], "conclusions")
+    assert "1,2 puntos porcentuales" in es and "97,3\xa0%" in es
+
+
+def with_accuracies(stored: StoredRun, **accuracies: float) -> StoredRun:
+    metrics = dict(stored.record.metrics)
+    for split, value in accuracies.items():
+        metrics[split] = dataclasses.replace(metrics[split], accuracy=value)
+    return StoredRun(dataclasses.replace(stored.record, metrics=metrics), stored.history)
+
+
+def conclusions_with(results: ResultSet, best: dict[str, float], others: dict[str, float]) -> str:
+    runs = [with_accuracies(r, **(best if r.record.label == "hidden=64" else others))
+            for r in results.studies["hidden-units"]]
+    changed = dataclasses.replace(results, studies={**results.studies, "hidden-units": runs})
+    return texts(build(changed, "en"), "conclusions-hidden-units")
+
+
+def test_overfitting_is_claimed_only_above_the_gap(results: ResultSet) -> None:
+    small = conclusions_with(results, {"train": 1.0, "val": 0.96}, {"val": 0.9})
+    assert "by 4.0 percentage points, a gap too small to suggest overfitting" in small
+    large = conclusions_with(results, {"train": 1.0, "val": 0.94}, {"val": 0.9})
+    assert "by 6.0 percentage points, which suggests overfitting" in large
+    better = conclusions_with(results, {"train": 0.93, "val": 0.95}, {"val": 0.9})
+    assert "2.0 percentage points above its training accuracy" in better
+    assert "overfitting." in better and "suggests overfitting" not in better
+
+
+def test_small_margins_are_called_fragile(results: ResultSet) -> None:
+    close = conclusions_with(results, {"val": 0.9012}, {"val": 0.9})
+    assert "0.1 percentage points above the runner-up" in close
+    assert "under half a percentage point" in close
+    tie = conclusions_with(results, {"val": 0.9}, {"val": 0.9})
+    assert "tie on validation accuracy (90.0%)" in tie
+
+
+def test_notes_markdown_is_escaped(models: dict[str, ReportModel]) -> None:
+    notes = models["en"].section("notes-hidden-units").blocks[0]
+    assert isinstance(notes, Paragraph) and notes.html
+    assert "<strong>64</strong>" in notes.text
+    assert "<script>" not in notes.text and "&lt;script&gt;" in notes.text
+
+
+def test_abstract(models: dict[str, ReportModel]) -> None:
+    first = models["en"].abstract[0]
+    assert isinstance(first, Paragraph) and "<strong>widths</strong>" in first.text
+    sentences = [b.text for b in models["es"].abstract if isinstance(b, Paragraph)]
+    assert "«Neuronas en la capa oculta»: la mejor de 3 ejecuciones es hidden=64, con " \
+           "exactitud de validación del 97,3\xa0%, exactitud de prueba del 96,9\xa0%." \
+           in sentences
+
+
+def test_date_defaults_to_today(results: ResultSet) -> None:
+    import datetime as dt
+
+    report = results.manifest.report.model_copy(update={"date": None})
+    manifest = results.manifest.model_copy(update={"report": report})
+    model = build(dataclasses.replace(results, manifest=manifest), "en")
+    assert model.meta.date == dt.date.today()
+
+
+def test_study_without_runs_still_builds(results: ResultSet) -> None:
+    empty = dataclasses.replace(results, studies={"hidden-units": [], "optimizers": []},
+                                index={**results.index, "failed": {}})
+    model = build(empty, "en")
+    assert model.section("results").subsections == ()
+    assert table(model, "key-results").rows == ()
+
+
+# ---------------------------------------------------------------- ranking
+def rec(results: ResultSet, label: str, **accuracies: float | None) -> RunRecord:
+    base = results.studies["hidden-units"][0].record
+    metrics = {split: dataclasses.replace(base.metrics["val"], accuracy=value)
+               for split, value in accuracies.items()}
+    return dataclasses.replace(base, label=label, metrics=metrics)
+
+
+def test_rank_prefers_validation_then_test(results: ResultSet) -> None:
+    runs = [rec(results, "a", val=0.8, test=0.99), rec(results, "b", val=0.9, test=0.5)]
+    assert rank_runs(runs) == ("val", (1, 0))
+    runs = [rec(results, "a", test=0.7), rec(results, "b", test=0.9)]
+    assert rank_runs(runs) == ("test", (1, 0))
+
+
+def test_rank_skips_failed_and_non_finite(results: ResultSet) -> None:
+    failed = dataclasses.replace(rec(results, "f", val=1.0), stop_reason="failed")
+    runs = [failed, rec(results, "nan", val=float("nan")), rec(results, "ok", val=0.5)]
+    assert rank_runs(runs) == ("val", (2,))
+    assert rank_runs([failed]) == (None, ())
+
+
+def test_ties_keep_manifest_order(results: ResultSet) -> None:
+    runs = [rec(results, "a", val=0.9), rec(results, "b", val=0.9)]
+    assert rank_runs(runs)[1] == (0, 1)
+
+
+def test_build_module_has_no_html(tmp_path: Path) -> None:
+    source = Path(build_mod.__file__).read_text()
+    assert "<p>" not in source and "<table" not in source
+
+
+def test_user_markdown_is_safe() -> None:
+    from reportgen.report.text import markdown
+
+    html = markdown("# Title\n\n<img src=x onerror=alert(1)>\n\n![chart](https://example.com/c.png)"
+                    " [x](javascript:alert(1))")
+    assert "<h4>Title</h4>" in html  # below the report's own headings
+    assert "<img" not in html and "&lt;img" in html  # raw HTML escaped; images never fetched
+    assert 'href="javascript:' not in html
