@@ -176,8 +176,12 @@ def _render(store: Store, languages: list[str] | None, formats: list[str] | None
     report_spec = results.manifest.report
     written = write_reports(results, results.root, languages or report_spec.languages,
                             formats or report_spec.formats)
+    tables = [p for p in written if p.suffix == ".csv"]
     for path in written:
-        console.print(f"wrote {path}")
+        if path.suffix != ".csv":
+            console.print(f"wrote {path}")
+    if tables:
+        console.print(f"wrote {len(tables)} table(s) as CSV in {tables[0].parent}")
 
 
 @contextlib.contextmanager

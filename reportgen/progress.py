@@ -49,7 +49,7 @@ class LogProgress:
         if error:
             self.console.print(f"{prefix}: FAILED {error}", highlight=False)
         elif record is not None:
-            state = "stored, skipped" if skipped else _outcome(record)
+            state = "already trained, reused" if skipped else _outcome(record)
             self.console.print(f"{prefix}: {state}", highlight=False)
 
 
