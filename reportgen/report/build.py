@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -673,8 +674,57 @@ class _Builder:
             items.append(self._("No run finished with results, so nothing can be compared."))
         else:
             items += self.ranking_conclusions(view, best)
+            items += self.factor_conclusion(view)
             items += self.gap_conclusion(best)
+        items += self.engine_conclusions(view)
         items += self.stop_conclusions(view)
+        return items
+
+    def factor_conclusion(self, view: StudyView) -> list[str]:
+        """The direction of a single numeric factor's effect, only when the data show one."""
+        split = view.score_split
+        paths = varied_paths(view.runs)
+        if split is None or len(paths) != 1:
+            return []
+        points = sorted((numeric, score) for r in view.runs
+                        if (numeric := _as_number(flat_varied(r).get(paths[0]))) is not None
+                        and (score := accuracy(r, split)) is not None)
+        if len(points) < 3 or len({x for x, _ in points}) < len(points):
+            return []
+        steps = [b[1] - a[1] for a, b in itertools.pairwise(points)]
+        label = self.path_label(paths[0])
+        values = {"factor": label[:1].lower() + label[1:],
+                  "metric": self._(ACCURACY_NAMES[split])}
+        if all(step > 0 for step in steps):
+            message = N_("The %(metric)s rises at every step as %(factor)s increases.")
+        elif all(step < 0 for step in steps):
+            message = N_("The %(metric)s falls at every step as %(factor)s increases.")
+        else:
+            message = N_("The %(metric)s does not move in one direction as %(factor)s "
+                         "increases.")
+        return [self._(message, **values)]
+
+    def engine_conclusions(self, view: StudyView) -> list[str]:
+        """Runs that differ only in their engine: the gap between the engines."""
+        items = []
+        split = view.score_split
+        for a, b in itertools.combinations(view.runs, 2):
+            if a.engine == b.engine or _without_engine(a.config) != _without_engine(b.config):
+                continue
+            score_a = accuracy(a, split) if split else None
+            score_b = accuracy(b, split) if split else None
+            if score_a is None or score_b is None:
+                continue
+            items.append(self._(
+                "%(a)s (%(engine_a)s) and %(b)s (%(engine_b)s) train the same network with "
+                "different engines: %(metric)s %(value_a)s and %(value_b)s, a gap of %(gap)s "
+                "percentage points; %(time_a)s and %(time_b)s per epoch.",
+                a=a.label, engine_a=a.engine, b=b.label, engine_b=b.engine,
+                metric=self._(ACCURACY_NAMES[split]), value_a=self.pct(score_a),
+                value_b=self.pct(score_b),
+                gap=i18n.format_points(abs(score_a - score_b), self.lang),
+                time_a=f"{i18n.format_number(a.seconds_per_epoch, self.lang, 3)} s",
+                time_b=f"{i18n.format_number(b.seconds_per_epoch, self.lang, 3)} s"))
         return items
 
     def ranking_conclusions(self, view: StudyView, best: RunRecord) -> list[str]:
@@ -856,6 +906,19 @@ def varied_paths(records: Sequence[RunRecord]) -> list[str]:
     for record in records:
         paths.update(dict.fromkeys(flat_varied(record)))
     return list(paths)
+
+
+def _as_number(value: Any) -> float | None:
+    """A varied value as a number: 0.01, 256, or a one-layer [256]."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _without_engine(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in ("engine", "device")}
 
 
 def _distinct(values: list[Any]) -> list[Any]:

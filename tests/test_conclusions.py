@@ -1,0 +1,55 @@
+"""Generated sentences state what the stored numbers show, computed from real tiny runs."""
+
+import itertools
+
+import pytest
+
+from reportgen import execute, manifest, plan
+from reportgen.report.build import build
+from reportgen.report.model import BulletList
+from reportgen.store import Store
+from tests.helpers import TINY, write_manifest
+
+ENGINES = TINY.replace('vary = { "model.hidden" = [[8], [16]] }', '''
+[[studies.variants]]
+name = "numpy"
+engine = "numpy"
+[[studies.variants]]
+name = "torch"
+engine = "torch"
+''')
+
+
+def conclusions(tmp_path, text, lang="en"):
+    spec = manifest.load(write_manifest(tmp_path, text))
+    store = Store(tmp_path / "out")
+    execute.execute(spec, plan.expand(spec), store)
+    results = store.load()
+    model = build(results, lang)
+    section = next(s for s in model.sections if s.id == "conclusions")
+    items = [i for sub in section.subsections for block in sub.blocks
+             if isinstance(block, BulletList) for i in block.items]
+    return results, items
+
+
+def test_engine_gap_is_stated_with_both_scores(tmp_path):
+    results, items = conclusions(tmp_path, ENGINES)
+    numpy_run, torch_run = results.studies["width"]
+    sentence = next(i for i in items if "different engines" in i)
+    assert "numpy (numpy) and torch (torch)" in sentence
+    for run in (numpy_run, torch_run):
+        assert f"{100 * run.record.metrics['val'].accuracy:.1f}%" in sentence
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_factor_direction_only_claims_what_the_scores_show(tmp_path, lang):
+    text = TINY.replace("[[8], [16]]", "[[2], [8], [32]]").replace("epochs = 3", "epochs = 8")
+    results, items = conclusions(tmp_path, text, lang)
+    scores = [r.record.metrics["val"].accuracy for r in results.studies["width"]]
+    steps = [b - a for a, b in itertools.pairwise(scores)]
+    words = {"en": ("rises at every step", "falls at every step", "does not move"),
+             "es": ("aumenta en cada paso", "disminuye en cada paso", "no varía")}[lang]
+    expected = words[0] if all(s > 0 for s in steps) else (
+        words[1] if all(s < 0 for s in steps) else words[2])
+    assert any(expected in item for item in items)
+    assert not any(w in item for w in words if w != expected for item in items)
