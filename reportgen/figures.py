@@ -198,6 +198,43 @@ def learning_curves(
     return to_svg(fig, prefix)
 
 
+@dataclass(frozen=True)
+class DualAxisTexts:
+    xlabel: str  # "Epoch"
+    loss: str  # left axis: "Loss"
+    accuracy: str  # right axis: "Accuracy"
+    train: str
+    val: str
+    decimal: str = "."
+
+
+@_styled
+def dual_axis(history: Sequence[Mapping[str, Any]], texts: DualAxisTexts,
+              prefix: str = "fig") -> str:
+    """One run's loss (left axis) and accuracy (right axis) per epoch, as in seed 004 §7.3."""
+    fig = _figure(MAX_WIDTH_IN, 3.2)
+    loss_ax = fig.add_subplot()
+    acc_ax = loss_ax.twinx()
+    loss_colour, acc_colour = PALETTE[0], PALETTE[1]
+    handles = []
+    for ax, metric, colour, name in ((loss_ax, "loss", loss_colour, texts.loss),
+                                     (acc_ax, "accuracy", acc_colour, texts.accuracy)):
+        for key, style, split in ((metric, "-", texts.train), (f"val_{metric}", "--", texts.val)):
+            xs, ys = _series(history, key)
+            if xs:
+                point = "o" if len(xs) < 3 else None
+                (line,) = ax.plot(xs, ys, linestyle=style, color=colour, marker=point,
+                                  markersize=3.5, label=_plain(f"{name} · {split}"))
+                handles.append(line)
+        ax.set_ylabel(_plain(name), color=colour)
+        ax.tick_params(axis="y", colors=colour)
+        ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    loss_ax.set_xlabel(_plain(texts.xlabel))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return to_svg(fig, prefix)
+
+
 def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []

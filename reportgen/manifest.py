@@ -358,7 +358,8 @@ class Variant(Frozen):
     expect_error: bool = False
 
 
-Section = Literal["curves", "confusion", "per_class", "model_summary", "distribution"]
+Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summary",
+                  "distribution"]
 
 
 class Study(Frozen):

@@ -53,3 +53,17 @@ def test_factor_direction_only_claims_what_the_scores_show(tmp_path, lang):
         words[1] if all(s < 0 for s in steps) else words[2])
     assert any(expected in item for item in items)
     assert not any(w in item for w in words if w != expected for item in items)
+
+
+def test_dual_axis_figure_of_the_best_run(tmp_path):
+    from reportgen.report.model import Figure
+
+    text = TINY.replace('vary = { "model.hidden"', 'show = ["dual_axis"]\nvary = { "model.hidden"')
+    spec = manifest.load(write_manifest(tmp_path, text))
+    store = Store(tmp_path / "out")
+    execute.execute(spec, plan.expand(spec), store)
+    model = build(store.load(), "es")
+    results = next(s for s in model.sections if s.id == "results")
+    figures = [b for sub in results.subsections for b in sub.blocks if isinstance(b, Figure)]
+    assert [f.id for f in figures] == ["fig-study-width-dual"]
+    assert "eje izquierdo" in figures[0].caption and "<svg" in figures[0].svg

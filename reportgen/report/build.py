@@ -486,6 +486,8 @@ class _Builder:
         show = view.study.show
         if "curves" in show and view.runs:
             blocks += self.curve_figures(view)
+        if "dual_axis" in show and best is not None:
+            blocks.append(self.dual_axis_figure(view, best))
         if best is not None:
             split, metrics = final_metrics(best)
             if metrics is not None and "confusion" in show and metrics.confusion:
@@ -605,6 +607,17 @@ class _Builder:
                 lambda prefix, m=metric, t=texts: figures.learning_curves(
                     histories, labels, m, t, diverged=diverged, prefix=prefix)))
         return out
+
+    def dual_axis_figure(self, view: StudyView, best: RunRecord) -> Figure:
+        history = view.histories[view.runs.index(best)]
+        texts = figures.DualAxisTexts(
+            xlabel=self._("Epoch"), loss=self._("Loss"), accuracy=self._("Accuracy"),
+            train=self._("training"), val=self._("validation"),
+            decimal=i18n.decimal_separator(self.lang))
+        caption = self._("Loss (left axis) and accuracy (right axis) per epoch of %(run)s, the "
+                         "best run of “%(study)s”.", run=best.label, study=self.study_title(view))
+        return self.figure(f"fig-study-{view.key}-dual", caption,
+                           lambda prefix: figures.dual_axis(history, texts, prefix=prefix))
 
     def confusion_figures(self, view: StudyView, best: RunRecord, split: str,
                           metrics: SplitMetrics) -> list[Block]:
