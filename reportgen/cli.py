@@ -75,6 +75,9 @@ def run(
                                                    "(repeatable).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Retrain runs already in the "
                                         "output folder.")] = False,
+    worker: Annotated[bool, typer.Option("--worker", help="Only run trials of the manifest's "
+                                         "searches, sharing their storage with a `reportgen "
+                                         "run` elsewhere: no other runs, no rendering.")] = False,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
     from reportgen import execute, manifest, plan
@@ -91,17 +94,27 @@ def run(
         the_plan = plan.expand(spec, only=only)
         out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
         store = Store(out_dir)
-        console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s) → {out_dir}")
+        searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
+        if worker:
+            console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "
+                          f"search(es) → {out_dir}")
+        else:
+            console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
+                          f"→ {out_dir}")
         try:
             with _progress() as progress:
                 outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
-                                          progress=progress)
+                                          progress=progress, worker=worker)
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished runs are kept in {out_dir}; "
                               "run again to continue")
             raise typer.Exit(130) from None
+        if worker:
+            console.print(f"worker: ran {outcome.trials} trial(s)")
+            return
+        trials = f", {outcome.trials} tuning trial(s)" if the_plan.searches else ""
         console.print(f"trained {len(outcome.trained)}, reused {len(outcome.skipped)}, "
-                      f"failed {len(outcome.failed)}")
+                      f"failed {len(outcome.failed)}{trials}")
         _render(store, languages, formats)
     if outcome.failed:
         raise typer.Exit(1)
@@ -117,9 +130,11 @@ def validate(
 
     with user_errors():
         spec = manifest.load(manifest_path)
-        runs = plan.expand(spec).runs
+        the_plan = plan.expand(spec)
+    searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
     console.print(f"{manifest_path}: valid — {len(spec.studies)} "
-                  f"stud{'y' if len(spec.studies) == 1 else 'ies'}, {len(runs)} run(s)")
+                  f"stud{'y' if len(spec.studies) == 1 else 'ies'}, {len(the_plan.runs)} "
+                  f"run(s){searches}")
 
 
 @app.command()

@@ -6,6 +6,7 @@ Each finished run is written atomically before the next starts, so an interrupte
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.metadata
 import platform
@@ -21,7 +22,7 @@ from reportgen.data import Dataset, load_dataset
 from reportgen.errors import ManifestError, StoreError
 from reportgen.manifest import Manifest
 from reportgen.models import summary_rows
-from reportgen.plan import Plan, RunSpec
+from reportgen.plan import Plan, RunSpec, SearchTask
 from reportgen.records import SPLITS, DatasetSummary, RunRecord
 from reportgen.store import Store
 from reportgen.training import fit
@@ -60,6 +61,7 @@ class Outcome:
     trained: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # run id -> error
+    trials: int = 0  # tuning trials run by this process
 
 
 def versions() -> dict[str, str]:
@@ -87,8 +89,11 @@ def summarise(dataset: Dataset) -> DatasetSummary:
 
 
 def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None = None,
-            fresh: bool = False, progress: Progress | None = None) -> Outcome:
-    """Train every run of `plan` missing from `store` (all of them with `fresh`)."""
+            fresh: bool = False, progress: Progress | None = None,
+            worker: bool = False) -> Outcome:
+    """Train every run of `plan` missing from `store` (all of them with `fresh`) and run its
+    searches. A `worker` only runs trials of the plan's searches, next to a coordinating
+    `execute` in another process sharing the search storage: no runs, no records, no index."""
     from reportgen.engines import describe_device, make_trainer, resolve_device
 
     progress = progress or SilentProgress()
@@ -98,6 +103,12 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
     for spec in plan.runs:  # checked before any training: a bad run must not cost finished work
         if id(spec) in problems and not spec.expect_error:
             raise ManifestError(f"{spec.origin}: {problems[id(spec)]}")
+    for task in plan.searches:
+        dataset = datasets[task.base.config.dataset]
+        if problem := configuration_problem(task.base, dataset) or search_problem(task, dataset):
+            raise ManifestError(f"{task.base.origin}: {problem}")
+    if worker:
+        return _work(plan, datasets, store, device, progress)
     store.save_manifest(manifest.source_text)
     index = _start_index(manifest, plan, store)
     for name, dataset in datasets.items():
@@ -105,51 +116,116 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         if name not in index["datasets"]:
             index["datasets"].append(name)
     outcome = Outcome()
+
+    def run_one(spec: RunSpec, evaluate: list[str],
+                extra: dict[str, Any] | None = None) -> RunRecord | None:
+        """Train one run unless stored; its id goes into the study's list in the index."""
+        dataset = datasets[spec.config.dataset]
+        run_id = spec.run_id(dataset.fingerprint)
+        if run_id not in index["studies"][spec.study_id]:
+            index["studies"][spec.study_id].append(run_id)
+        if store.has(run_id) and not fresh:
+            outcome.skipped.append(run_id)
+            record = store.load_run(run_id).record
+            progress.run_finished(spec, record, skipped=True)
+            return record
+        progress.run_started(spec, run_id)
+        run_device = resolve_device(device or spec.config.device)
+        if id(spec) in problems:  # an expected error: its message is the run's outcome
+            record = expected_failure(spec, run_id, dataset, problems[id(spec)])
+            store.save_run(record, spec_json(spec, run_id), [], {})
+            outcome.trained.append(run_id)
+            progress.run_finished(spec, record, skipped=False)
+            store.save_index(index)
+            return record
+        try:
+            record, history, predictions = train_run(
+                spec, run_id, dataset, run_device, describe_device(run_device),
+                evaluate, make_trainer, progress)
+        except Exception as exc:  # a run's own failure (e.g. out of memory) spares the rest
+            message = f"{type(exc).__name__}: {exc}"
+            index["failed"][run_id] = message
+            outcome.failed[run_id] = message
+            progress.run_finished(spec, None, skipped=False, error=message)
+            record = None
+        else:
+            if extra:
+                record = dataclasses.replace(record, extra={**record.extra, **extra})
+            store.save_run(record, spec_json(spec, run_id), history, predictions)
+            if "proba_predict" in predictions:
+                store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
+                                      dataset.classes)
+            index["failed"].pop(run_id, None)
+            outcome.trained.append(run_id)
+            progress.run_finished(spec, record, skipped=False)
+        store.save_index(index)
+        return record
+
     for study in manifest.studies:
         runs = plan.for_study(study.id)
-        if not runs:
-            continue
-        progress.study(study.id, len(runs))
+        if runs:
+            progress.study(study.id, len(runs))
         for spec in runs:
-            dataset = datasets[spec.config.dataset]
-            run_id = spec.run_id(dataset.fingerprint)
-            # The study's own name for the run: a run shared by two studies is stored once.
-            index["studies"][study.id].append(
-                {"run_id": run_id, "label": spec.label, "varied": spec.varied})
-            if store.has(run_id) and not fresh:
-                outcome.skipped.append(run_id)
-                progress.run_finished(spec, store.load_run(run_id).record, skipped=True)
-                continue
-            progress.run_started(spec, run_id)
-            # The NumPy engine runs on the CPU whatever the manifest's device says.
-            run_device = "cpu" if spec.config.engine == "numpy" else \
-                resolve_device(device or spec.config.device)
-            if id(spec) in problems:  # an expected error: its message is the run's outcome
-                record = expected_failure(spec, run_id, dataset, problems[id(spec)])
-                store.save_run(record, spec_json(spec, run_id), [], {})
-                outcome.trained.append(run_id)
-                progress.run_finished(spec, record, skipped=False)
-                store.save_index(index)
-                continue
-            try:
-                record, history, predictions = train_run(
-                    spec, run_id, dataset, run_device, describe_device(run_device),
-                    study.evaluate, make_trainer, progress)
-            except Exception as exc:  # a run's own failure (e.g. out of memory) spares the rest
-                message = f"{type(exc).__name__}: {exc}"
-                index["failed"][run_id] = message
-                outcome.failed[run_id] = message
-                progress.run_finished(spec, None, skipped=False, error=message)
-            else:
-                store.save_run(record, spec_json(spec, run_id), history, predictions)
-                if "proba_predict" in predictions:
-                    store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
-                                          dataset.classes)
-                index["failed"].pop(run_id, None)
-                outcome.trained.append(run_id)
-                progress.run_finished(spec, record, skipped=False)
-            store.save_index(index)
+            run_one(spec, study.evaluate)
+        for task in plan.searches_for(study.id):
+            _search(task, datasets, store, device, fresh, progress, index, outcome,
+                    lambda spec, extra, study=study: run_one(spec, study.evaluate, extra))
     store.save_index(index)
+    return outcome
+
+
+def search_problem(task: SearchTask, dataset: Dataset) -> str | None:
+    objective = task.search.objective
+    if objective.startswith("val_") and "val" not in dataset.splits:
+        return (f"search.objective {objective!r} needs a validation split, and dataset "
+                f"{dataset.name!r} has none")
+    return None
+
+
+def _search(task: SearchTask, datasets: dict[str, Dataset], store: Store, device: str | None,
+            fresh: bool, progress: Progress, index: dict[str, Any], outcome: Outcome,
+            run_one: Any) -> None:
+    """Tune one (variant × algorithm), retrain its best configuration, write its record."""
+    from reportgen.engines import make_trainer, resolve_device
+    from reportgen.tuning import runner
+
+    dataset = datasets[task.base.config.dataset]
+    files = index["tuning"].setdefault(task.study_id, [])
+    if runner.record_file(task) not in files:
+        files.append(runner.record_file(task))
+    result = runner.run_search(task, dataset, store.root,
+                               resolve_device(device or task.base.config.device), make_trainer,
+                               progress, coordinator=True, fresh=fresh)
+    outcome.trials += result.trials_run
+    record = result.record
+    if task.search.retrain_best and result.best_set is not None:
+        spec = runner.best_run_spec(task, result.best_set)
+        extra = {"tuning": {"file": record.file, "algorithm": task.algorithm,
+                            "trial": record.best["number"], "objective": record.objective,
+                            "value": record.best["value"]}}
+        progress.study(f"{task.study_id} · {spec.label}", 1)
+        best = run_one(spec, extra)
+        if best is not None:
+            metrics = {split: {"accuracy": m.accuracy, "loss": m.loss}
+                       for split, m in best.metrics.items()}
+            record = dataclasses.replace(record, retrained={
+                "run_id": best.run_id, "label": best.label, "epochs": best.epochs_run,
+                "wall_seconds": best.wall_seconds, "metrics": metrics})
+    runner.write_record(store.root, record)
+    store.save_index(index)
+
+
+def _work(plan: Plan, datasets: dict[str, Dataset], store: Store, device: str | None,
+          progress: Progress) -> Outcome:
+    from reportgen.engines import make_trainer, resolve_device
+    from reportgen.tuning import runner
+
+    outcome = Outcome()
+    for task in plan.searches:
+        result = runner.run_search(task, datasets[task.base.config.dataset], store.root,
+                                   resolve_device(device or task.base.config.device),
+                                   make_trainer, progress, coordinator=False)
+        outcome.trials += result.trials_run
     return outcome
 
 
@@ -157,7 +233,7 @@ def _load_datasets(manifest: Manifest, plan: Plan) -> dict[str, Dataset]:
     """Every dataset the plan uses, loaded once, in first-use order."""
     base_dir = Path(manifest.source_path).parent
     datasets: dict[str, Dataset] = {}
-    for spec in plan.runs:
+    for spec in [*plan.runs, *(task.base for task in plan.searches)]:
         name = spec.config.dataset
         if name not in datasets:
             datasets[name] = load_dataset(name, manifest.datasets[name], base_dir)
@@ -187,22 +263,29 @@ def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str)
 
 
 def _start_index(manifest: Manifest, plan: Plan, store: Store) -> dict[str, Any]:
-    """The index this run writes: studies not in the plan (`--only`) keep their earlier runs."""
+    """The index this run writes: studies not in the plan (`--only`) keep their earlier runs
+    and tuning records."""
     try:
         previous = store.load_index()
     except StoreError:
         previous = {}
-    planned = {r.study_id for r in plan.runs}
+    planned = {r.study_id for r in plan.runs} | {t.study_id for t in plan.searches}
     kept = {s.id: previous.get("studies", {}).get(s.id) for s in manifest.studies
             if s.id not in planned}
     studies = {s.id: [] if s.id in planned else kept[s.id] for s in manifest.studies
                if s.id in planned or kept.get(s.id)}
+    tuning: dict[str, list[str]] = {}
+    for s in manifest.studies:
+        if s.id in planned and s.search is not None:
+            tuning[s.id] = []
+        elif s.id not in planned and previous.get("tuning", {}).get(s.id):
+            tuning[s.id] = previous["tuning"][s.id]
     return {
         "manifest_sha256": manifest.sha256, "manifest_path": manifest.source_path,
         "created_at": _now(), "versions": versions(),
         "datasets": [d for d in previous.get("datasets", []) if d in manifest.datasets]
         if kept else [],
-        "studies": studies, "failed": {},
+        "studies": studies, "tuning": tuning, "failed": {},
     }
 
 

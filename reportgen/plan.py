@@ -3,15 +3,19 @@
 A study's dataset list × named variants × the `vary` grid gives its runs; each run's config tree
 (`dataset`, `model`, `training`, `engine`, `seed`, `device`) is validated again after the
 overrides, so a bad override is reported at the manifest key that introduced it.
+
+A study with `[studies.search]` gives no runs up front: each of those runs becomes the base of
+one `SearchTask` per algorithm, whose trials (and retrained best run) exist only once tuned.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,12 +26,14 @@ from reportgen.manifest import (
     Manifest,
     ModelSpec,
     RunConfig,
+    SearchSpec,
     Study,
     TrainingSpec,
     describe_error,
     format_path,
 )
 from reportgen.tomlpos import line_of
+from reportgen.tuning import hyperband, space
 
 ROOTS = ("dataset", "model", "training", "engine", "seed", "device")
 
@@ -52,12 +58,45 @@ class RunSpec:
                             "data": data_fingerprint})[:16]
 
 
+DEFAULT_TRIALS = 20  # bayesian, gp and random, when max_trials is not given
+
+
+@dataclass(frozen=True)
+class SearchTask:
+    """One Optuna study: a base run (dataset × variant × vary point) tuned by one algorithm.
+
+    `base.config` trains for `max_epochs`; a trial's config is it with the sampled values set at
+    the dotted paths of `space` (the study's space with the variant's entries applied).
+    """
+
+    base: RunSpec
+    algorithm: str
+    search: SearchSpec
+    space: dict[str, Any]  # dotted path -> manifest.IntRange | FloatRange | Choice | Layers
+    max_trials: int
+    max_epochs: int
+
+    @property
+    def study_id(self) -> str:
+        return self.base.study_id
+
+    @property
+    def label(self) -> str:
+        """'M1 · hyperband', or 'hyperband' for a study without variants or vary."""
+        prefix = self.base.label if (self.base.variant or self.base.varied) else ""
+        return f"{prefix} · {self.algorithm}" if prefix else self.algorithm
+
+
 @dataclass(frozen=True)
 class Plan:
     runs: list[RunSpec]
+    searches: list[SearchTask] = field(default_factory=list)
 
     def for_study(self, study_id: str) -> list[RunSpec]:
         return [r for r in self.runs if r.study_id == study_id]
+
+    def searches_for(self, study_id: str) -> list[SearchTask]:
+        return [t for t in self.searches if t.study_id == study_id]
 
 
 def stable_hash(data: Any) -> str:
@@ -75,11 +114,19 @@ def expand(manifest: Manifest, only: list[str] | None = None) -> Plan:
                 f"(studies: {', '.join(sorted(known))})"
             )
     runs: list[RunSpec] = []
+    searches: list[SearchTask] = []
     for index, study in enumerate(manifest.studies):
+        for v_index, variant in enumerate(study.variants):
+            if variant.space and study.search is None:
+                _fail(manifest, ("studies", index, "variants", v_index, "space"),
+                      "a variant's space needs [studies.search] in its study")
         if only and study.id not in only:
             continue
-        runs += _expand_study(manifest, index, study)
-    return Plan(runs)
+        if study.search is None:
+            runs += _expand_study(manifest, index, study)
+        else:
+            searches += _expand_search(manifest, index, study, study.search)
+    return Plan(runs, searches)
 
 
 def _base_tree(manifest: Manifest, study: Study, dataset: str) -> dict[str, Any]:
@@ -143,21 +190,83 @@ def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]
     return runs
 
 
-def _set_path(tree: dict[str, Any], path: str, value: Any, manifest: Manifest,
-              where: tuple[str | int, ...]) -> None:
+def _expand_search(manifest: Manifest, index: int, study: Study,
+                   search: SearchSpec) -> list[SearchTask]:
+    """One task per base run × algorithm; every space entry is checked against the schema."""
+    where = ("studies", index)
+    tasks = []
+    for base in _expand_study(manifest, index, study):
+        v_index = next((i for i, v in enumerate(study.variants) if v.name == base.variant), None)
+        variant = study.variants[v_index] if v_index is not None else None
+        entries = {**search.space, **(variant.space if variant else {})}
+        origins = {path: (*where, "variants", v_index, "space", path)
+                   if variant and path in variant.space else (*where, "search", "space", path)
+                   for path in entries}
+        if not entries:
+            _fail(manifest, (*where, "search"), "space: name at least one dotted path to tune "
+                  '(e.g. "training.optimizer.lr" = { float = [1e-4, 1e-1], log = true })')
+        max_epochs = search.max_epochs or base.config.training.epochs
+        if search.min_epochs > max_epochs:
+            _fail(manifest, (*where, "search", "min_epochs"),
+                  f"{search.min_epochs} is more than the {max_epochs} epochs of a trial")
+        tree = base.config.model_dump(mode="json")
+        tree["training"]["epochs"] = max_epochs
+        for path, param in entries.items():
+            for value in space.extremes(param):
+                trial_tree = copy.deepcopy(tree)
+                _set_path(trial_tree, path, value, manifest, origins[path])
+                config = _validate(trial_tree, manifest, {path: origins[path]}, where)
+                if (message := unsupported_options(config)) is not None:
+                    _fail(manifest, origins[path], message)
+        base = dataclasses.replace(base, config=RunConfig.model_validate(tree))
+        for algorithm in search.algorithms:
+            budget = search.trials_for(algorithm)
+            if algorithm == "hyperband" and budget is None:
+                budget = hyperband.total_configs(search.min_epochs, max_epochs, search.factor)
+            if algorithm == "grid":
+                if problem := space.grid_problem(entries):
+                    _fail(manifest, origins[problem[0]], problem[1])
+                size = space.grid_size(entries)
+                budget = min(budget or size, size)
+            tasks.append(SearchTask(base=base, algorithm=algorithm, search=search,
+                                    space=entries, max_trials=budget or DEFAULT_TRIALS,
+                                    max_epochs=max_epochs))
+    return tasks
+
+
+def assign(tree: dict[str, Any], path: str, value: Any) -> None:
+    """Set `value` at dotted `path` in a config tree; a numeric part indexes a list
+    (`model.hidden.0`). Raises ValueError with the reason when the path cannot be set."""
     parts = path.split(".")
     if parts[0] not in ROOTS:
-        _fail(manifest, where, f"unknown key {parts[0]!r}: paths start with {', '.join(ROOTS)}")
-    node = tree
-    for depth, part in enumerate(parts[:-1]):
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            prefix = ".".join(parts[: depth + 1])
-            _fail(manifest, where, f"{prefix!r} is a value, not a table: cannot set {path!r}")
-        node = child
-    node[parts[-1]] = copy.deepcopy(value)
+        raise ValueError(f"unknown key {parts[0]!r}: paths start with {', '.join(ROOTS)}")
+    node: Any = tree
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ValueError(f"{'.'.join(parts[:depth])!r} is a list of {len(node)}: "
+                                 f"no element {part!r}")
+            key: Any = int(part)
+        elif isinstance(node, dict):
+            key = part
+            if not last and node.get(part) is None:
+                node[part] = {}
+        else:
+            raise ValueError(f"{'.'.join(parts[:depth])!r} is a value, not a table: "
+                             f"cannot set {path!r}")
+        if last:
+            node[key] = copy.deepcopy(value)
+        else:
+            node = node[key]
+
+
+def _set_path(tree: dict[str, Any], path: str, value: Any, manifest: Manifest,
+              where: tuple[str | int, ...]) -> None:
+    try:
+        assign(tree, path, value)
+    except ValueError as exc:
+        _fail(manifest, where, str(exc))
 
 
 def _validate(tree: dict[str, Any], manifest: Manifest,
