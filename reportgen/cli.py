@@ -78,6 +78,14 @@ def run(
     worker: Annotated[bool, typer.Option("--worker", help="Only run trials of the manifest's "
                                          "searches, sharing their storage with a `reportgen "
                                          "run` elsewhere: no other runs, no rendering.")] = False,
+    fuse: Annotated[bool | None, typer.Option(
+        "--fuse/--no-fuse", show_default=False,
+        help="Train runs of a study that differ only in hyperparameters, seeds, activations… "
+             "as one batched model: --fuse wherever possible, --no-fuse never (default: where "
+             "it is faster: on a GPU, and on a CPU for small networks).")] = None,
+    max_fused_memory: Annotated[str | None, typer.Option(
+        help="Memory a fused group may use, e.g. 512MiB or 4GiB; larger groups are split "
+             "(default: half the GPU's free memory; on a CPU 2 GiB).")] = None,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
     from reportgen import execute, manifest, plan
@@ -90,6 +98,14 @@ def run(
                 manifest.check_device(device)
             except ValueError as exc:
                 raise ReportgenError(f"--device: {exc}") from None
+        budget = None
+        if max_fused_memory is not None:
+            from reportgen.grouping import parse_size
+
+            try:
+                budget = parse_size(max_fused_memory)
+            except ValueError as exc:
+                raise ReportgenError(f"--max-fused-memory: {exc}") from None
         spec = manifest.load(manifest_path)
         the_plan = plan.expand(spec, only=only)
         out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
@@ -104,7 +120,8 @@ def run(
         try:
             with _progress() as progress:
                 outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
-                                          progress=progress, worker=worker)
+                                          progress=progress, worker=worker, fuse=fuse,
+                                          max_fused_memory=budget)
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished runs are kept in {out_dir}; "
                               "run again to continue")

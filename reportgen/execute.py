@@ -11,6 +11,7 @@ import datetime as dt
 import importlib.metadata
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,13 +20,14 @@ import numpy as np
 
 from reportgen import metrics
 from reportgen.data import Dataset, load_dataset
+from reportgen.data.samples import dataset_samples
 from reportgen.errors import ManifestError, StoreError
-from reportgen.manifest import Manifest
-from reportgen.models import summary_rows
+from reportgen.manifest import Manifest, Study
+from reportgen.models import image_problem, summary_rows
 from reportgen.plan import Plan, RunSpec, SearchTask
 from reportgen.records import SPLITS, DatasetSummary, RunRecord
 from reportgen.store import Store
-from reportgen.training import fit
+from reportgen.training import FitResult, fit
 
 LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
              "weasyprint", "babel", "pydantic")
@@ -90,10 +92,15 @@ def summarise(dataset: Dataset) -> DatasetSummary:
 
 def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None = None,
             fresh: bool = False, progress: Progress | None = None,
-            worker: bool = False) -> Outcome:
+            worker: bool = False, fuse: bool | None = None,
+            max_fused_memory: int | None = None) -> Outcome:
     """Train every run of `plan` missing from `store` (all of them with `fresh`) and run its
     searches. A `worker` only runs trials of the plan's searches, next to a coordinating
-    `execute` in another process sharing the search storage: no runs, no records, no index."""
+    `execute` in another process sharing the search storage: no runs, no records, no index.
+
+    Runs of a study that differ only in what a fused model can vary train as one (`grouping`):
+    `fuse` None where that is expected to be faster, True wherever possible, False never;
+    `max_fused_memory` bounds a group's memory in bytes (default: `grouping.default_budget`)."""
     from reportgen.engines import describe_device, make_trainer, resolve_device
 
     progress = progress or SilentProgress()
@@ -113,6 +120,8 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
     index = _start_index(manifest, plan, store)
     for name, dataset in datasets.items():
         store.save_dataset(summarise(dataset))
+        if (images := dataset_samples(dataset)) is not None:
+            store.save_dataset_samples(name, images)
         if name not in index["datasets"]:
             index["datasets"].append(name)
     outcome = Outcome()
@@ -149,29 +158,111 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             progress.run_finished(spec, None, skipped=False, error=message)
             record = None
         else:
-            if extra:
-                record = dataclasses.replace(record, extra={**record.extra, **extra})
-            store.save_run(record, spec_json(spec, run_id), history, predictions)
-            if "proba_predict" in predictions:
-                store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
-                                      dataset.classes)
-            index["failed"].pop(run_id, None)
-            outcome.trained.append(run_id)
+            record = save_trained(spec, run_id, record, history, predictions, extra)
             progress.run_finished(spec, record, skipped=False)
         store.save_index(index)
         return record
+
+    def save_trained(spec: RunSpec, run_id: str, record: RunRecord,
+                     history: list[dict[str, Any]], predictions: dict[str, np.ndarray],
+                     extra: dict[str, Any] | None) -> RunRecord:
+        if extra:
+            record = dataclasses.replace(record, extra={**record.extra, **extra})
+        store.save_run(record, spec_json(spec, run_id), history, predictions)
+        if "proba_predict" in predictions:
+            store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
+                                  datasets[spec.config.dataset].classes)
+        index["failed"].pop(run_id, None)
+        outcome.trained.append(run_id)
+        return record
+
+    def run_group(group: list[RunSpec], evaluate: list[str]) -> None:
+        """Train runs of one study as one fused model (engines/fused.py); each is saved as it
+        finishes, like a run trained alone, with `extra["fused_group"]`. Should the group
+        fail as a whole (e.g. out of memory), its unfinished runs train one by one."""
+        from reportgen.engines import fused
+
+        dataset = datasets[group[0].config.dataset]
+        run_ids = [spec.run_id(dataset.fingerprint) for spec in group]
+        run_device = resolve_device(device or group[0].config.device)
+        device_name = describe_device(run_device)
+        note = {"fused_group": {"id": run_ids[0][:12], "size": len(group), "run_ids": run_ids,
+                                "labels": [spec.label for spec in group]}}
+        longest = max(group, key=lambda spec: spec.config.training.epochs)
+        progress.run_started(dataclasses.replace(
+            longest, label=f"{len(group)} runs fused: {', '.join(s.label for s in group)}"),
+            run_ids[0])
+        started_at = _now()
+        records: dict[int, RunRecord] = {}
+
+        def finished(member: fused.MemberResult) -> None:
+            spec, run_id = group[member.index], run_ids[member.index]
+            record, history, predictions = run_record(
+                spec, run_id, dataset, device_name, evaluate, member.result, member.model,
+                started_at, time.perf_counter() - member.train_seconds)
+            records[member.index] = save_trained(spec, run_id, record, history, predictions,
+                                                 note)
+            store.save_index(index)
+
+        try:
+            fused.train_group([spec.config for spec in group], dataset, run_device, finished,
+                              on_epoch=progress.epoch)
+        except Exception as exc:  # e.g. out of memory: a run's own failure shows alone
+            warnings.warn(f"fused training of {len(group)} runs of {group[0].study_id!r} "
+                          f"failed ({type(exc).__name__}: {exc}); training the unfinished "
+                          "ones one by one", RuntimeWarning, stacklevel=1)
+        for position, spec in enumerate(group):
+            if position in records:
+                progress.run_finished(spec, records[position], skipped=False)
+            else:
+                run_one(spec, evaluate)
 
     for study in manifest.studies:
         runs = plan.for_study(study.id)
         if runs:
             progress.study(study.id, len(runs))
+        groups = _fused_groups(study, runs, datasets, problems, store, fresh, device, fuse,
+                               max_fused_memory)
+        for spec in runs if groups else ():  # the index lists a study's runs in plan order
+            run_id = spec.run_id(datasets[spec.config.dataset].fingerprint)
+            if run_id not in index["studies"][spec.study_id]:
+                index["studies"][spec.study_id].append(run_id)
         for spec in runs:
-            run_one(spec, study.evaluate)
+            group = groups.get(id(spec))
+            if group is None:
+                run_one(spec, study.evaluate)
+            elif group[0] is spec:
+                run_group(group, study.evaluate)
         for task in plan.searches_for(study.id):
             _search(task, datasets, store, device, fresh, progress, index, outcome,
                     lambda spec, extra, study=study: run_one(spec, study.evaluate, extra))
     store.save_index(index)
     return outcome
+
+
+def _fused_groups(study: Study, runs: list[RunSpec], datasets: dict[str, Dataset],
+                  problems: dict[int, str], store: Store, fresh: bool, device: str | None,
+                  fuse: bool | None, max_fused_memory: int | None) -> dict[int, list[RunSpec]]:
+    """id(spec) → its fused group, for each run of the study that trains in one: runs still to
+    train (not stored, not expected to fail, each id once) that `grouping` puts together.
+    `fuse` False (or the study's `fuse = false`) fuses nothing; True fuses wherever possible;
+    None where it is expected to pay (`grouping.worth_fusing`)."""
+    from reportgen import grouping
+    from reportgen.engines import resolve_device
+
+    if fuse is False or not study.fuse:
+        return {}
+    pending: dict[str, RunSpec] = {}
+    for spec in runs:
+        run_id = spec.run_id(datasets[spec.config.dataset].fingerprint)
+        if id(spec) not in problems and run_id not in pending \
+                and (fresh or not store.has(run_id)):
+            pending[run_id] = spec
+    groups = grouping.fused_groups(
+        list(pending.values()), datasets,
+        lambda spec: resolve_device(device or spec.config.device),
+        budget=max_fused_memory, force=fuse is True)
+    return {id(spec): group for group in groups for spec in group}
 
 
 def search_problem(task: SearchTask, dataset: Dataset) -> str | None:
@@ -246,7 +337,7 @@ def configuration_problem(spec: RunSpec, dataset: Dataset) -> str | None:
     if outputs != "auto" and outputs != dataset.n_classes:
         return (f"model.outputs = {outputs} but dataset {dataset.name!r} has "
                 f"{dataset.n_classes} classes (use outputs = \"auto\")")
-    return None
+    return image_problem(spec.config.model, dataset.input_shape)
 
 
 def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str) -> RunRecord:
@@ -304,18 +395,29 @@ def train_run(spec: RunSpec, run_id: str, dataset: Dataset, device: str, device_
     trainer = make_trainer(config, dataset, device)
     result = fit(trainer, config.training, has_val="val" in dataset.splits,
                  on_epoch=progress.epoch)
+    return run_record(spec, run_id, dataset, device_name, evaluate, result, trainer, started_at,
+                      started)
+
+
+def run_record(spec: RunSpec, run_id: str, dataset: Dataset, device_name: str,
+               evaluate: list[str], result: FitResult, model: Any, started_at: str,
+               started: float) -> tuple[RunRecord, list[dict[str, Any]], dict[str, np.ndarray]]:
+    """The record, history and predictions of a trained run: final metrics from
+    `model.predict_proba` (its restored weights) on the evaluated splits; the wall time counts
+    from `started` (a `time.perf_counter()` value)."""
+    config = spec.config
     split_metrics = {}
     predictions: dict[str, np.ndarray] = {}
     if result.stop_reason != "diverged":  # the weights are not finite: nothing to evaluate
         wanted = [s for s in SPLITS if s in dataset.splits and (s == "train" or s in evaluate)]
         for split in wanted:
-            proba = trainer.predict_proba(dataset.splits[split].x)
+            proba = model.predict_proba(dataset.splits[split].x)
             split_metrics[split] = metrics.split_metrics(dataset.splits[split].y, proba,
                                                          dataset.classes)
             predictions[f"proba_{split}"] = proba.astype(np.float32)
             predictions[f"y_{split}"] = dataset.splits[split].y
         if dataset.predict_x is not None:
-            predictions["proba_predict"] = trainer.predict_proba(dataset.predict_x).astype(
+            predictions["proba_predict"] = model.predict_proba(dataset.predict_x).astype(
                 np.float32)
     wall = time.perf_counter() - started
     summary = summary_rows(config.model, dataset.input_shape, dataset.n_classes)

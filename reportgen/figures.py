@@ -43,8 +43,33 @@ _FONT_PREFERENCE = ("DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "IPAexGothic
                     "TakaoGothic", "Droid Sans Fallback", "Arial Unicode MS")
 
 
+# matplotlib caches its font list the first time it runs: a CJK font installed after that
+# (apt-get install fonts-noto-cjk) stays invisible to it until the cache is rebuilt. Such font
+# files are registered from the system's list when no CJK family of the chain is known.
+_CJK_FAMILIES = _FONT_PREFERENCE[2:]
+_CJK_FILES = re.compile(r"cjk|ipa|takao|droidsansfallback", re.IGNORECASE)
+
+
+def _register_system_cjk_fonts() -> None:
+    known = {font.fname for font in font_manager.fontManager.ttflist}
+    if {font.name for font in font_manager.fontManager.ttflist} & set(_CJK_FAMILIES):
+        return
+    try:
+        paths = font_manager.findSystemFonts()
+    except (OSError, RuntimeError):  # no fc-list, unreadable folders: keep what matplotlib has
+        return
+    for path in sorted(paths):
+        name = path.rsplit("/", 1)[-1]
+        if path not in known and _CJK_FILES.search(name) and "serif" not in name.lower():
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+
+
 @functools.cache
 def _installed_fonts() -> tuple[str, ...]:
+    _register_system_cjk_fonts()
     names = {font.name for font in font_manager.fontManager.ttflist}
     return tuple(name for name in _FONT_PREFERENCE if name in names) or ("sans-serif",)
 
@@ -402,3 +427,348 @@ def _finite(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+# ---- tuning
+@dataclass(frozen=True)
+class HistoryTexts:
+    xlabel: str  # "Trial"
+    ylabel: str  # the objective: "Validation accuracy"
+    complete: str  # legend: complete trials
+    pruned: str  # legend: pruned trials, at the value they were stopped with
+    best: str  # legend: the best-so-far line
+    decimal: str = "."
+
+
+@_styled
+def optimisation_history(
+    complete: Sequence[tuple[int, float]],
+    pruned: Sequence[tuple[int, float]],
+    best_so_far: Sequence[tuple[int, float]],
+    texts: HistoryTexts,
+    prefix: str = "fig",
+) -> str:
+    """The objective per trial number: complete trials as dots, pruned ones as hollow grey
+    markers, and the best complete value so far as a step line."""
+    fig = _figure(MAX_WIDTH_IN, 3.0)
+    ax = fig.add_subplot()
+    handles = []
+    if complete:
+        handles.append(ax.scatter([n for n, _ in complete], [v for _, v in complete], s=22,
+                                  color=PALETTE[0], label=_plain(texts.complete), zorder=3))
+    if pruned:
+        handles.append(ax.scatter([n for n, _ in pruned], [v for _, v in pruned], s=18,
+                                  facecolors="none", edgecolors="#888888", linewidths=0.9,
+                                  marker="s", label=_plain(texts.pruned), zorder=2))
+    if best_so_far:
+        xs = [n for n, _ in best_so_far]
+        ys = [v for _, v in best_so_far]
+        last = max([n for n, _ in (*complete, *pruned)], default=xs[-1])
+        (line,) = ax.step([*xs, last], [*ys, ys[-1]], where="post", color=PALETTE[5],
+                          linewidth=1.4, label=_plain(texts.best), zorder=4)
+        handles.append(line)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    ax.set_xlabel(_plain(texts.xlabel))
+    ax.set_ylabel(_plain(texts.ylabel))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+                   frameon=False)
+    return to_svg(fig, prefix)
+
+
+@dataclass(frozen=True)
+class ImportanceTexts:
+    xlabel: str  # "Importance (fANOVA)"
+    decimal: str = "."
+
+
+@_styled
+def importance_bars(labels: Sequence[str], values: Sequence[float], texts: ImportanceTexts,
+                    prefix: str = "fig") -> str:
+    """Horizontal bars, most important parameter on top, each with its value."""
+    n = len(labels)
+    fig = _figure(MAX_WIDTH_IN, max(1.6, 0.6 + 0.32 * n))
+    ax = fig.add_subplot()
+    ax.grid(axis="y", visible=False)
+    positions = list(range(n))[::-1]  # first label on top
+    ax.barh(positions, values, color=PALETTE[0], height=0.6)
+    ax.set_yticks(positions, [_plain(_short(label, 34)) for label in labels])
+    top = max(values, default=0.0) or 1.0
+    for y, value in zip(positions, values, strict=True):
+        ax.text(value + 0.01 * top, y, f"{value:.2f}".replace(".", texts.decimal),
+                va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.12)
+    ax.xaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    ax.set_xlabel(_plain(texts.xlabel))
+    return to_svg(fig, prefix)
+
+
+@dataclass(frozen=True)
+class ParallelAxis:
+    """One vertical axis. Numeric: values between `low` and `high` (log scale if `log`);
+    categorical: `categories` are the tick labels and values are their indices."""
+
+    label: str
+    low: float = 0.0
+    high: float = 1.0
+    log: bool = False
+    integer: bool = False
+    categories: tuple[str, ...] = ()
+
+    def position(self, value: float) -> float:
+        """Where `value` sits on the axis, 0 (bottom) … 1 (top)."""
+        if self.categories:
+            count = len(self.categories)
+            return 0.5 if count == 1 else value / (count - 1)
+        low, high = self.low, self.high
+        if self.log and low > 0 and value > 0:
+            low, high, value = math.log10(low), math.log10(high), math.log10(value)
+        return 0.5 if high == low else (value - low) / (high - low)
+
+    def ticks(self) -> list[tuple[float, float]]:
+        """(value, position) of the tick marks."""
+        if self.categories:
+            return [(i, self.position(i)) for i in range(len(self.categories))]
+        if self.high == self.low:
+            return [(self.low, 0.5)]
+        if self.log and self.low > 0:
+            from matplotlib.ticker import LogLocator
+
+            values = LogLocator(base=10).tick_values(self.low, self.high)
+        else:
+            values = MaxNLocator(nbins=4, integer=self.integer).tick_values(self.low,
+                                                                         self.high)
+        span = self.high - self.low
+        kept = [v for v in values if self.low - 1e-9 * span <= v <= self.high + 1e-9 * span]
+        return [(v, self.position(v)) for v in (kept or [self.low, self.high])]
+
+
+@dataclass(frozen=True)
+class ParallelTexts:
+    colour: str  # colour bar label: the objective
+    decimal: str = "."
+
+
+@_styled
+def parallel_coordinates(
+    axes: Sequence[ParallelAxis],
+    rows: Sequence[Sequence[float | None]],
+    colour_values: Sequence[float],
+    texts: ParallelTexts,
+    highlight: int | None = None,
+    minimise: bool = False,
+    prefix: str = "fig",
+) -> str:
+    """One line per trial across the axes, coloured by `colour_values` (the objective): the
+    better, the yellower (`minimise`: lower values are better).
+
+    A None value (a parameter the trial did not sample, e.g. the width of a layer it does not
+    have) breaks the line there. `highlight` (a row index) is drawn thicker, on top.
+    """
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    n = len(axes)
+    fig = _figure(MAX_WIDTH_IN, 3.4)
+    ax = fig.add_subplot()
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_yticks([])
+    ax.set_xticks([])
+    low = min(colour_values, default=0.0)
+    high = max(colour_values, default=1.0)
+    norm = Normalize(vmin=low, vmax=high if high > low else low + 1e-9)
+    cmap = colormaps["viridis_r" if minimise else "viridis"]
+    # worst first, so the best lines end on top
+    order = sorted(range(len(rows)), key=lambda i: colour_values[i], reverse=minimise)
+    if highlight is not None and highlight in order:
+        order.remove(highlight)
+        order.append(highlight)
+    for i in order:
+        ys = [math.nan if v is None else axis.position(v) for axis, v in zip(axes, rows[i],
+                                                                            strict=True)]
+        width = 2.4 if i == highlight else 0.9
+        ax.plot(range(n), ys, color=cmap(norm(colour_values[i])), linewidth=width,
+                alpha=1.0 if i == highlight else 0.75, marker="o", markersize=2 if
+                i != highlight else 3.5, zorder=3 if i == highlight else 2)
+    for x, axis in enumerate(axes):
+        ax.axvline(x, color="#444444", linewidth=0.8, zorder=1)
+        for value, position in axis.ticks():
+            text = (_short(axis.categories[int(value)], 16) if axis.categories
+                    else f"{value:g}".replace(".", texts.decimal))
+            ax.plot([x - 0.03, x], [position, position], color="#444444", linewidth=0.8)
+            ax.text(x - 0.05, position, _plain(text), ha="right", va="center", fontsize=6.5,
+                    color="#333333", zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.3})
+        ax.text(x, 1.06, _plain(_wrap(axis.label, 11)), ha="center", va="bottom", fontsize=7)
+    ax.set_xlim(-0.45, n - 0.7)
+    ax.set_ylim(-0.04, 1.04)
+    colorbar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.85,
+                            aspect=30, pad=0.02)
+    colorbar.ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    colorbar.ax.tick_params(labelsize=7)
+    colorbar.set_label(_plain(texts.colour), fontsize=8)
+    return to_svg(fig, prefix)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+# ---- samples and predictions
+@dataclass(frozen=True)
+class CountTexts:
+    xlabel: str  # "Class"
+    ylabel: str  # "Training samples"
+    mean: str  # legend entry of the dashed mean line
+    decimal: str = "."
+
+
+@_styled
+def sorted_class_counts(counts: Sequence[int], class_names: Sequence[str], texts: CountTexts,
+                        prefix: str = "fig") -> str:
+    """Samples per class, fewest first (seed 004's balance check), with the mean as a dashed
+    line: the shortest and tallest bars show at a glance how far from balanced the data are."""
+    order = sorted(range(len(counts)), key=lambda i: (counts[i], i))
+    n = len(order)
+    names = tick_names(class_names, 10) if class_names else [str(i) for i in range(n)]
+    fig = _figure(MAX_WIDTH_IN, 2.8)
+    ax = fig.add_subplot()
+    ax.grid(axis="x", visible=False)
+    ax.set_axisbelow(True)
+    ax.bar(range(n), [counts[i] for i in order], width=0.75, color=PALETTE[0])
+    mean = sum(counts) / n if n else 0.0
+    ax.axhline(mean, color=PALETTE[5], linestyle="--", linewidth=1.2, label=_plain(texts.mean))
+    tick_size = 8 if n <= 15 else 6 if n <= 30 else 5
+    ax.set_xticks(range(n), [names[i] for i in order], fontsize=tick_size,
+                  rotation=90 if n > 15 else 0)
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+    ax.set_xlabel(_plain(texts.xlabel))
+    ax.set_ylabel(_plain(texts.ylabel))
+    fig.legend(loc="outside right upper", frameon=False)
+    return to_svg(fig, prefix)
+
+
+def _show_image(ax: Any, image: Any) -> None:
+    """A uint8 image, (H, W) grey or (H, W, 3) colour, pixels kept sharp, no axes."""
+    if getattr(image, "ndim", 2) == 2:
+        ax.imshow(image, cmap="gray", vmin=0, vmax=255, interpolation="none")
+    else:
+        ax.imshow(image, interpolation="none")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+@_styled
+def image_grid(
+    images: Sequence[Any],
+    class_names: Sequence[str],
+    true: Sequence[int],
+    predicted: Sequence[int] | None = None,
+    confidence: Sequence[float] | None = None,
+    columns: int = 10,
+    decimal: str = ".",
+    prefix: str = "fig",
+) -> str:
+    """Images in rows of `columns`, each titled with its class, or with "true → predicted" and
+    the probability given to the prediction (a gallery of mistakes). Class names nobody's font
+    can draw become their indices, as in the other figures."""
+    n = len(images)
+    columns = max(1, min(columns, n))
+    rows = max(1, math.ceil(n / columns))
+    names = tick_names(class_names, 9) if class_names else []
+
+    def name(label: int) -> str:
+        return names[label] if label < len(names) else str(label)
+
+    tile = MAX_WIDTH_IN / max(columns, 6)
+    label_lines = 1 if predicted is None else 2
+    fig = _figure(tile * columns, rows * (tile + 0.16 * label_lines), layout="compressed")
+    for index in range(n):
+        ax = fig.add_subplot(rows, columns, index + 1)
+        _show_image(ax, images[index])
+        title = name(int(true[index]))
+        if predicted is not None:
+            title = f"{title} → {name(int(predicted[index]))}"
+            if confidence is not None:
+                title += "\n" + f"{confidence[index]:.2f}".replace(".", decimal)
+        ax.set_title(_plain(title), fontsize=7 if predicted is None else 6.5, pad=2)
+    return to_svg(fig, prefix)
+
+
+@dataclass(frozen=True)
+class PredictionTexts:
+    true: str  # "True"
+    predicted: str  # "Predicted"
+    probability: str  # axis label of the bars
+    true_bar: str  # legend: the true class's bar
+    wrong_bar: str  # legend: the predicted class's bar when it is wrong
+    decimal: str = "."
+
+
+@_styled
+def prediction_panels(
+    images: Sequence[Any],
+    probabilities: Sequence[Sequence[float]],
+    true: Sequence[int],
+    class_names: Sequence[str],
+    texts: PredictionTexts,
+    prefix: str = "fig",
+) -> str:
+    """Seed 000's sample predictions: each image next to its probability vector as bars, the
+    true class in green, a wrong prediction in vermillion; two examples per row."""
+    n = len(images)
+    k = len(probabilities[0]) if n else 0
+    names = tick_names(class_names, 8) if class_names else [str(i) for i in range(k)]
+    per_row = 2 if n > 1 else 1
+    rows = max(1, math.ceil(n / per_row))
+    fig = _figure(MAX_WIDTH_IN, 0.5 + 1.55 * rows, layout="constrained")
+    grid = fig.add_gridspec(rows, 2 * per_row, width_ratios=[1, 2.2] * per_row)
+    true_colour, wrong_colour, other = PALETTE[2], PALETTE[5], "#b8bec8"
+    for index in range(n):
+        row, column = divmod(index, per_row)
+        probs = [float(p) for p in probabilities[index]]
+        label = int(true[index])
+        guess = max(range(k), key=lambda c: probs[c])
+        image_ax = fig.add_subplot(grid[row, 2 * column])
+        _show_image(image_ax, images[index])
+        bars = fig.add_subplot(grid[row, 2 * column + 1])
+        bars.set_axisbelow(True)
+        colours = [true_colour if c == label else wrong_colour if c == guess else other
+                   for c in range(k)]
+        bars.bar(range(k), probs, color=colours, width=0.8)
+        if k <= 6:  # few classes: the vector itself, as seed 000 prints it
+            for c, p in enumerate(probs):
+                bars.text(c, p + 0.03, f"{p:.2f}".replace(".", texts.decimal), ha="center",
+                          va="bottom", fontsize=5.5, color="#333333")
+        bars.set_ylim(0, 1.12 if k <= 6 else 1)
+        bars.yaxis.set_major_locator(MaxNLocator(3))
+        bars.yaxis.set_major_formatter(_decimal_formatter(texts.decimal))
+        bars.tick_params(labelsize=6)
+        bars.grid(axis="x", visible=False)
+        if k <= 12:
+            bars.set_xticks(range(k), names, fontsize=6 if k <= 8 else 5)
+        else:  # too many classes to name: every fifth index
+            bars.set_xticks(range(0, k, 5))
+        title = (f"{texts.true}: {names[label] if label < len(names) else label} · "
+                 f"{texts.predicted}: {names[guess]}")
+        bars.set_title(_plain(title), fontsize=7, pad=3,
+                       color="#222222" if guess == label else wrong_colour)
+        if column == 0:
+            bars.set_ylabel(_plain(texts.probability), fontsize=7)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=true_colour, label=_plain(texts.true_bar)),
+               Patch(color=wrong_colour, label=_plain(texts.wrong_bar))]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return to_svg(fig, prefix)

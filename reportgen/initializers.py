@@ -14,13 +14,15 @@ from scipy.stats import truncnorm
 TRUNCATED_STD = 0.87962566103423978
 
 
-def _truncated(rng: np.random.Generator, std: float, shape: tuple[int, int]) -> np.ndarray:
+def _truncated(rng: np.random.Generator, std: float, shape: tuple[int, ...]) -> np.ndarray:
     return truncnorm.rvs(-2, 2, scale=std / TRUNCATED_STD, size=shape, random_state=rng)
 
 
-def kernel(name: str, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
-    """A (fan_in, fan_out) float64 kernel."""
-    shape = (fan_in, fan_out)
+def kernel(name: str, fan_in: int, fan_out: int, rng: np.random.Generator,
+           shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A (fan_in, fan_out) float64 kernel, or one of `shape` with those fans (a Conv2D kernel
+    (kh, kw, in, out) has Keras' fan_in = kh·kw·in and fan_out = kh·kw·out)."""
+    shape = shape or (fan_in, fan_out)
     match name:
         case "zeros":
             return np.zeros(shape)

@@ -135,7 +135,18 @@ class DatasetBase(Frozen):
     title: Text | None = None
     description: Text | None = None
     classes: list[str] | None = None
+    # One text per class, in label order: shown as a table in the dataset section (seed 000's
+    # diabetic-retinopathy severity scale).
+    class_descriptions: list[Text] | None = None
     preprocess: Preprocess = "none"
+
+    @model_validator(mode="after")
+    def _one_description_per_class(self) -> DatasetBase:
+        if self.classes and self.class_descriptions and \
+                len(self.classes) != len(self.class_descriptions):
+            raise ValueError(f"class_descriptions lists {len(self.class_descriptions)} texts for "
+                             f"{len(self.classes)} classes")
+        return self
 
 
 class SklearnDataset(DatasetBase):
@@ -208,7 +219,37 @@ Initializer = Literal[
 ]
 
 
-class ModelSpec(Frozen):
+class KeyMessage(ValueError):
+    """A validation error about one key of a table: the message points at that key's line."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+class _ModelBase(Frozen):
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_of_other_types(cls, value: Any) -> Any:
+        """`filters` in an MLP is not an unknown key: say which model types take it."""
+        if not isinstance(value, dict):
+            return value
+        own = cls.model_fields["type"].default
+        for key in value:
+            if key in cls.model_fields:
+                continue
+            types = [t for t, model in MODEL_CLASSES.items() if key in model.model_fields]
+            if types:
+                takes = " or ".join(f'"{t}"' for t in types)
+                raise KeyMessage(key, f"applies to type = {takes} models, not to type = "
+                                      f'"{own}"')
+        return value
+
+
+class ModelSpec(_ModelBase):
+    """The multilayer perceptron (`type = "mlp"`, the default): inputs are flattened."""
+
     type: Literal["mlp"] = "mlp"
     hidden: list[Count] = [64]
     activation: Activation | list[Activation] = "relu"
@@ -242,6 +283,85 @@ class ModelSpec(Frozen):
     def layer_dropouts(self) -> list[float]:
         d = self.dropout
         return list(d) if isinstance(d, list) else [d] * len(self.hidden)
+
+
+class CnnSpec(_ModelBase):
+    """Convolution blocks (Conv2D → [BatchNorm] → activation → [MaxPool 2×2] → [Dropout]), then
+    Flatten and a dense head (`hidden`), then the linear output layer."""
+
+    type: Literal["cnn"] = "cnn"
+    filters: list[Count] = [32, 64]
+    kernel: Count = 3
+    padding: Literal["same", "valid"] = "same"
+    pool: Literal["max", "none"] = "max"
+    hidden: list[Count] = []
+    activation: Activation | list[Activation] = "relu"
+    negative_slope: float = Field(0.01, ge=0)
+    init: Initializer = "glorot_uniform"
+    dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
+    batchnorm: bool = False
+    l1: float = Field(0.0, ge=0)
+    l2: float = Field(0.0, ge=0)
+    outputs: Literal["auto"] | Count = "auto"
+
+    @field_validator("filters", "hidden", mode="before")
+    @classmethod
+    def _scalar_layers(cls, value: Any) -> Any:
+        return [value] if isinstance(value, int) else value
+
+    @field_validator("filters")
+    @classmethod
+    def _some_filters(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("needs at least one convolution block")
+        return value
+
+    @model_validator(mode="after")
+    def _per_layer_lengths(self) -> CnnSpec:
+        n = len(self.filters) + len(self.hidden)
+        for name in ("activation", "dropout"):
+            value = getattr(self, name)
+            if isinstance(value, list) and len(value) != n:
+                raise ValueError(f"{name} lists {len(value)} values for {len(self.filters)} "
+                                 f"convolution blocks and {len(self.hidden)} hidden layers "
+                                 f"({n} needed)")
+        return self
+
+    def layer_activations(self) -> list[str]:
+        """One per convolution block, then one per hidden Dense layer."""
+        a = self.activation
+        return list(a) if isinstance(a, list) else [a] * (len(self.filters) + len(self.hidden))
+
+    def layer_dropouts(self) -> list[float]:
+        d = self.dropout
+        return list(d) if isinstance(d, list) else [d] * (len(self.filters) + len(self.hidden))
+
+
+class ResnetSpec(_ModelBase):
+    """torchvision's ResNet-18 (no pretrained weights) adapted to small images as MedMNIST's
+    baseline does: a 3×3 stride-1 first convolution and no max pooling."""
+
+    type: Literal["resnet18"] = "resnet18"
+    l1: float = Field(0.0, ge=0)
+    l2: float = Field(0.0, ge=0)
+    outputs: Literal["auto"] | Count = "auto"
+
+
+MODEL_CLASSES: dict[str, type[_ModelBase]] = {"mlp": ModelSpec, "cnn": CnnSpec,
+                                              "resnet18": ResnetSpec}
+MODEL_TYPES = tuple(MODEL_CLASSES)
+IMAGE_MODELS = ("cnn", "resnet18")
+
+
+def _mlp_by_default(value: Any) -> Any:
+    if isinstance(value, dict) and "type" not in value:
+        return {"type": "mlp", **value}
+    return value
+
+
+# A model table: its `type` picks the schema (an MLP when `type` is left out).
+AnyModelSpec = Annotated[ModelSpec | CnnSpec | ResnetSpec, Field(discriminator="type"),
+                         BeforeValidator(_mlp_by_default)]
 
 
 # ---------------------------------------------------------------- training
@@ -335,7 +455,7 @@ class RunConfig(Frozen):
     """The fully resolved configuration of one run: what variants and sweeps address."""
 
     dataset: str
-    model: ModelSpec
+    model: AnyModelSpec
     training: TrainingSpec
     engine: Engine
     seed: int = Field(ge=0)
@@ -562,7 +682,7 @@ class Variant(Frozen):
 
 
 Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summary",
-                  "distribution"]
+                  "distribution", "samples"]
 
 
 class Study(Frozen):
@@ -581,6 +701,9 @@ class Study(Frozen):
     evaluate: list[Literal["train", "val", "test"]] = ["val", "test"]
     show: list[Section] = ["curves", "confusion", "per_class", "model_summary", "distribution"]
     search: SearchSpec | None = None
+    # Train runs that differ only in hyperparameters, seeds, activations... as one batched
+    # model where that is faster (engines/fused.py); false trains each run on its own.
+    fuse: bool = True
 
     @field_validator("vary")
     @classmethod
@@ -605,7 +728,7 @@ class Manifest(Frozen):
     report: ReportSection
     defaults: Defaults = Defaults()
     datasets: dict[str, DatasetSpec]
-    models: dict[str, ModelSpec] = {}
+    models: dict[str, AnyModelSpec] = {}
     trainings: dict[str, TrainingSpec] = {}
     studies: list[Study] = Field(min_length=1)
     # Set by `load`, not by the user:
@@ -736,7 +859,12 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
 
 def _manifest_error(exc: ValidationError, data: Any, text: str, source: str) -> ManifestError:
     error = exc.errors()[0]  # schema order; report the first, as a compiler does
-    path = _data_path(tuple(error["loc"]), data)
+    loc = tuple(error["loc"])
+    if loc and loc[-1] in MODEL_TYPES and error["type"] == "value_error":
+        loc = loc[:-1]  # a model validator's error ends with the union's tag: drop it
+    path = _data_path(loc, data)
+    if isinstance(problem := (error.get("ctx") or {}).get("error"), KeyMessage):
+        return ManifestError(_where(source, text, (*path, problem.key)) + problem.message)
     if error["type"] == "union_tag_invalid":
         ctx = error["ctx"]
         path += (ctx["discriminator"].strip("'"),)

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from reportgen.engines.numpy_engine import option_path, unsupported_options
 from reportgen.errors import ManifestError
 from reportgen.manifest import (
+    MODEL_TYPES,
     Manifest,
     ModelSpec,
     RunConfig,
@@ -290,6 +291,7 @@ def _is_branch_tag(part: Any) -> bool:
     return isinstance(part, str) and (
         "[" in part or part.startswith(("constrained-", "function-", "literal"))
         or part in ("int", "float", "str", "bool", "list", "dict")
+        or part in MODEL_TYPES  # the model union's tag (mlp, cnn, resnet18)
     )
 
 

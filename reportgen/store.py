@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ import numpy as np
 from reportgen import manifest as manifest_mod
 from reportgen.errors import StoreError
 from reportgen.records import HISTORY_COLUMNS, DatasetSummary, RunRecord
+from reportgen.tuning.records import TuningRecord
+from reportgen.tuning.records import load_all as load_tuning
 
 MANIFEST_COPY = "manifest.toml"
 INDEX = "index.json"
@@ -179,6 +181,20 @@ class Store:
         except FileNotFoundError:
             raise StoreError(f"{path}: dataset summary is missing") from None
 
+    def save_dataset_samples(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+        """datasets/<name>.npz: the sample images the report shows (data/samples.py)."""
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        write_atomic(self.root / "datasets" / f"{name}.npz", buffer.getvalue())
+
+    def load_dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
+        """The arrays of `save_dataset_samples`, or None (not images, or an older store)."""
+        path = self.root / "datasets" / f"{name}.npz"
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)
 
@@ -201,7 +217,8 @@ class Store:
                               if self.has(run_id_of(entry))]
                    for study_id, entries in index["studies"].items()}
         datasets = {name: self.load_dataset(name) for name in index["datasets"]}
-        return ResultSet(self.root, manifest, studies, datasets, index)
+        return ResultSet(self.root, manifest, studies, datasets, index,
+                         tuning=load_tuning(self.root, index))
 
 
 def run_id_of(entry: str | dict[str, Any]) -> str:
@@ -216,3 +233,5 @@ class ResultSet:
     studies: dict[str, list[StoredRun]]  # study id -> its runs, in plan order
     datasets: dict[str, DatasetSummary]
     index: dict[str, Any]
+    # study id -> its tuning records (one per variant × algorithm), in plan order
+    tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)

@@ -117,59 +117,106 @@ def default_monitor(training: TrainingSpec, has_val: bool) -> str:
     return "val_loss" if has_val else "loss"
 
 
-def fit(trainer: Trainer, training: TrainingSpec, has_val: bool,
-        on_epoch: EpochCallback | None = None) -> FitResult:
-    """Train for `training.epochs` epochs or until a callback stops the run."""
-    monitor = default_monitor(training, has_val)
-    if not has_val and monitor.startswith("val_"):
-        monitor = monitor.removeprefix("val_")
-    stopper = EarlyStopping(training.early_stopping) if training.early_stopping else None
-    tracker = EarlyStopping(EarlyStoppingSpec(monitor=monitor, patience=training.epochs))
-    best_snapshot: Any = None
-    history: list[dict[str, Any]] = []
-    stop_reason: StopReason = "completed"
-    diverged_epoch = None
-    lr0 = training.optimizer.lr
-    assert lr0 is not None
-    for epoch in range(training.epochs):
-        started = time.perf_counter()
-        lr = learning_rate(training.schedule, lr0, epoch, training.epochs)
-        loss, accuracy = trainer.train_epoch(lr)
+class RunCallbacks:
+    """The callbacks of one run, stepped epoch by epoch: schedule, evaluation cadence, early
+    stopping with restore-best, `stop_at` and divergence.
+
+    `fit` drives one; the fused engine (engines/fused.py) drives one per member of a group of
+    runs trained as a single batched model, so both follow exactly the same rules.
+    """
+
+    def __init__(self, training: TrainingSpec, has_val: bool) -> None:
+        self.training = training
+        self.has_val = has_val
+        monitor = default_monitor(training, has_val)
+        if not has_val and monitor.startswith("val_"):
+            monitor = monitor.removeprefix("val_")
+        self.monitor = monitor
+        self.stopper = EarlyStopping(training.early_stopping) if training.early_stopping \
+            else None
+        self.tracker = EarlyStopping(EarlyStoppingSpec(monitor=monitor,
+                                                       patience=training.epochs))
+        self.best_snapshot: Any = None
+        self.history: list[dict[str, Any]] = []
+        self.stop_reason: StopReason = "completed"
+        self.diverged_epoch: int | None = None
+        self.done = False
+        assert training.optimizer.lr is not None
+
+    def learning_rate(self, epoch: int) -> float:
+        """The learning rate of 0-based `epoch`."""
+        training = self.training
+        assert training.optimizer.lr is not None
+        return learning_rate(training.schedule, training.optimizer.lr, epoch, training.epochs)
+
+    def evaluates(self, epoch: int) -> bool:
+        """Whether 0-based `epoch` ends with a validation pass (when its loss is finite)."""
+        last = epoch == self.training.epochs - 1
+        return self.has_val and ((epoch + 1) % self.training.eval_every == 0 or last)
+
+    def end_epoch(self, epoch: int, lr: float, train: tuple[float, float],
+                  val: tuple[float, float] | None, seconds: float) -> dict[str, Any]:
+        """Record 0-based `epoch`'s history row; a non-finite training loss ends the run."""
+        loss, accuracy = train
         row: dict[str, Any] = {"epoch": epoch + 1, "lr": lr, "loss": _finite(loss),
                                "accuracy": _finite(accuracy), "val_loss": None,
                                "val_accuracy": None}
+        if val is not None:
+            row["val_loss"], row["val_accuracy"] = _finite(val[0]), _finite(val[1])
+        row["seconds"] = seconds
+        self.history.append(row)
         if not math.isfinite(loss):
-            row["seconds"] = time.perf_counter() - started
-            history.append(row)
-            stop_reason, diverged_epoch = "diverged", epoch + 1
-            _notify(on_epoch, row)
-            break
-        last = epoch == training.epochs - 1
-        if has_val and ((epoch + 1) % training.eval_every == 0 or last):
-            val_loss, val_accuracy = trainer.evaluate("val")
-            row["val_loss"], row["val_accuracy"] = _finite(val_loss), _finite(val_accuracy)
-        row["seconds"] = time.perf_counter() - started
-        history.append(row)
-        _notify(on_epoch, row)
-        value = row.get(monitor)
+            self.stop_reason, self.diverged_epoch, self.done = "diverged", epoch + 1, True
+        elif epoch + 1 >= self.training.epochs:
+            self.done = True
+        return row
+
+    def check(self, snapshot: Callable[[], Any]) -> bool:
+        """Apply the callbacks to the last row (after it was reported); True once the run is
+        over. `snapshot()` copies the weights when they are the best so far (restore-best)."""
+        if self.stop_reason == "diverged":
+            return True
+        row, epoch = self.history[-1], self.history[-1]["epoch"]
+        stopper, tracker, training = self.stopper, self.tracker, self.training
+        value = row.get(self.monitor)
         if value is not None and tracker.improved(value):
-            tracker.update(epoch + 1, value)
+            tracker.update(epoch, value)
             if stopper is not None and stopper.spec.restore_best:
-                best_snapshot = trainer.snapshot()
+                self.best_snapshot = snapshot()
         if stopper is not None and (current := row.get(stopper.spec.monitor)) is not None \
-                and stopper.update(epoch + 1, current):
-            stop_reason = "early_stopped"
-            break
-        if training.stop_at is not None and (current := row.get(training.stop_at.monitor)) \
+                and stopper.update(epoch, current):
+            self.stop_reason, self.done = "early_stopped", True
+        elif training.stop_at is not None and (current := row.get(training.stop_at.monitor)) \
                 is not None and reached(training.stop_at.threshold, training.stop_at.monitor,
                                         current):
-            stop_reason = "threshold"
+            self.stop_reason, self.done = "threshold", True
+        return self.done
+
+    def result(self) -> FitResult:
+        """The run's outcome; restore `best_snapshot` (if any) before calling it."""
+        restored = ({"restored_epoch": self.tracker.best_epoch}
+                    if self.best_snapshot is not None else {})
+        return FitResult(history=self.history, stop_reason=self.stop_reason,
+                         best_epoch=self.tracker.best_epoch, monitor=self.monitor,
+                         diverged_epoch=self.diverged_epoch, extra=restored)
+
+
+def fit(trainer: Trainer, training: TrainingSpec, has_val: bool,
+        on_epoch: EpochCallback | None = None) -> FitResult:
+    """Train for `training.epochs` epochs or until a callback stops the run."""
+    run = RunCallbacks(training, has_val)
+    for epoch in range(training.epochs):
+        started = time.perf_counter()
+        lr = run.learning_rate(epoch)
+        loss, accuracy = trainer.train_epoch(lr)
+        val = trainer.evaluate("val") if math.isfinite(loss) and run.evaluates(epoch) else None
+        row = run.end_epoch(epoch, lr, (loss, accuracy), val, time.perf_counter() - started)
+        _notify(on_epoch, row)
+        if run.check(trainer.snapshot):
             break
-    if best_snapshot is not None:
-        trainer.restore(best_snapshot)
-    return FitResult(history=history, stop_reason=stop_reason, best_epoch=tracker.best_epoch,
-                     monitor=monitor, diverged_epoch=diverged_epoch,
-                     extra={"restored_epoch": tracker.best_epoch} if best_snapshot else {})
+    if run.best_snapshot is not None:
+        trainer.restore(run.best_snapshot)
+    return run.result()
 
 
 def _finite(value: float) -> float | None:

@@ -15,28 +15,35 @@ import torch.nn.functional as F
 
 from reportgen.data import Dataset
 from reportgen.manifest import OptimizerSpec, RunConfig
-from reportgen.models import build_torch, kernel_weights
+from reportgen.models import build_model, kernel_weights, model_input
 
 EVAL_CHUNK = 8192  # samples per forward pass when evaluating: bounds activation memory
+IMAGE_EVAL_CHUNK = 512  # the same for CNNs and ResNets, whose activations are per pixel
 
 
-def make_optimizer(spec: OptimizerSpec, params: Any) -> torch.optim.Optimizer:
+def make_optimizer(spec: OptimizerSpec, params: Any,
+                   fused: bool | None = None) -> torch.optim.Optimizer:
+    """`fused`: torch.optim's one-kernel update where it has one (not RMSprop); None: torch's
+    default (the single-tensor update on the CPU)."""
     lr = spec.lr
     match spec.name:
         case "gd" | "sgd":
-            return torch.optim.SGD(params, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov)
+            return torch.optim.SGD(params, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov,
+                                   fused=fused)
         case "adagrad":
             return torch.optim.Adagrad(params, lr=lr, eps=spec.eps,
-                                       initial_accumulator_value=spec.initial_accumulator_value)
+                                       initial_accumulator_value=spec.initial_accumulator_value,
+                                       fused=fused)
         case "rmsprop":
             return torch.optim.RMSprop(params, lr=lr, alpha=spec.rho, eps=spec.eps,
                                        momentum=spec.momentum, centered=spec.centered)
         case "adam":
             return torch.optim.Adam(params, lr=lr, betas=(spec.beta1, spec.beta2), eps=spec.eps,
-                                    amsgrad=spec.amsgrad)
+                                    amsgrad=spec.amsgrad, fused=fused)
         case "adamw":
             return torch.optim.AdamW(params, lr=lr, betas=(spec.beta1, spec.beta2), eps=spec.eps,
-                                     weight_decay=spec.weight_decay, amsgrad=spec.amsgrad)
+                                     weight_decay=spec.weight_decay, amsgrad=spec.amsgrad,
+                                     fused=fused)
     raise ValueError(f"unknown optimizer {spec.name!r}")
 
 
@@ -46,10 +53,12 @@ class TorchTrainer:
         self.device = torch.device(device)
         self.config = config
         self.n_classes = dataset.n_classes
-        self.model = build_torch(config.model, dataset.n_features, dataset.n_classes,
+        self.eval_chunk = EVAL_CHUNK if config.model.type == "mlp" else IMAGE_EVAL_CHUNK
+        self.model = build_model(config.model, dataset.input_shape, dataset.n_classes,
                                  config.seed).to(self.device)
+        # MLPs take flat rows; image models (N, C, H, W) tensors
         self.splits = {
-            name: (torch.from_numpy(split.x.reshape(len(split), -1)).to(self.device),
+            name: (torch.from_numpy(model_input(config.model, split.x)).to(self.device),
                    torch.from_numpy(split.y).to(self.device))
             for name, split in dataset.splits.items()
         }
@@ -105,7 +114,8 @@ class TorchTrainer:
     @torch.no_grad()
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         self.model.eval()
-        return torch.cat([self.model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+        step = self.eval_chunk
+        return torch.cat([self.model(x[i:i + step]) for i in range(0, len(x), step)])
 
     def evaluate(self, split: str) -> tuple[float, float]:
         x, y = self.splits[split]
@@ -115,7 +125,8 @@ class TorchTrainer:
         return loss.item(), accuracy.item()
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        tensor = torch.from_numpy(np.ascontiguousarray(x.reshape(len(x), -1), dtype=np.float32))
+        tensor = torch.from_numpy(np.ascontiguousarray(model_input(self.config.model, x),
+                                                       dtype=np.float32))
         logits = self._logits(tensor.to(self.device))
         return torch.softmax(logits.double(), dim=1).cpu().numpy()
 

@@ -16,7 +16,7 @@ from typing import Any
 from reportgen import figures
 from reportgen.manifest import Study
 from reportgen.records import SPLITS, DatasetSummary, RunRecord, SplitMetrics
-from reportgen.report import i18n
+from reportgen.report import i18n, samples_section, tuning_section
 from reportgen.report.i18n import N_, finite
 from reportgen.report.model import (
     Block,
@@ -55,6 +55,11 @@ STOP_REASONS = {
 }
 # Column headers for the dotted paths studies usually vary; others show the path itself.
 PATH_LABELS = {
+    "model.type": N_("Model type"),
+    "model.filters": N_("Convolution filters"),
+    "model.kernel": N_("Kernel size"),
+    "model.padding": N_("Padding"),
+    "model.pool": N_("Pooling"),
     "model.hidden": N_("Hidden units"),
     "model.activation": N_("Activation"),
     "model.init": N_("Initialiser"),
@@ -139,7 +144,8 @@ def study_views(results: ResultSet) -> list[StudyView]:
         for name in names:
             group = [s for s in stored if s.record.dataset == name]
             lost_here = lost if name == names[0] else ()  # failed runs have no dataset to sort by
-            if not group and not lost_here:
+            tuned = any(r.dataset == name for r in results.tuning.get(study.id, []))
+            if not group and not lost_here and not tuned:  # retrain_best = false: no runs
                 continue
             records = tuple(s.record for s in group)
             split, ranking = rank_runs(records)
@@ -290,10 +296,12 @@ class _Builder:
             blocks.append(Paragraph(markdown(spec.description.get(self.lang)), html=True))
         blocks.append(self.split_table(summary, key))
         blocks.append(self.dataset_info_table(summary, key))
+        blocks += samples_section.class_blocks(self, summary, key)  # class_descriptions
         shows = any("distribution" in v.study.show for v in self.views
                     if v.dataset == summary.name)
         if shows and summary.class_counts:
             blocks.append(self.distribution_figure(summary, key))
+        blocks += samples_section.dataset_blocks(self, summary, key)  # balance, images
         return Section(f"data-{key}", "", self.dataset_title(summary.name), tuple(blocks))
 
     def split_table(self, summary: DatasetSummary, key: str) -> Table:
@@ -389,6 +397,8 @@ class _Builder:
             values = [getter(r) for r in view.runs]
             if default is not ALWAYS and all(v in (None, default) for v in values):
                 continue
+            if key.startswith("model.") and all(v is None for v in values):
+                continue  # a key of other model types (ResNet-18 has no hidden layers)
             distinct = _distinct(values)
             if len(distinct) == 1:
                 value = distinct[0]
@@ -411,6 +421,9 @@ class _Builder:
             return lambda record: get_path(record.config, path)
 
         rows: list[tuple[str, str, Any]] = [
+            ("model.type", "text", "mlp"), ("model.filters", "text", None),
+            ("model.kernel", "text", None), ("model.padding", "text", None),
+            ("model.pool", "text", None),
             ("model.hidden", "text", ALWAYS), ("model.activation", "text", ALWAYS),
             ("model.init", "text", ALWAYS), ("model.dropout", "text", 0.0),
             ("model.batchnorm", "text", False), ("model.l1", "text", 0.0),
@@ -494,10 +507,13 @@ class _Builder:
                 blocks += self.confusion_figures(view, best, split, metrics)
             if metrics is not None and "per_class" in show and metrics.per_class:
                 blocks.append(self.per_class_table(view, best, split, metrics))
+        blocks += samples_section.study_blocks(self, view)  # show = ["samples"]
         subsections: tuple[Section, ...] = ()
+        if view.study.search is not None:  # searches, trials, importance, brackets
+            subsections = tuning_section.sections(self, view)
         if view.study.notes:
             notes = Paragraph(markdown(view.study.notes.get(self.lang)), html=True)
-            subsections = (Section(f"notes-{view.key}", "", self._("Notes"), (notes,)),)
+            subsections += (Section(f"notes-{view.key}", "", self._("Notes"), (notes,)),)
         return Section(f"results-{view.key}", "", self.study_title(view), tuple(blocks),
                        subsections)
 
@@ -690,6 +706,8 @@ class _Builder:
             items += self.factor_conclusion(view)
             items += self.gap_conclusion(best)
         items += self.engine_conclusions(view)
+        if view.study.search is not None:
+            items += tuning_section.conclusions(self, view)
         items += self.stop_conclusions(view)
         return items
 
@@ -864,6 +882,8 @@ class _Builder:
             "versions", self._("Library versions."),
             [Column("library", self._("Library")), Column("version", self._("Version"))],
             [[Cell(lib, "code"), Cell(ver, "code")] for lib, ver in sorted(versions.items())])
+        fused = fused_groups(records)  # group id -> (number, labels of its runs)
+        fused_column = [Column("fused_group", self._("Fused group"), True)] if fused else []
         runs_table = self.table(
             "runs", self._("Every run: identifier, device, seed and time."),
             [Column("run_id", self._("Run id")), Column("study", self._("Study")),
@@ -871,12 +891,22 @@ class _Builder:
              Column("seed", self._("Seed"), True), Column("epochs_run", self._("Epochs"), True),
              Column("wall_seconds", self._("Time"), True),
              Column("seconds_per_epoch", self._("Time per epoch"), True),
-             Column("started_at", self._("Started (UTC)"))],
+             Column("started_at", self._("Started (UTC)")), *fused_column],
             [[Cell(r.run_id, "code", display=r.run_id[:12]), Cell(r.study_id, "code"),
               Cell(r.label), Cell(r.device), Cell(r.seed, "int"), Cell(r.epochs_run, "int"),
               Cell(finite(r.wall_seconds), "secs"), Cell(finite(r.seconds_per_epoch), "secs"),
-              Cell(r.started_at, "code", display=r.started_at.replace("T", " ")[:19])]
+              Cell(r.started_at, "code", display=r.started_at.replace("T", " ")[:19]),
+              *([Cell(fused[g][0] if (g := fused_group_id(r)) in fused else None, "int")]
+                if fused else [])]
              for r in records])
+        fused_note = [Paragraph(self._(
+            "Runs with a fused group number were trained together as one batched model, each "
+            "with its own seed, initial weights, batch order, hyperparameters and callbacks: "
+            "the same results as training them one by one, up to floating-point rounding, in "
+            "less time (a run's time is its share of the group's). %(groups)s.",
+            groups="; ".join(self._("Group %(number)s: %(runs)s", number=str(number),
+                                    runs=", ".join(labels))
+                             for number, labels in fused.values())))] if fused else []
         intro = Paragraph(self._(
             "Everything needed to reproduce and trace these results: the manifest they come "
             "from (its SHA-256 identifies the exact text), seeds, devices, library versions and "
@@ -884,10 +914,25 @@ class _Builder:
         listing = Section("manifest", "", self._("Manifest"),
                           (Preformatted(self.manifest.source_text),))
         return Section("appendix", "A", self._("Appendix: provenance"),
-                       (intro, provenance, versions_table, runs_table), (listing,))
+                       (intro, provenance, versions_table, runs_table, *fused_note), (listing,))
 
 
 # ---------------------------------------------------------------- helpers
+def fused_group_id(record: RunRecord) -> str | None:
+    """The fused group a run was trained in (engines/fused.py), or None if it trained alone."""
+    group = record.extra.get("fused_group")
+    return group.get("id") if isinstance(group, dict) else None
+
+
+def fused_groups(records: Sequence[RunRecord]) -> dict[str, tuple[int, list[str]]]:
+    """Fused group id -> (number 1, 2, … in order of first appearance, labels of its runs)."""
+    groups: dict[str, tuple[int, list[str]]] = {}
+    for record in records:
+        if (group := fused_group_id(record)) is not None:
+            groups.setdefault(group, (len(groups) + 1, []))[1].append(record.label)
+    return groups
+
+
 def final_metrics(record: RunRecord) -> tuple[str, SplitMetrics | None]:
     """The split shown in the confusion matrix and per-class table: test, else val, else train."""
     for split in ("test", "val", "train"):

@@ -82,6 +82,8 @@ class Table:
     foot: tuple[tuple[Cell, ...], ...] = ()  # totals, shown after the body, kept in the CSV
     highlight: int | None = None  # index of a row to emphasise (the best run)
     note: str | None = None  # shown under the table (e.g. "best run in bold")
+    shown_rows: int | None = None  # the report shows the first rows only; the CSV keeps all
+    compact: bool = False  # long listings (tuning trials): smaller type
 
     @property
     def csv_name(self) -> str:

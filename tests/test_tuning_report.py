@@ -1,0 +1,332 @@
+"""The tuning sections of the report, built from a small real search (Hyperband and TPE)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from reportgen import execute, manifest, plan
+from reportgen.report import render, tuning_section
+from reportgen.report.build import build
+from reportgen.report.model import Figure, Paragraph, ReportModel, Section, Table
+from reportgen.store import ResultSet, Store
+from reportgen.tuning import records
+from tests.helpers import write_manifest
+
+MANIFEST = """
+[report]
+title = { es = "Búsqueda", en = "Search" }
+date = 2025-05-01
+
+[defaults]
+seed = 5
+device = "cpu"
+
+[datasets.breast]
+source = "sklearn"
+name = "breast_cancer"
+preprocess = "standard"
+split = { test = 0.2, val = 0.2 }
+
+[models.mlp]
+hidden = [16]
+
+[trainings.quick]
+epochs = 3
+batch_size = 64
+
+[[studies]]
+id = "tuners"
+title = { es = "Hyperband frente a TPE", en = "Hyperband versus TPE" }
+dataset = "breast"
+model = "mlp"
+training = "quick"
+[studies.search]
+algorithms = ["hyperband", "bayesian"]
+max_trials = { bayesian = 4 }
+n_startup_trials = 2
+max_epochs = 9
+[studies.search.space]
+"model.hidden" = { layers = [1, 2], units = { int = [8, 32], step = 8 } }
+"model.activation" = { choice = ["relu", "tanh"] }
+"model.dropout" = { float = [0.0, 0.5] }
+"training.optimizer.lr" = { choice = [0.001, 0.01, 0.1] }
+"""
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    folder = tmp_path_factory.mktemp("tuning-report")
+    spec = manifest.load(write_manifest(folder, MANIFEST))
+    store = Store(folder / "out")
+    execute.execute(spec, plan.expand(spec), store)
+    return store.load()
+
+
+@pytest.fixture(scope="module")
+def models(results: ResultSet) -> dict[str, ReportModel]:
+    return {lang: build(results, lang) for lang in ("es", "en")}
+
+
+def table(model: ReportModel, table_id: str) -> Table:
+    return next(t for t in model.tables() if t.id == table_id)
+
+
+def figure_ids(model: ReportModel) -> set[str]:
+    return {f.id for f in model.figures()}
+
+
+def paragraphs(section: Section) -> str:
+    return " ".join(b.text for part in section.walk() for b in part.blocks
+                    if isinstance(b, Paragraph))
+
+
+def with_records(results: ResultSet, tuning: list[records.TuningRecord]) -> ResultSet:
+    return dataclasses.replace(results, tuning={"tuners": tuning})
+
+
+def test_the_store_loads_the_tuning_records(results: ResultSet) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    assert (hyperband.algorithm, bayesian.algorithm) == ("hyperband", "bayesian")
+    assert hyperband.hyperband is not None and len(bayesian.trials) == 4
+    # the fixture is meant to exercise both importance and pruning
+    assert len(tuning_section.complete_trials(hyperband)) >= 2
+    assert any(t.state == "pruned" for t in hyperband.trials)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_sections_tables_and_figures_in_both_languages(models: dict[str, ReportModel],
+                                                       lang: str) -> None:
+    model = models[lang]
+    results_section = model.section("results-tuners")
+    ids = [s.id for s in results_section.subsections]
+    assert ids == ["tuning-tuners-comparison", "tuning-tuners-hyperband",
+                   "tuning-tuners-bayesian"]
+    tables = {t.id for t in model.tables()}
+    for key in ("hyperband", "bayesian"):
+        assert {f"tuning-tuners-{key}-space", f"tuning-tuners-{key}-trials"} <= tables
+        assert {f"fig-tuning-tuners-{key}-history", f"fig-tuning-tuners-{key}-importance",
+                f"fig-tuning-tuners-{key}-parallel"} <= figure_ids(model)
+    assert "tuning-tuners-comparison" in tables
+    assert "tuning-tuners-hyperband-brackets" in tables
+    assert "tuning-tuners-bayesian-brackets" not in tables
+    title = model.section("tuning-tuners-bayesian").title
+    assert title == {"es": "Búsqueda: Optimización bayesiana",
+                     "en": "Search: Bayesian optimisation"}[lang]
+    intro = paragraphs(model.section("tuning-tuners-hyperband"))
+    assert ("ensayos" if lang == "es" else "trials") in intro
+    assert "%(" not in intro and "nan" not in intro.lower()
+
+
+def test_comparison_table_holds_the_records_values(results: ResultSet,
+                                                   models: dict[str, ReportModel]) -> None:
+    expected = records.comparison(results.tuning["tuners"])
+    comparison = table(models["en"], "tuning-tuners-comparison")
+    keys = [c.key for c in comparison.columns]
+    assert keys[0] == "label" and "test_accuracy" in keys and "best_value" in keys
+    for row, want in zip(comparison.rows, expected, strict=True):
+        values = {key: cell.value for key, cell in zip(keys, row, strict=True)}
+        for key in keys:
+            assert values[key] == pytest.approx(want[key]) if isinstance(want[key], float) \
+                else values[key] == want[key], key
+    # the retrained best runs are the study's runs
+    labels = {s.record.label for s in results.studies["tuners"]}
+    assert labels == {"hyperband best", "bayesian best"}
+
+
+def test_comparison_sentence_names_the_best_search(results: ResultSet,
+                                                   models: dict[str, ReportModel]) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    text = paragraphs(models["en"].section("tuning-tuners-comparison"))
+    best_h, best_b = hyperband.summary["best_value"], bayesian.summary["best_value"]
+    if best_h == best_b:
+        assert "found the same best validation accuracy" in text
+    else:
+        winner = "Hyperband" if best_h > best_b else "Bayesian optimisation"
+        assert f"{winner} found the best validation accuracy" in text
+    assert f"{hyperband.summary['epochs']} epochs" in text
+    assert "test accuracy of" in text
+    conclusions = models["en"].section("conclusions-tuners")
+    assert any("best validation accuracy" in item for block in conclusions.blocks
+               for item in getattr(block, "items", ()))
+
+
+def test_trials_table_shows_readable_values_and_translated_states(
+        results: ResultSet, models: dict[str, ReportModel]) -> None:
+    hyperband = results.tuning["tuners"][0]
+    for lang, pruned in (("es", "podado"), ("en", "pruned")):
+        trials = table(models[lang], "tuning-tuners-hyperband-trials")
+        keys = [c.key for c in trials.columns]
+        assert keys[:2] == ["number", "bracket"]
+        assert {"model.hidden", "model.activation", "value", "epochs", "state",
+                "seconds"} <= set(keys)
+        assert len(trials.rows) == len(hyperband.trials) and trials.shown_rows is None
+        hidden = keys.index("model.hidden")
+        by_number = {row[0].value: row for row in trials.rows}
+        for trial in hyperband.trials:
+            row = by_number[trial.number]
+            assert row[hidden].value == trial.set["model.hidden"]  # raw list in the CSV
+            assert row[hidden].display.startswith("[")
+            if trial.state == "pruned":
+                assert row[keys.index("state")].display == pruned
+        best = trials.rows[trials.highlight]
+        assert best[0].value == hyperband.best["number"]
+
+
+def test_long_trial_lists_show_the_best_and_keep_all_in_the_csv(results: ResultSet) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    many = [dataclasses.replace(t, number=t.number + 4 * k)
+            for k in range(10) for t in bayesian.trials]  # 40 trials
+    long = dataclasses.replace(bayesian, trials=many)
+    model = build(with_records(results, [hyperband, long]), "en")
+    trials = table(model, "tuning-tuners-bayesian-trials")
+    assert len(trials.rows) == 40 and trials.shown_rows == tuning_section.TOP_TRIALS
+    assert "tables/tuning-tuners-bayesian-trials.csv" in trials.note
+    values = [row[[c.key for c in trials.columns].index("value")].value
+              for row in trials.rows]
+    assert values == sorted(values, reverse=True)  # best first
+    assert render.table_csv(trials).count("\n") == 41
+    page = render.html(model)
+    body = page.split('id="tuning-tuners-bayesian-trials"')[1].split("<tbody>")[1]
+    body = body.split("</tbody>")[0]
+    assert body.count("<tr") == tuning_section.TOP_TRIALS
+
+
+def test_bracket_table_equals_the_records_plan(results: ResultSet,
+                                               models: dict[str, ReportModel]) -> None:
+    plan_ = results.tuning["tuners"][0].hyperband
+    brackets = table(models["en"], "tuning-tuners-hyperband-brackets")
+    expected = [(b["bracket"], k, r["epochs"], r["configs"], r["observed"])
+                for b in plan_["brackets"] for k, r in enumerate(b["rungs"])]
+    assert [tuple(c.value for c in row) for row in brackets.rows] == expected
+    (total,) = brackets.foot
+    assert total[3].value == plan_["total_configs"]
+    assert total[4].value == sum(b["trials"] for b in plan_["brackets"]) == len(
+        results.tuning["tuners"][0].trials)
+    spent = sum(b["epochs"] for b in plan_["brackets"])
+    sentence = paragraphs(models["en"].section("tuning-tuners-hyperband"))
+    assert (f"Hyperband planned {plan_['total_configs']} configurations and "
+            f"{plan_['budget_epochs']} epochs; it ran") in sentence
+    assert f"spent {spent} epochs" in sentence
+
+
+def test_importance_is_computed_without_a_database(results: ResultSet) -> None:
+    bayesian = results.tuning["tuners"][1]
+    importances = tuning_section.parameter_importance(bayesian)
+    assert sum(importances.values()) == pytest.approx(1.0)
+    complete = tuning_section.complete_trials(bayesian)
+    assert set(importances) <= set(complete[0].params)
+    assert list(importances.values()) == sorted(importances.values(), reverse=True)
+    names = tuning_section.distributions(bayesian)
+    assert set(names) == {"model.hidden.layers", "model.hidden.units_1",
+                          "model.hidden.units_2", "model.activation", "model.dropout",
+                          "training.optimizer.lr"}
+    assert names["training.optimizer.lr"].choices == (0.001, 0.01, 0.1)
+
+
+def test_one_complete_trial_gives_a_sentence_instead_of_figures(results: ResultSet) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    keep = bayesian.trials[0].number
+    trials = [t if t.number == keep else dataclasses.replace(t, state="pruned")
+              for t in bayesian.trials]
+    lonely = dataclasses.replace(bayesian, trials=trials)
+    with pytest.raises(tuning_section.ImportanceUnavailable):
+        tuning_section.parameter_importance(lonely)
+    for lang, words in (("en", "need at least two complete trials; this search has 1"),
+                        ("es", "requieren al menos dos ensayos completos; esta búsqueda "
+                               "tiene 1")):
+        model = build(with_records(results, [hyperband, lonely]), lang)
+        assert words in paragraphs(model.section("tuning-tuners-bayesian"))
+        ids = figure_ids(model)
+        assert "fig-tuning-tuners-bayesian-importance" not in ids
+        assert "fig-tuning-tuners-bayesian-parallel" not in ids
+        assert "fig-tuning-tuners-bayesian-history" in ids
+
+
+def test_searches_without_retrained_runs_are_still_reported(results: ResultSet) -> None:
+    bare = dataclasses.replace(results, studies={"tuners": []})
+    model = build(bare, "en")
+    assert "tuning-tuners-comparison" in {t.id for t in model.tables()}
+    assert "fig-tuning-tuners-hyperband-history" in figure_ids(model)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_rendered_page_holds_the_figures_and_no_nan(models: dict[str, ReportModel],
+                                                    lang: str) -> None:
+    page = render.html(models[lang])
+    for figure in models[lang].figures():
+        if figure.id.startswith("fig-tuning-"):
+            assert f'<figure class="figure" id="{figure.id}">' in page
+            assert "<svg" in figure.svg
+    text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", text)
+    assert "%(" not in text
+    decimal = "0,0" if lang == "es" else "0.0"
+    assert decimal in text or ("0,9" if lang == "es" else "0.9") in text
+
+
+def test_figures_take_translated_texts(models: dict[str, ReportModel]) -> None:
+    history = {lang: next(f for f in models[lang].figures()
+                          if f.id == "fig-tuning-tuners-hyperband-history")
+               for lang in ("es", "en")}
+    assert isinstance(history["es"], Figure)
+    assert history["es"].svg != history["en"].svg  # axis labels and legend differ
+
+
+def test_a_tie_highlights_no_search(results: ResultSet) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    same = dataclasses.replace(bayesian, summary={**bayesian.summary,
+                                                  "best_value": hyperband.summary["best_value"]})
+    model = build(with_records(results, [hyperband, same]), "en")
+    assert table(model, "tuning-tuners-comparison").highlight is None
+    assert "Hyperband and Bayesian optimisation found the same best validation accuracy" in \
+        paragraphs(model.section("tuning-tuners-comparison"))
+
+
+def test_rounded_keeps_three_significant_digits() -> None:
+    assert tuning_section.rounded(0.16371418564438028) == 0.164
+    assert tuning_section.rounded([0.001, 256, 0.04779118]) == [0.001, 256, 0.0478]
+    assert tuning_section.rounded("relu") == "relu"
+
+
+def test_the_records_space_parses_back_to_manifest_ranges() -> None:
+    parsed = tuning_section.parse_space({"model.hidden": {
+        "kind": "layers", "min_layers": 1, "max_layers": 3,
+        "units": {"kind": "int", "low": 32, "high": 512, "step": 32, "log": False}}})
+    assert isinstance(parsed["model.hidden"], manifest.Layers)
+
+
+def test_many_parameters_share_one_column_and_failed_trials_show_dashes(
+        results: ResultSet) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    extra = {f"model.extra_{i}": {"kind": "float", "low": 0.0, "high": 1.0, "step": None,
+                                  "log": False} for i in range(6)}
+    trials = [dataclasses.replace(t, set={**t.set, **{p: 0.5 for p in extra}})
+              for t in bayesian.trials]
+    trials[-1] = dataclasses.replace(trials[-1], state="failed", value=None, set={},
+                                     error="RuntimeError: boom")
+    wide = dataclasses.replace(bayesian, space={**bayesian.space, **extra}, trials=trials)
+    model = build(with_records(results, [hyperband, wide]), "en")
+    table_ = table(model, "tuning-tuners-bayesian-trials")
+    keys = [c.key for c in table_.columns]
+    assert "set" in keys and len(keys) <= tuning_section.MAX_COLUMNS
+    failed = table_.rows[-1]
+    assert failed[keys.index("state")].display == "failed"
+    assert render.format_cell(failed[keys.index("value")], "en") == "—"
+
+
+def test_a_search_without_a_complete_trial_has_no_best(results: ResultSet) -> None:
+    hyperband, bayesian = results.tuning["tuners"]
+    pruned = [dataclasses.replace(t, state="pruned") for t in hyperband.trials]
+    summary = {**hyperband.summary, "complete": 0, "pruned": len(pruned), "best_value": None}
+    none = dataclasses.replace(hyperband, trials=pruned, best=None, retrained=None,
+                               summary=summary)
+    model = build(with_records(results, [none, bayesian]), "es")
+    text = paragraphs(model.section("tuning-tuners-hyperband"))
+    assert "Ningún ensayo se completó" in text
+    assert "fig-tuning-tuners-hyperband-history" in figure_ids(model)
+    assert "tuning-tuners-hyperband-brackets" in {t.id for t in model.tables()}
+    assert "%(" not in paragraphs(model.section("tuning-tuners-comparison"))
