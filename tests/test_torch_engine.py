@@ -88,3 +88,15 @@ def test_probabilities_sum_to_one(digits):
     proba = trainer.predict_proba(dataset.splits["test"].x)
     assert proba.shape == (len(dataset.splits["test"]), 10)
     assert proba.sum(axis=1) == pytest.approx(1.0)
+
+
+def test_importing_reportgen_makes_openmp_wait_passively():
+    import subprocess
+    import sys
+
+    code = "import os; os.environ.pop('OMP_WAIT_POLICY', None); import reportgen; " \
+           "print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.strip() == "PASSIVE"
