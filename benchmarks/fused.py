@@ -10,8 +10,9 @@ Sweeps: "mnist-adam-lr" — 8 learning rates of Adam on a 784-512-10 MLP, batch 
 samples of RANDOM float32 data of MNIST's shape (timing only); "digits-seeds" — 10 seeds of
 the default manifest's digits MLP (64-64-10, Adam, batch 32, 1,078 training samples, validation
 every epoch). Each timing trains every run from its construction to its last epoch (final
-metrics not included). The two ways take turns `--repeats` times; the table gives the best
-(other processes can only add time) and every measurement.
+metrics not included); the two ways advance in turns, epoch by epoch, so that load from other
+processes hits both alike. The table gives the best of `--repeats` (other processes can only
+add time) and every measurement.
 
 "--backends" compares, per training step, the engine's batched layer (one torch.baddbmm per
 layer, gradients written straight into the group's buffer) with torch.func: the members'
@@ -21,16 +22,18 @@ modules stacked by `stack_module_state` and `vmap(grad(functional_call))`.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import reportgen  # noqa: F401, I001 — first: sets OMP_WAIT_POLICY before torch loads OpenMP
 import numpy as np
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reportgen.data import Dataset, Split, load_dataset
 from reportgen.engines import fused
@@ -38,7 +41,7 @@ from reportgen.engines.torch_engine import TorchTrainer
 from reportgen.grouping import CPU_MAX_STEP_MACS, n_params
 from reportgen.manifest import RunConfig, SklearnDataset, SplitSpec
 from reportgen.models import build_torch
-from reportgen.training import fit
+from reportgen.training import RunCallbacks
 
 
 def random_mnist(n: int, seed: int = 0) -> Dataset:
@@ -70,35 +73,61 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def one_by_one(configs: list[RunConfig], data: Dataset, device: str) -> float:
+def alone_epochs(config: RunConfig, data: Dataset, device: str) -> Iterator[int]:
+    """training.fit, one epoch per step of the iteration (the same calls, in the same order)."""
+    trainer = TorchTrainer(config, data, device)
+    run = RunCallbacks(config.training, has_val="val" in data.splits)
+    for epoch in range(config.training.epochs):
+        started = time.perf_counter()
+        lr = run.learning_rate(epoch)
+        loss, accuracy = trainer.train_epoch(lr)
+        val = trainer.evaluate("val") if math.isfinite(loss) and run.evaluates(epoch) else None
+        run.end_epoch(epoch, lr, (loss, accuracy), val, time.perf_counter() - started)
+        yield epoch
+        if run.check(trainer.snapshot):
+            break
+
+
+def timed(epochs: Iterator[int], device: str) -> float | None:
+    """Seconds the next epoch (the first one: with building the run) takes; None when done."""
     started = time.perf_counter()
-    for cfg in configs:
-        fit(TorchTrainer(cfg, data, device), cfg.training, has_val="val" in data.splits)
+    try:
+        next(epochs)
+    except StopIteration:
+        return None
     sync(device)
     return time.perf_counter() - started
 
 
-def together(configs: list[RunConfig], data: Dataset, device: str) -> float:
-    started = time.perf_counter()
-    fused.train_group(configs, data, device, lambda member: None)
-    sync(device)
-    return time.perf_counter() - started
+def both(configs: list[RunConfig], data: Dataset, device: str) -> tuple[float, float]:
+    """Seconds to train `configs` one by one and fused. Both advance epoch by epoch in turns
+    (all runs' epoch e alone, then the group's epoch e), so that load from other processes,
+    which varies over seconds on a shared machine, hits both alike."""
+    alone = [alone_epochs(c, data, device) for c in configs]
+    group = fused.group_epochs(configs, data, device, lambda member: None)
+    seconds = {"alone": 0.0, "fused": 0.0}
+    while alone or group is not None:
+        for run in list(alone):
+            if (spent := timed(run, device)) is None:
+                alone.remove(run)
+            else:
+                seconds["alone"] += spent
+        if group is not None:
+            if (spent := timed(group, device)) is None:
+                group = None
+            else:
+                seconds["fused"] += spent
+    return seconds["alone"], seconds["fused"]
 
 
 def compare(name: str, configs: list[RunConfig], data: Dataset, device: str,
             repeats: int) -> None:
-    times: dict[str, list[float]] = {"one by one": [], "fused": []}
-    ways: dict[str, Callable[[list[RunConfig], Dataset, str], float]] = {
-        "one by one": one_by_one, "fused": together}
-    for repeat in range(repeats):
-        order = list(ways) if repeat % 2 == 0 else list(ways)[::-1]
-        for way in order:
-            times[way].append(ways[way](configs, data, device))
-    alone, group = min(times["one by one"]), min(times["fused"])
+    times = [both(configs, data, device) for _ in range(repeats)]
+    alone, group = min(t[0] for t in times), min(t[1] for t in times)
     print(f"{name:<14} {len(configs):>3} runs × {configs[0].training.epochs:>2} epochs | "
           f"one by one {alone:8.2f} s | fused {group:8.2f} s | ratio {alone / group:5.2f}× | "
-          f"all: {' '.join(f'{t:.2f}' for t in times['one by one'])} / "
-          f"{' '.join(f'{t:.2f}' for t in times['fused'])}")
+          f"all: {' '.join(f'{t[0]:.2f}' for t in times)} / "
+          f"{' '.join(f'{t[1]:.2f}' for t in times)}")
 
 
 # ---------------------------------------------------------------- bmm vs vmap, per step
@@ -131,20 +160,20 @@ def step_times(configs: list[RunConfig], data: Dataset, device: str,
     def vmapped() -> None:
         batched(params, buffers, xb, yb)
 
-    out = {}
-    for name, step in (("bmm", engine), ("vmap", vmapped)):
+    ways = {"bmm": engine, "vmap": vmapped}
+    for step in ways.values():
         for _ in range(5):
             step()
-        best = float("inf")
-        for _ in range(5):
+    best = dict.fromkeys(ways, float("inf"))
+    for _ in range(7):  # taking turns, so a burst of load hits both alike
+        for name, step in ways.items():
             sync(device)
             started = time.perf_counter()
             for _ in range(steps):
                 step()
             sync(device)
-            best = min(best, (time.perf_counter() - started) / steps)
-        out[name] = best * 1e6
-    return out
+            best[name] = min(best[name], (time.perf_counter() - started) / steps)
+    return {name: seconds * 1e6 for name, seconds in best.items()}
 
 
 def crossover(device: str, members: int) -> None:
@@ -157,8 +186,8 @@ def crossover(device: str, members: int) -> None:
     for hidden in ([16], [32], [64], [128], [256], [512]):
         configs = [config("random", hidden, 1e-3 * (i + 1), 0, 1, device)
                    for i in range(members)]
-        alone = min(one_by_one(configs, data, device) for _ in range(2))
-        group = min(together(configs, data, device) for _ in range(2))
+        times = [both(configs, data, device) for _ in range(2)]
+        alone, group = min(t[0] for t in times), min(t[1] for t in times)
         macs = n_params(configs[0], data) * 32
         print(f"{hidden!s:>10} {macs:>13,} | {alone:9.2f}s | {group:7.2f}s | "
               f"{alone / group:4.2f}×")

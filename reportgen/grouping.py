@@ -8,10 +8,11 @@ differ within a group. A group is split so that its members' parameters, gradien
 state, restore-best snapshots and batches fit a memory budget (`--max-fused-memory`).
 
 Where fusing pays (`worth_fusing`): on a GPU, always — one batched kernel per layer instead of
-K small ones. On a CPU, only for small networks: fusing removes the per-step Python and dispatch
-overhead, which dominates small networks, but a large network's one-by-one steps are already
-bound by arithmetic and memory bandwidth, and the K-fold optimizer state no longer fits in the
-cache (benchmarks/fused.py measures both cases).
+K small ones. On a CPU, for every step up to `CPU_MAX_STEP_MACS` multiply-adds: fusing removes
+the per-step Python and dispatch overhead, which dominates small networks (10 seeds of the
+64-64-10 digits MLP: about 5× faster), and still helps mid-sized ones (784-512-10 at batch 32:
+about 1.3×); a huge step (a full batch of thousands of samples) is one large matrix product
+either way (benchmarks/fused.py measures it).
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from reportgen.plan import RunSpec
 GiB = 1 << 30
 CPU_BUDGET = 2 * GiB  # default for CPU groups (at most a quarter of the machine's memory)
 GPU_BUDGET_SHARE = 0.5  # default for GPU groups: this share of the device's free memory
-# On a CPU, fuse only networks whose multiply-adds per member and step (parameters × batch) are
-# at most this: above it one-by-one training is already compute-bound (see worth_fusing).
-CPU_MAX_STEP_MACS = 2_000_000
+# On a CPU, fuse only runs whose multiply-adds per step (parameters × batch size) are at most
+# this. Measured on a 2-core EPYC (benchmarks/fused.py --crossover), 784-input MLPs: batch 32
+# with 16 to 2048 hidden units 3.3× to 1.2× faster fused, 512 units at batch 128 1.1–1.3×; one
+# full batch of 3,200 (1.3 G multiply-adds) 0.94–0.99×: a step that large is one big matrix
+# product already, and the group only adds the gathered copies of its inputs.
+CPU_MAX_STEP_MACS = 100_000_000
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 1 << 10, "m": 1e6, "mb": 1e6,

@@ -157,6 +157,15 @@ def test_each_member_keeps_its_callbacks_and_a_diverging_one_leaves_the_group() 
         assert_same(want, got, f"member {index}")
 
 
+@pytest.mark.parametrize("hidden", [[], [8, 8, 8]])
+def test_any_depth(hidden: list[int]) -> None:
+    adam = {"name": "adam", "lr": 0.01}
+    configs = [config(adam, seed=s, model={"hidden": hidden, "dropout": 0.1 if hidden else 0.0})
+               for s in (1, 2, 3)]
+    for index, (want, got) in enumerate(zip(alone(configs), together(configs), strict=True)):
+        assert_same(want, got, f"{hidden} member {index}")
+
+
 def test_a_finished_member_does_not_change_the_others() -> None:
     """Results do not depend on the group: a member trains the same with or without others."""
     adam = {"name": "adam", "lr": 0.01}
@@ -190,8 +199,51 @@ def test_the_batched_forward_pass_is_nn_linear() -> None:
 
 def test_optimizer_family_must_be_one() -> None:
     with pytest.raises(ValueError, match="one optimizer family"):
-        fused.FusedOptimizer([manifest.OptimizerSpec(name="adam"),
-                              manifest.OptimizerSpec(name="sgd")], torch.zeros(2, 3))
+        fused.group_optimizer([manifest.OptimizerSpec(name="adam"),
+                               manifest.OptimizerSpec(name="sgd")], torch.zeros(2, 3))
+
+
+@pytest.mark.parametrize("layout", ["one block", "a block per member", "row by row"])
+@pytest.mark.parametrize("case", list(OPTIMIZERS))
+def test_column_updates_are_torch_optims_bit_for_bit(case: str, layout: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each member's row gets exactly what torch.optim gives a lone parameter tensor, whatever
+    the mix of hyperparameters: over one block of members or several (CPU_BLOCK), with
+    per-member values as columns or one call per member (ROW_BY_ROW)."""
+    from reportgen.engines.torch_engine import make_optimizer
+
+    if layout == "a block per member":
+        monkeypatch.setattr(fused, "CPU_BLOCK", 3000)
+    if layout == "row by row":
+        monkeypatch.setattr(fused, "ROW_BY_ROW", 1000)
+
+    specs = [manifest.OptimizerSpec(**raw) for raw in OPTIMIZERS[case]]
+    generator = torch.Generator().manual_seed(0)
+    k, size = len(specs), 3000
+    params = torch.randn(k, size, generator=generator)
+    grads = torch.zeros(k, size)
+    group = fused.FusedOptimizer(specs, params)
+    rows = [params[i].clone().requires_grad_() for i in range(k)]
+    alone_ = [make_optimizer(spec, [row]) for spec, row in zip(specs, rows, strict=True)]
+    for step in range(8):
+        grads.copy_(torch.randn(k, size, generator=generator) * 0.01)
+        lrs = [spec.lr * (1 + step % 3) for spec in specs]  # as a schedule would
+        group.set_lr(lrs)
+        for row, grad, optimizer, lr in zip(rows, grads, alone_, lrs, strict=True):
+            row.grad = grad.clone()
+            optimizer.param_groups[0]["lr"] = lr
+            optimizer.step()
+        group.step(params, grads)
+        for i in range(k):
+            assert torch.equal(params[i], rows[i].detach()), (case, step, i)
+
+
+def test_finished_members_leave_the_optimizer_with_their_state() -> None:
+    adam = {"name": "adam", "lr": 0.01}
+    configs = [config(adam, epochs=2), config(adam, seed=2, epochs=6),
+               config({**adam, "beta1": 0.5}, seed=3, epochs=4), config(adam, seed=4)]
+    for index, (want, got) in enumerate(zip(alone(configs), together(configs), strict=True)):
+        assert_same(want, got, f"member {index}")
 
 
 # ---------------------------------------------------------------- grouping
@@ -245,14 +297,17 @@ def test_member_bytes_grows_with_state_and_snapshots() -> None:
     assert sgd < adam < restoring
 
 
-def test_cpu_fuses_small_networks_only_unless_forced() -> None:
+def test_cpu_fuses_all_but_huge_steps_unless_forced() -> None:
     wide = Dataset(name="wide", source="files", classes=[str(i) for i in range(10)],
-                   splits={"train": Split(np.zeros((64, 784), np.float32),
-                                          np.arange(64) % 10)}, preprocess="none")
-    big = config({"name": "adam"}, model={"hidden": [512]}).model_copy(
+                   splits={"train": Split(np.zeros((3200, 784), np.float32),
+                                          np.arange(3200) % 10)}, preprocess="none")
+    mid = config({"name": "adam"}, model={"hidden": [512]}).model_copy(
         update={"dataset": "wide"})
+    big = config({"name": "gd", "lr": 0.1}, batch_size="full",
+                 model={"hidden": [512]}).model_copy(update={"dataset": "wide"})
     assert grouping.worth_fusing(config({"name": "adam"}), DATA, "cpu")
-    assert not grouping.worth_fusing(big, wide, "cpu")
+    assert grouping.worth_fusing(mid, wide, "cpu")  # 784-512-10 at batch 32
+    assert not grouping.worth_fusing(big, wide, "cpu")  # 3,200 samples in one step
     assert grouping.worth_fusing(big, wide, "cuda")
     specs = [spec(big, "0"), spec(big.model_copy(update={"seed": 2}), "1")]
     assert grouping.fused_groups(specs, {"wide": wide}, lambda s: "cpu") == []

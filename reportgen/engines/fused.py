@@ -7,12 +7,18 @@ hyperparameter, schedule, epochs, early stopping, `stop_at` and `eval_every`.
 
 Layout. Each member's parameters are one row of a (K, P) buffer: for every Dense layer its
 kernel in torch's (out, in) layout, then its bias. The tensors autograd sees are (K, out, in)
-and (K, out) views of that buffer, and their `.grad` are views of a (K, P) gradient buffer, so
-the optimizer, snapshots and the removal of a finished member each work on one tensor. A layer
-is one `torch.baddbmm` over the K members (measured against `torch.func.vmap` over
-`stack_module_state`: `python benchmarks/fused.py --backends`); each member gathers its own
-shuffled batch into a (K, batch, features) input. The optimizers (`FusedOptimizer`) are
-torch.optim's single-tensor update rules with (K, 1) hyperparameter columns.
+and (K, out) views of that buffer; backward writes their gradients into the matching views of a
+(K, P) gradient buffer (`_BatchedLinear`: no zeroing, no accumulation pass), so the optimizer,
+snapshots and the removal of a finished member each work on one tensor. A layer is one
+`torch.baddbmm` over the K members; `torch.func.vmap` of `grad(functional_call)` over
+`stack_module_state` was measured slower per step (`python benchmarks/fused.py`, 2-core CPU:
+1.2× slower for 8 × 784-512-10 at batch 32, 1.7× for 10 × 64-64-10). Each member gathers its
+own shuffled batch into a (K, batch, features) input. `FusedOptimizer` applies torch.optim's
+single-tensor update rules, operation for operation, to the whole (K, P) buffer with (K, 1)
+hyperparameter columns: each parameter gets the very bits a lone run's optimizer gives it.
+(torch's one-kernel `fused=True` updates are faster on large members but round differently,
+which L1 penalties, whose sign flips amplify any difference, turned into 1e-3 differences in
+a 40-epoch loss.)
 
 Callbacks. Every member has its own `training.RunCallbacks` (the very rules `training.fit`
 applies to a single run), stepped once per epoch. A member that completes, early-stops, reaches
@@ -23,19 +29,21 @@ non-finite values never mix with the others': every operation is per member).
 Equality with one-by-one training (torch engine, same seeds): same initial weights, same
 shuffles and, on the CPU, the same dropout masks (each member draws them from its own generator,
 put in the state a lone run's global generator has after its model is built); the arithmetic
-differs only in rounding (batched vs single GEMMs, per-member loss means). On the CPU the
-histories and final metrics agree to about 1e-6 relative after a few epochs; the tests assert
-rtol 1e-4 / atol 1e-5 on losses and at most one sample's worth of accuracy (`TOLERANCE`).
-Rounding differences can grow in long, chaotic trainings (as between two BLAS libraries). On a
-GPU, dropout masks are drawn per member from a generator seeded with its seed, but not the
-stream a lone run would use: same distribution, not the same masks.
+differs only in rounding (batched vs single GEMMs, per-member loss means, fused optimizer
+kernels). Guaranteed, and asserted by tests/test_fused.py on the CPU for every optimizer
+(`TOLERANCE`): the same epochs, stop reasons, best and restored epochs; losses within rtol 1e-4 /
+atol 1e-5, accuracies within one sample, probabilities within 1e-4. Observed over 10 epochs: at
+most 4e-7 relative on losses, identical accuracies. Rounding differences can grow in long,
+chaotic trainings, as between two BLAS libraries. On a GPU, dropout masks are drawn per member
+from a generator seeded with its seed, but not the stream a lone run uses: same distribution,
+other masks.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,24 +92,22 @@ def activation_order(config: RunConfig) -> tuple[tuple[str, float], ...]:
 
 
 # ---------------------------------------------------------------- optimizers
-# Elementwise updates run over blocks of members of about this many parameters, so that the
-# parameters, gradients and state of a block stay in the CPU's cache across the ~10 passes of
-# an update (on a 2-core EPYC, Adam on 8 × 407,050 parameters: 7.2 ms in one block, 2.6 ms in
-# blocks of 2 members; torch.optim on the 8 members one by one: 2.0 ms).
+# On the CPU, column updates run over blocks of members of about this many parameters, so that
+# a block's parameters, gradients and state stay in cache across the ~10 passes of an update
+# (2-core EPYC, Adam on 8 × 407,050 parameters: 5.9 ms a step in one block, 2.9 ms in blocks
+# of two members; torch.optim on each member alone: 2.5 ms in all).
 CPU_BLOCK = 1 << 20
 
 
 class FusedOptimizer:
-    """torch.optim's update rules (single-tensor versions) on a (K, P) parameter buffer, with
-    each member's hyperparameters as a (K, 1) column."""
+    """torch.optim's single-tensor update rules, operation for operation, on a (K, P) buffer of
+    K members' parameters, each with its own hyperparameters: every parameter gets the bits a
+    lone run's optimizer gives it (tests/test_fused.py checks it for every optimizer)."""
 
     def __init__(self, specs: Sequence[OptimizerSpec], params: torch.Tensor) -> None:
-        families = {FAMILIES[s.name] for s in specs}
-        if len(families) != 1:
-            raise ValueError(f"one optimizer family per group, got {sorted(families)}")
-        self.family = families.pop()
+        self.family = FAMILIES[specs[0].name]
         self.device = params.device
-        # float64 on the host, as torch.optim computes its scalar factors in Python floats
+        # float64 on the host: the Python floats torch.optim computes its factors in
         self.hyper = {name: np.array([float(getattr(s, name)) for s in specs])
                       for name in ("lr", "momentum", "beta1", "beta2", "eps", "rho",
                                    "weight_decay", "initial_accumulator_value")}
@@ -110,24 +116,7 @@ class FusedOptimizer:
                       for name in ("nesterov", "centered", "amsgrad")}
         self.steps = 0
         self.state: dict[str, torch.Tensor] = {}
-        self.columns: dict[str, torch.Tensor] = {}
-
-    def _to_device(self, values: np.ndarray) -> torch.Tensor:
-        """(K,) host values → a (K, 1) column on the device (float32, or bool)."""
-        dtype = np.bool_ if values.dtype == np.bool_ else np.float32
-        tensor = torch.from_numpy(np.ascontiguousarray(values, dtype=dtype)[:, None])
-        return tensor.to(self.device, non_blocking=True)
-
-    def _column(self, name: str) -> torch.Tensor:
-        """A cached (K, 1) column: a hyperparameter, a flag, or a factor derived from them."""
-        if name not in self.columns:
-            h = self.hyper
-            derived = {"neg_lr": -h["lr"], "one_minus_rho": 1 - h["rho"],
-                       "one_minus_beta1": 1 - h["beta1"], "one_minus_beta2": 1 - h["beta2"],
-                       "decay": 1 - h["lr"] * h["weight_decay"]}
-            values = derived[name] if name in derived else h.get(name, self.flags.get(name))
-            self.columns[name] = self._to_device(values)
-        return self.columns[name]
+        self.columns: dict[str, torch.Tensor] = {}  # (K, 1) device copies, made on first use
 
     def set_lr(self, lrs: Sequence[float]) -> None:
         self.hyper["lr"] = np.array(lrs, dtype=np.float64)
@@ -144,6 +133,49 @@ class FusedOptimizer:
     def _any(self, name: str) -> bool:
         return bool(np.any(self.hyper[name] if name in self.hyper else self.flags[name]))
 
+    def values(self, name: str) -> np.ndarray:
+        """(K,) host values of a hyperparameter, a flag or a factor derived from them."""
+        h, t = self.hyper, self.steps
+        match name:
+            case "neg_lr":
+                return -h["lr"]
+            case "one_minus_rho" | "one_minus_beta1" | "one_minus_beta2":
+                return 1 - h[name.removeprefix("one_minus_")]
+            case "decay":  # adamw: 1 - lr·weight_decay
+                return 1 - h["lr"] * h["weight_decay"]
+            case "neg_step_size":  # adam: -lr / (1 - beta1^t), in Python floats as torch.optim
+                return np.array([-(lr / (1 - b1**t))
+                                 for lr, b1 in zip(h["lr"], h["beta1"], strict=True)])
+            case "bias_correction2_sqrt":  # adam: (1 - beta2^t) ** 0.5
+                return np.array([(1 - b2**t) ** 0.5 for b2 in h["beta2"]])
+        return h[name] if name in h else self.flags[name]
+
+    def column(self, name: str) -> torch.Tensor:
+        """`values(name)` as a (K, 1) float32 (or bool) column on the device; per-step factors
+        are made afresh, the others cached until the learning rates change."""
+        if name in self.columns:
+            return self.columns[name]
+        if self.device.type != "cpu" and name in ("neg_step_size", "bias_correction2_sqrt"):
+            column = self._device_factor(name)  # a host copy each step would wait for the GPU
+        else:
+            values = self.values(name)
+            dtype = np.bool_ if values.dtype == np.bool_ else np.float32
+            column = torch.from_numpy(np.ascontiguousarray(values, dtype=dtype)[:, None])
+            column = column.to(self.device, non_blocking=True)
+        if name not in ("neg_step_size", "bias_correction2_sqrt"):
+            self.columns[name] = column
+        return column
+
+    def _device_factor(self, name: str) -> torch.Tensor:
+        if "betas" not in self.columns:
+            h = self.hyper
+            self.columns["betas"] = torch.from_numpy(np.stack(
+                [h["beta1"], h["beta2"], -h["lr"]])).to(self.device)
+        beta1, beta2, neg_lr = self.columns["betas"]
+        t = self.steps
+        factor = neg_lr / (1 - beta1**t) if name == "neg_step_size" else (1 - beta2**t) ** 0.5
+        return factor.to(torch.float32).unsqueeze(1)
+
     @torch.no_grad()
     def step(self, p: torch.Tensor, g: torch.Tensor) -> None:
         """One update of the (K, P) parameters `p` with gradients `g`."""
@@ -151,17 +183,12 @@ class FusedOptimizer:
         if not self.state:
             self._init_state(p)
         update = getattr(self, f"_{self.family}")
-        extra = self._adam_factors() if self.family == "adam" else {}
         k, size = p.shape
         block = k if self.device.type != "cpu" else max(1, CPU_BLOCK // size)
         for start in range(0, k, block):
-            rows = slice(start, start + block)
-
-            def column(name: str, rows: slice = rows) -> torch.Tensor:
-                return (extra[name] if name in extra else self._column(name))[rows]
-
+            rows = slice(start, min(start + block, k))
             update(p[rows], g[rows], {name: s[rows] for name, s in self.state.items()},
-                   column)
+                   _Block(self, rows))
 
     def _init_state(self, p: torch.Tensor) -> None:
         """Zeroed state (torch.optim's first steps then give the same values: a momentum
@@ -174,73 +201,165 @@ class FusedOptimizer:
         for name in names[self.family]:
             self.state[name] = torch.zeros_like(p)
         if self.family == "adagrad":
-            self.state["sum"] += self._column("initial_accumulator_value")
+            self.state["sum"] += self.column("initial_accumulator_value")
 
-    def _adam_factors(self) -> dict[str, torch.Tensor]:
-        """The step's bias corrections, (K, 1) each: −lr/(1−β₁ᵗ) and √(1−β₂ᵗ)."""
-        h, t = self.hyper, self.steps
-        if self.device.type == "cpu":  # NumPy on the host: cheaper than small tensor ops
-            factors = np.stack([-h["lr"] / (1 - h["beta1"] ** t),
-                                np.sqrt(1 - h["beta2"] ** t)])
-            both = torch.from_numpy(factors.astype(np.float32)[:, :, None])
-        else:  # on the device: a host-to-device copy every step would wait for the GPU
-            if "betas" not in self.columns:
-                self.columns["betas"] = torch.from_numpy(np.stack([
-                    h["beta1"], h["beta2"], -h["lr"]])).to(self.device)
-            beta1, beta2, neg_lr = self.columns["betas"]
-            both = torch.stack([neg_lr / (1 - beta1 ** t), (1 - beta2 ** t).sqrt()])
-            both = both.to(torch.float32).unsqueeze(2)
-        return {"neg_step_size": both[0], "bias_correction2_sqrt": both[1]}
-
-    # Each rule updates a block of members: p, g and state are (k, P), column(name) is (k, 1).
+    # Each rule updates a block of members (`b`): p, g and state are (k, P); the comments give
+    # the torch.optim operation each line reproduces (b's methods take its Python-float
+    # argument per member).
     def _sgd(self, p: torch.Tensor, g: torch.Tensor, s: dict[str, torch.Tensor],
-             column: Callable[[str], torch.Tensor]) -> None:
+             b: _Block) -> None:
         if "momentum_buffer" in s:  # a member without momentum: buf = 0·buf + g = g
             buf = s["momentum_buffer"]
-            buf.mul_(column("momentum")).add_(g)
-            g = torch.where(column("nesterov"), g + column("momentum") * buf, buf) \
-                if self._any("nesterov") else buf
-        p.addcmul_(g, column("neg_lr"))
+            b.mul_(buf, "momentum").add_(g)  # buf.mul_(momentum).add_(grad)
+            if b.all("nesterov"):
+                g = b.add(g, buf, "momentum")  # grad.add(buf, alpha=momentum)
+            elif b.any("nesterov"):
+                g = torch.where(b.flag("nesterov"), b.add(g, buf, "momentum"), buf)
+            else:
+                g = buf
+        b.add_(p, g, "neg_lr")  # param.add_(grad, alpha=-lr)
 
     def _adagrad(self, p: torch.Tensor, g: torch.Tensor, s: dict[str, torch.Tensor],
-                 column: Callable[[str], torch.Tensor]) -> None:
-        s["sum"].addcmul_(g, g)
-        std = s["sum"].sqrt().add_(column("eps"))
-        p.addcmul_(g / std, column("neg_lr"))
+                 b: _Block) -> None:
+        s["sum"].addcmul_(g, g, value=1)
+        std = b.add_eps(s["sum"].sqrt())  # state_sum.sqrt().add_(eps)
+        b.addcdiv_(p, g, std, "neg_lr")  # param.addcdiv_(grad, std, value=-clr)
 
     def _rmsprop(self, p: torch.Tensor, g: torch.Tensor, s: dict[str, torch.Tensor],
-                 column: Callable[[str], torch.Tensor]) -> None:
+                 b: _Block) -> None:
         square_avg = s["square_avg"]
-        square_avg.mul_(column("rho")).addcmul_(g * column("one_minus_rho"), g)
+        b.mul_(square_avg, "rho")  # square_avg.mul_(alpha).addcmul_(grad, grad, value=1-alpha)
+        b.addcmul_(square_avg, g, g, "one_minus_rho")
         if "grad_avg" in s:
-            grad_avg = s["grad_avg"]
-            grad_avg.addcmul_(g - grad_avg, column("one_minus_rho"))  # lerp, weight < 0.5 form
-            centered = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-            avg = torch.where(column("centered"), centered, square_avg.sqrt())
+            b.lerp_(s["grad_avg"], g, "one_minus_rho")  # grad_avg.lerp_(grad, 1 - alpha)
+            centered = square_avg.addcmul(s["grad_avg"], s["grad_avg"], value=-1).sqrt_()
+            avg = centered if b.all("centered") else \
+                torch.where(b.flag("centered"), centered, square_avg.sqrt())
         else:
             avg = square_avg.sqrt()
-        avg = avg.add_(column("eps"))
-        if "momentum_buffer" in s:
-            buf = s["momentum_buffer"]
-            buf.mul_(column("momentum")).addcdiv_(g, avg)
-            p.addcmul_(buf, column("neg_lr"))
-        else:
-            p.addcmul_(g / avg, column("neg_lr"))
+        avg = b.add_eps(avg)  # avg.add_(eps)
+        if "momentum_buffer" not in s:
+            b.addcdiv_(p, g, avg, "neg_lr")  # param.addcdiv_(grad, avg, value=-lr)
+            return
+        buf = s["momentum_buffer"]
+        b.mul_(buf, "momentum").addcdiv_(g, avg)  # buf.mul_(momentum).addcdiv_(grad, avg)
+        if b.all("momentum"):
+            b.add_(p, buf, "neg_lr")  # param.add_(buf, alpha=-lr)
+        else:  # those without momentum as torch updates them: not through buf
+            moved = b.add_(p.clone(), buf, "neg_lr")
+            b.addcdiv_(p, g, avg, "neg_lr")
+            p.copy_(torch.where(b.flag("momentum"), moved, p))
 
     def _adam(self, p: torch.Tensor, g: torch.Tensor, s: dict[str, torch.Tensor],
-              column: Callable[[str], torch.Tensor]) -> None:
-        if self._any("weight_decay"):  # adamw: decoupled decay
-            p.mul_(column("decay"))
+              b: _Block) -> None:
+        if b.any("weight_decay"):  # adamw: param.mul_(1 - lr * weight_decay)
+            b.mul_(p, "decay")
         exp_avg, exp_avg_sq = s["exp_avg"], s["exp_avg_sq"]
-        exp_avg.addcmul_(g - exp_avg, column("one_minus_beta1"))  # lerp, weight < 0.5 form
-        exp_avg_sq.mul_(column("beta2")).addcmul_(g * column("one_minus_beta2"), g)
+        b.lerp_(exp_avg, g, "one_minus_beta1")  # exp_avg.lerp_(grad, 1 - beta1)
+        b.mul_(exp_avg_sq, "beta2")  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
+        b.addcmul_(exp_avg_sq, g, g, "one_minus_beta2")
         second = exp_avg_sq
         if "max_exp_avg_sq" in s:
             top = s["max_exp_avg_sq"]
             torch.maximum(top, exp_avg_sq, out=top)
-            second = torch.where(column("amsgrad"), top, exp_avg_sq)
-        denom = (second.sqrt() / column("bias_correction2_sqrt")).add_(column("eps"))
-        p.addcmul_(exp_avg / denom, column("neg_step_size"))
+            second = top if b.all("amsgrad") else \
+                torch.where(b.flag("amsgrad"), top, exp_avg_sq)
+        # denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        denom = b.add_eps(b.div(second.sqrt(), "bias_correction2_sqrt"))
+        b.addcdiv_(p, exp_avg, denom, "neg_step_size")  # addcdiv_(.., value=-step_size)
+
+
+class _Block:
+    """A block of members' hyperparameters for the update rules. Where all members of the block
+    share a value, torch's own operation runs with it as a Python float; otherwise a (k, 1)
+    float32 column stands in, in a form that rounds as the scalar kernels do (checked bit for
+    bit), or, for large members, torch's operation runs member by member."""
+
+    def __init__(self, optimizer: FusedOptimizer, rows: slice) -> None:
+        self.optimizer, self.rows = optimizer, rows
+        self.size = rows.stop - rows.start
+
+    def _values(self, name: str) -> np.ndarray:
+        return self.optimizer.values(name)[self.rows]
+
+    def scalar(self, name: str) -> float | None:
+        values = self._values(name)
+        return float(values[0]) if bool(np.all(values == values[0])) else None
+
+    def _column(self, name: str) -> torch.Tensor:
+        return self.optimizer.column(name)[self.rows]
+
+    def any(self, name: str) -> bool:
+        return bool(np.any(self._values(name)))
+
+    def all(self, name: str) -> bool:
+        return bool(np.all(self._values(name)))
+
+    def flag(self, name: str) -> torch.Tensor:
+        """(k, 1) booleans: the members whose `name` is set (a flag, or a non-zero value)."""
+        column = self._column(name)
+        return column if column.dtype == torch.bool else column != 0
+
+    def mul_(self, t: torch.Tensor, name: str) -> torch.Tensor:
+        value = self.scalar(name)
+        return t.mul_(self._column(name) if value is None else value)
+
+    def div(self, t: torch.Tensor, name: str) -> torch.Tensor:
+        value = self.scalar(name)
+        return t / (self._column(name) if value is None else value)
+
+    def add_eps(self, t: torch.Tensor) -> torch.Tensor:
+        value = self.scalar("eps")
+        return t.add_(self._column("eps") if value is None else value)
+
+    def add(self, t: torch.Tensor, other: torch.Tensor, name: str) -> torch.Tensor:
+        """t + value·other: torch's t.add(other, alpha=value)."""
+        value = self.scalar(name)
+        return t.add(other, alpha=value) if value is not None else \
+            t.addcmul(other, self._column(name))
+
+    def add_(self, t: torch.Tensor, other: torch.Tensor, name: str) -> torch.Tensor:
+        """t += value·other: torch's t.add_(other, alpha=value)."""
+        value = self.scalar(name)
+        return t.add_(other, alpha=value) if value is not None else \
+            t.addcmul_(other, self._column(name))
+
+    def addcmul_(self, t: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor,
+                 name: str) -> torch.Tensor:
+        """t += value·t1·t2: torch's t.addcmul_(t1, t2, value=value)."""
+        value = self.scalar(name)
+        return t.addcmul_(t1, t2, value=value) if value is not None else \
+            t.addcmul_(t1 * self._column(name), t2)
+
+    def addcdiv_(self, t: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor,
+                 name: str) -> torch.Tensor:
+        """t += value·t1/t2: torch's t.addcdiv_(t1, t2, value=value)."""
+        value = self.scalar(name)
+        if value is not None:
+            return t.addcdiv_(t1, t2, value=value)
+        if t.shape[1] >= ROW_BY_ROW:  # one scalar call per member beats a scaled copy of t1
+            for row, scale in enumerate(self._values(name)):
+                t[row].addcdiv_(t1[row], t2[row], value=float(scale))
+            return t
+        return t.addcdiv_(t1 * self._column(name), t2)
+
+    def lerp_(self, t: torch.Tensor, end: torch.Tensor, name: str) -> torch.Tensor:
+        """torch's t.lerp_(end, weight)."""
+        value = self.scalar(name)
+        return t.lerp_(end, value if value is not None else self._column(name).expand_as(t))
+
+
+# Members of at least this many parameters take `addcdiv_` one scalar call per member when
+# their values differ (Adam's step size in a learning-rate sweep): 8 × 407,050 parameters,
+# 0.37 ms a step against 0.81 ms for the scaled copy (2-core EPYC).
+ROW_BY_ROW = 65_536
+
+
+def group_optimizer(specs: Sequence[OptimizerSpec], params: torch.Tensor) -> FusedOptimizer:
+    families = {FAMILIES[s.name] for s in specs}
+    if len(families) != 1:
+        raise ValueError(f"one optimizer family per group, got {sorted(families)}")
+    return FusedOptimizer(specs, params)
 
 
 # ---------------------------------------------------------------- the batched network
@@ -305,7 +424,7 @@ class FusedTrainer:
                 self.generators.append(self._mask_generator(config.seed))
         self.params = torch.stack(rows).to(self.device)
         self.grads = torch.zeros_like(self.params)
-        self.optimizer = FusedOptimizer([c.training.optimizer for c in configs], self.params)
+        self.optimizer = group_optimizer([c.training.optimizer for c in configs], self.params)
         self.shuffles = [torch.Generator(device=self.device).manual_seed(c.seed)
                          for c in configs]
         self.splits = {
@@ -518,6 +637,14 @@ def train_group(configs: Sequence[RunConfig], dataset: Dataset, device: str,
     `training.fit` (one `RunCallbacks` per member); a row's `seconds` is the epoch's time
     divided among the members that trained in it.
     """
+    for _ in group_epochs(configs, dataset, device, on_member, on_epoch):
+        pass
+
+
+def group_epochs(configs: Sequence[RunConfig], dataset: Dataset, device: str,
+                 on_member: Callable[[MemberResult], None],
+                 on_epoch: Callable[[dict[str, Any]], None] | None = None) -> Iterator[int]:
+    """`train_group`, one epoch per step of the iteration (yields the 0-based epoch done)."""
     trainer = FusedTrainer(configs, dataset, device)
     has_val = "val" in dataset.splits
     runs = [RunCallbacks(c.training, has_val) for c in configs]
@@ -552,4 +679,5 @@ def train_group(configs: Sequence[RunConfig], dataset: Dataset, device: str,
             on_member(MemberResult(i, runs[i].result(), model, shares[i]))
         if finished:
             trainer.keep([p for p in range(len(ids)) if p not in finished])
+        yield epoch
         epoch += 1

@@ -21,29 +21,23 @@ EVAL_CHUNK = 8192  # samples per forward pass when evaluating: bounds activation
 IMAGE_EVAL_CHUNK = 512  # the same for CNNs and ResNets, whose activations are per pixel
 
 
-def make_optimizer(spec: OptimizerSpec, params: Any,
-                   fused: bool | None = None) -> torch.optim.Optimizer:
-    """`fused`: torch.optim's one-kernel update where it has one (not RMSprop); None: torch's
-    default (the single-tensor update on the CPU)."""
+def make_optimizer(spec: OptimizerSpec, params: Any) -> torch.optim.Optimizer:
     lr = spec.lr
     match spec.name:
         case "gd" | "sgd":
-            return torch.optim.SGD(params, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov,
-                                   fused=fused)
+            return torch.optim.SGD(params, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov)
         case "adagrad":
             return torch.optim.Adagrad(params, lr=lr, eps=spec.eps,
-                                       initial_accumulator_value=spec.initial_accumulator_value,
-                                       fused=fused)
+                                       initial_accumulator_value=spec.initial_accumulator_value)
         case "rmsprop":
             return torch.optim.RMSprop(params, lr=lr, alpha=spec.rho, eps=spec.eps,
                                        momentum=spec.momentum, centered=spec.centered)
         case "adam":
             return torch.optim.Adam(params, lr=lr, betas=(spec.beta1, spec.beta2), eps=spec.eps,
-                                    amsgrad=spec.amsgrad, fused=fused)
+                                    amsgrad=spec.amsgrad)
         case "adamw":
             return torch.optim.AdamW(params, lr=lr, betas=(spec.beta1, spec.beta2), eps=spec.eps,
-                                     weight_decay=spec.weight_decay, amsgrad=spec.amsgrad,
-                                     fused=fused)
+                                     weight_decay=spec.weight_decay, amsgrad=spec.amsgrad)
     raise ValueError(f"unknown optimizer {spec.name!r}")
 
 
