@@ -246,20 +246,27 @@ class _ModelBase(Frozen):
                                       f'"{own}"')
         return value
 
+    # Every model type: kernel penalties (Keras meaning) and the output units.
+    l1: float = Field(0.0, ge=0)
+    l2: float = Field(0.0, ge=0)
+    outputs: Literal["auto"] | Count = "auto"
 
-class ModelSpec(_ModelBase):
-    """The multilayer perceptron (`type = "mlp"`, the default): inputs are flattened."""
 
-    type: Literal["mlp"] = "mlp"
-    hidden: list[Count] = [64]
+class _LayeredModel(_ModelBase):
+    """What the MLP and the CNN share: per-layer activation, initialiser, dropout, batch norm."""
+
     activation: Activation | list[Activation] = "relu"
     negative_slope: float = Field(0.01, ge=0)
     init: Initializer = "glorot_uniform"
     dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
     batchnorm: bool = False
-    l1: float = Field(0.0, ge=0)
-    l2: float = Field(0.0, ge=0)
-    outputs: Literal["auto"] | Count = "auto"
+
+
+class ModelSpec(_LayeredModel):
+    """The multilayer perceptron (`type = "mlp"`, the default): inputs are flattened."""
+
+    type: Literal["mlp"] = "mlp"
+    hidden: list[Count] = [64]
 
     @field_validator("hidden", mode="before")
     @classmethod
@@ -285,7 +292,7 @@ class ModelSpec(_ModelBase):
         return list(d) if isinstance(d, list) else [d] * len(self.hidden)
 
 
-class CnnSpec(_ModelBase):
+class CnnSpec(_LayeredModel):
     """Convolution blocks (Conv2D → [BatchNorm] → activation → [MaxPool 2×2] → [Dropout]), then
     Flatten and a dense head (`hidden`), then the linear output layer."""
 
@@ -295,14 +302,6 @@ class CnnSpec(_ModelBase):
     padding: Literal["same", "valid"] = "same"
     pool: Literal["max", "none"] = "max"
     hidden: list[Count] = []
-    activation: Activation | list[Activation] = "relu"
-    negative_slope: float = Field(0.01, ge=0)
-    init: Initializer = "glorot_uniform"
-    dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
-    batchnorm: bool = False
-    l1: float = Field(0.0, ge=0)
-    l2: float = Field(0.0, ge=0)
-    outputs: Literal["auto"] | Count = "auto"
 
     @field_validator("filters", "hidden", mode="before")
     @classmethod
@@ -342,9 +341,6 @@ class ResnetSpec(_ModelBase):
     baseline does: a 3×3 stride-1 first convolution and no max pooling."""
 
     type: Literal["resnet18"] = "resnet18"
-    l1: float = Field(0.0, ge=0)
-    l2: float = Field(0.0, ge=0)
-    outputs: Literal["auto"] | Count = "auto"
 
 
 MODEL_CLASSES: dict[str, type[_ModelBase]] = {"mlp": ModelSpec, "cnn": CnnSpec,
