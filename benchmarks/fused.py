@@ -1,6 +1,6 @@
-"""Seconds to train the same sweep one run at a time (TorchTrainer + training.fit, as
+"""Seconds to train the same sweep one run at a time (TorchTrainer + training.fit's loop, as
 `reportgen run --no-fuse` does) and as one fused group (engines/fused.py, `--fuse`), and the
-ratio; then the two ways of batching a layer over the group's members, timed per step.
+ratio; first, the two ways of batching a layer over the group's members, timed per step.
 
     python benchmarks/fused.py                   # both sweeps below, CPU (or --device cuda)
     python benchmarks/fused.py --epochs 1 --digits-epochs 10 --repeats 1   # a quicker look
@@ -14,9 +14,10 @@ metrics not included); the two ways advance in turns, epoch by epoch, so that lo
 processes hits both alike. The table gives the best of `--repeats` (other processes can only
 add time) and every measurement.
 
-"--backends" compares, per training step, the engine's batched layer (one torch.baddbmm per
-layer, gradients written straight into the group's buffer) with torch.func: the members'
-modules stacked by `stack_module_state` and `vmap(grad(functional_call))`.
+"--backends" (on by default) compares, per training step, the engine's batched layer (one
+torch.baddbmm per layer, gradients written straight into the group's buffer) with torch.func:
+the members' modules stacked by `stack_module_state` and `vmap(grad(functional_call))` (whose
+fresh gradient tensors would still have to be copied into the group's buffer: not timed).
 """
 
 from __future__ import annotations
@@ -214,21 +215,23 @@ def main() -> None:
           f"torch threads {torch.get_num_threads()}; GPU: {gpu}")
     mnist, small = random_mnist(args.samples), digits()
     sweeps = {
-        "mnist-adam-lr": ([config("random", [512], lr, 0, args.epochs, device)
-                           for lr in (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2)], mnist),
         "digits-seeds": ([config("digits", [64], 1e-3, seed, args.digits_epochs, device)
                           for seed in range(10)], small),
+        "mnist-adam-lr": ([config("random", [512], lr, 0, args.epochs, device)
+                           for lr in (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2)], mnist),
     }
-    print(f"best of {args.repeats}, taking turns; seconds from building the runs to their "
-          "last epoch\n")
-    for name, (configs, data) in sweeps.items():
-        compare(name, configs, data, device, args.repeats)
-    if args.backends:
-        print("\nper training step (forward + backward of one batch for all members), µs:")
+    if args.backends:  # first, in a fresh process: after the sweeps, small steps were at
+        # times twice as slow, bmm and vmap alike
+        print("per training step (forward + backward of one batch for all members), µs:")
         for name, (configs, data) in sweeps.items():
             times = step_times(configs, data, device, steps=20 if "mnist" in name else 200)
             print(f"{name:<14} bmm {times['bmm']:10.0f} | vmap {times['vmap']:10.0f} | "
                   f"vmap/bmm {times['vmap'] / times['bmm']:4.2f}×")
+        print()
+    print(f"best of {args.repeats}, taking turns; seconds from building the runs to their "
+          "last epoch")
+    for name, (configs, data) in sweeps.items():
+        compare(name, configs, data, device, args.repeats)
     if args.crossover:
         crossover(device, 8)
 

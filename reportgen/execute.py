@@ -189,9 +189,10 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         note = {"fused_group": {"id": run_ids[0][:12], "size": len(group), "run_ids": run_ids,
                                 "labels": [spec.label for spec in group]}}
         longest = max(group, key=lambda spec: spec.config.training.epochs)
+        labels = [s.label for s in group]
+        shown = ", ".join(labels) if len(group) <= 3 else f"{labels[0]}, …, {labels[-1]}"
         progress.run_started(dataclasses.replace(
-            longest, label=f"{len(group)} runs fused: {', '.join(s.label for s in group)}"),
-            run_ids[0])
+            longest, label=f"{len(group)} runs fused: {shown}"), run_ids[0])
         started_at = _now()
         records: dict[int, RunRecord] = {}
 

@@ -10,9 +10,9 @@ state, restore-best snapshots and batches fit a memory budget (`--max-fused-memo
 Where fusing pays (`worth_fusing`): on a GPU, always — one batched kernel per layer instead of
 K small ones. On a CPU, for every step up to `CPU_MAX_STEP_MACS` multiply-adds: fusing removes
 the per-step Python and dispatch overhead, which dominates small networks (10 seeds of the
-64-64-10 digits MLP: about 5× faster), and still helps mid-sized ones (784-512-10 at batch 32:
-about 1.3×); a huge step (a full batch of thousands of samples) is one large matrix product
-either way (benchmarks/fused.py measures it).
+64-64-10 digits MLP: about 4× faster), and helps less as the arithmetic grows (784-512-10 at
+batch 32: 1.1–1.3×); a huge step (a full batch of thousands of samples) is one large matrix
+product either way (benchmarks/fused.py measures it).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ GiB = 1 << 30
 CPU_BUDGET = 2 * GiB  # default for CPU groups (at most a quarter of the machine's memory)
 GPU_BUDGET_SHARE = 0.5  # default for GPU groups: this share of the device's free memory
 # On a CPU, fuse only runs whose multiply-adds per step (parameters × batch size) are at most
-# this. Measured on a 2-core EPYC (benchmarks/fused.py --crossover), 784-input MLPs: batch 32
-# with 16 to 2048 hidden units 3.3× to 1.2× faster fused, 512 units at batch 128 1.1–1.3×; one
-# full batch of 3,200 (1.3 G multiply-adds) 0.94–0.99×: a step that large is one big matrix
-# product already, and the group only adds the gathered copies of its inputs.
+# this. Measured on a 2-core EPYC (benchmarks/fused.py --crossover), 8 runs of 784-input MLPs at
+# batch 32: 16 to 512 hidden units 3.0× to 1.2× faster fused, 2048 units 1.07×; 512 units at
+# batch 128 1.06×; one full batch of 3,200 (1.3 G multiply-adds) 1.0×: a step that large is one
+# big matrix product either way, and the group only adds the gathered copies of its inputs.
 CPU_MAX_STEP_MACS = 100_000_000
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)

@@ -418,3 +418,26 @@ def test_a_diverged_member_is_recorded_as_when_alone(tmp_path) -> None:
     assert diverged.stop_reason == "diverged" and not diverged.metrics
     assert diverged.extra["fused_group"]["size"] == 2
     assert math.isfinite(ok.metrics["test"].loss)
+
+
+def test_cli_options_reach_execute(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    seen = {}
+
+    def fake_execute(*args, **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt  # stop before rendering
+
+    monkeypatch.setattr(execute, "execute", fake_execute)
+    path = str(write_manifest(tmp_path, SWEEP))
+    out = ["--out", str(tmp_path / "o")]
+    runner = CliRunner()
+    runner.invoke(app, ["run", path, *out, "--no-fuse", "--max-fused-memory", "512MiB"])
+    assert (seen["fuse"], seen["max_fused_memory"]) == (False, 512 << 20)
+    runner.invoke(app, ["run", path, *out])
+    assert (seen["fuse"], seen["max_fused_memory"]) == (None, None)
+    result = runner.invoke(app, ["run", path, *out, "--max-fused-memory", "lots"])
+    assert result.exit_code == 2 and "--max-fused-memory: not a memory size" in result.stderr

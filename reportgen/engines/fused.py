@@ -15,7 +15,8 @@ snapshots and the removal of a finished member each work on one tensor. A layer 
 1.2× slower for 8 × 784-512-10 at batch 32, 1.7× for 10 × 64-64-10). Each member gathers its
 own shuffled batch into a (K, batch, features) input. `FusedOptimizer` applies torch.optim's
 single-tensor update rules, operation for operation, to the whole (K, P) buffer with (K, 1)
-hyperparameter columns: each parameter gets the very bits a lone run's optimizer gives it.
+hyperparameter columns: on the CPU each parameter gets the very bits a lone run's optimizer
+gives it (on a GPU torch.optim uses other, multi-tensor kernels).
 (torch's one-kernel `fused=True` updates are faster on large members but round differently,
 which L1 penalties, whose sign flips amplify any difference, turned into 1e-3 differences in
 a 40-epoch loss.)
@@ -101,8 +102,9 @@ CPU_BLOCK = 1 << 20
 
 class FusedOptimizer:
     """torch.optim's single-tensor update rules, operation for operation, on a (K, P) buffer of
-    K members' parameters, each with its own hyperparameters: every parameter gets the bits a
-    lone run's optimizer gives it (tests/test_fused.py checks it for every optimizer)."""
+    K members' parameters, each with its own hyperparameters: on the CPU every parameter gets
+    the bits a lone run's optimizer gives it (tests/test_fused.py checks it for every
+    optimizer)."""
 
     def __init__(self, specs: Sequence[OptimizerSpec], params: torch.Tensor) -> None:
         self.family = FAMILIES[specs[0].name]
