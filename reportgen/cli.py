@@ -82,7 +82,7 @@ def run(
         "--fuse/--no-fuse", show_default=False,
         help="Train runs of a study that differ only in hyperparameters, seeds, activations… "
              "as one batched model: --fuse wherever possible, --no-fuse never (default: where "
-             "it is faster: on a GPU always, on a CPU unless a step is one huge batch).")] = None,
+             "it is faster: on a GPU, and on a CPU for small networks).")] = None,
     max_fused_memory: Annotated[str | None, typer.Option(
         help="Memory a fused group may use, e.g. 512MiB or 4GiB; larger groups are split "
              "(default: half the GPU's free memory; on a CPU 2 GiB).")] = None,

@@ -8,11 +8,11 @@ differ within a group. A group is split so that its members' parameters, gradien
 state, restore-best snapshots and batches fit a memory budget (`--max-fused-memory`).
 
 Where fusing pays (`worth_fusing`): on a GPU, always — one batched kernel per layer instead of
-K small ones. On a CPU, for every step up to `CPU_MAX_STEP_MACS` multiply-adds: fusing removes
-the per-step Python and dispatch overhead, which dominates small networks (10 seeds of the
-64-64-10 digits MLP: about 4× faster), and helps less as the arithmetic grows (784-512-10 at
-batch 32: 1.1–1.3×); a huge step (a full batch of thousands of samples) is one large matrix
-product either way (benchmarks/fused.py measures it).
+K small ones. On a CPU, for small networks (steps of up to `CPU_MAX_STEP_MACS` multiply-adds):
+fusing removes the per-step Python and dispatch overhead, which dominates them (10 seeds of the
+64-64-10 digits MLP: about 4× faster); a larger network's steps are bound by arithmetic and
+memory traffic either way (8 learning rates of a 784-512-10 MLP at batch 32: 0.9–1.2×), so
+its runs train one by one unless `--fuse` says otherwise (benchmarks/fused.py measures both).
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ GiB = 1 << 30
 CPU_BUDGET = 2 * GiB  # default for CPU groups (at most a quarter of the machine's memory)
 GPU_BUDGET_SHARE = 0.5  # default for GPU groups: this share of the device's free memory
 # On a CPU, fuse only runs whose multiply-adds per step (parameters × batch size) are at most
-# this. Measured on a 2-core EPYC (benchmarks/fused.py --crossover), 8 runs of 784-input MLPs at
-# batch 32: 16 to 512 hidden units 3.0× to 1.2× faster fused, 2048 units 1.07×; 512 units at
-# batch 128 1.06×; one full batch of 3,200 (1.3 G multiply-adds) 1.0×: a step that large is one
-# big matrix product either way, and the group only adds the gathered copies of its inputs.
-CPU_MAX_STEP_MACS = 100_000_000
+# this. Measured on a 2-core EPYC (benchmarks/fused.py --crossover, 8 runs of 784-input MLPs,
+# batch 32, 2 threads / 1 thread): 16 hidden units (0.4 M) 3.0× / 3.2× faster fused, 64 units
+# 2.9× / 2.2×, 128 units (3.3 M) 2.0× / 1.6×, 256 units (6.5 M) 1.6× / 1.1×, 512 units (13 M)
+# 0.95–1.2× / 0.9×. Past that size a step is bound by arithmetic and memory traffic either way:
+# fusing only saves the per-step overhead, and the K members' optimizer state no longer fits
+# the cache as one member's does.
+CPU_MAX_STEP_MACS = 8_000_000
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 1 << 10, "m": 1e6, "mb": 1e6,
@@ -47,7 +49,7 @@ def parse_size(text: str) -> int:
     """'512MiB', '2GB', '1.5g' or a number of bytes → bytes."""
     match = _SIZE.match(text)
     if match is None or match.group(2).lower() not in _UNITS:
-        raise ValueError(f"not a memory size: {text!r} (use e.g. 512MiB, 2GiB or 2e9 bytes)")
+        raise ValueError(f"not a memory size: {text!r} (use e.g. 512MiB, 2GiB or 2000000000)")
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 

@@ -297,17 +297,20 @@ def test_member_bytes_grows_with_state_and_snapshots() -> None:
     assert sgd < adam < restoring
 
 
-def test_cpu_fuses_all_but_huge_steps_unless_forced() -> None:
+def test_cpu_fuses_small_networks_only_unless_forced() -> None:
     wide = Dataset(name="wide", source="files", classes=[str(i) for i in range(10)],
                    splits={"train": Split(np.zeros((3200, 784), np.float32),
                                           np.arange(3200) % 10)}, preprocess="none")
-    mid = config({"name": "adam"}, model={"hidden": [512]}).model_copy(
-        update={"dataset": "wide"})
-    big = config({"name": "gd", "lr": 0.1}, batch_size="full",
-                 model={"hidden": [512]}).model_copy(update={"dataset": "wide"})
+
+    def mlp(hidden: int, **training) -> RunConfig:
+        return config({"name": "adam"}, model={"hidden": [hidden]}, **training).model_copy(
+            update={"dataset": "wide"})
+
     assert grouping.worth_fusing(config({"name": "adam"}), DATA, "cpu")
-    assert grouping.worth_fusing(mid, wide, "cpu")  # 784-512-10 at batch 32
-    assert not grouping.worth_fusing(big, wide, "cpu")  # 3,200 samples in one step
+    assert grouping.worth_fusing(mlp(128), wide, "cpu")  # 784-128-10 at batch 32
+    assert not grouping.worth_fusing(mlp(512), wide, "cpu")  # 784-512-10 at batch 32
+    assert not grouping.worth_fusing(mlp(128, batch_size=512), wide, "cpu")
+    big = mlp(512)
     assert grouping.worth_fusing(big, wide, "cuda")
     specs = [spec(big, "0"), spec(big.model_copy(update={"seed": 2}), "1")]
     assert grouping.fused_groups(specs, {"wide": wide}, lambda s: "cpu") == []
