@@ -13,7 +13,7 @@ from rich.console import Console
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
-from reportgen.store import Store
+from reportgen.store import Store, write_atomic
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True,
@@ -86,11 +86,26 @@ def run(
     max_fused_memory: Annotated[str | None, typer.Option(
         help="Memory a fused group may use, e.g. 512MiB or 4GiB; larger groups are split "
              "(default: half the GPU's free memory; on a CPU 2 GiB).")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Retrain a sample of the stored runs, in memory, and report those "
+             "whose metrics do not reproduce; changes nothing in the output folder. "
+             "Exit 1 when one differs.")] = False,
+    sample: Annotated[int | None, typer.Option(
+        min=0, show_default=False, help="With --check: how many stored runs to rerun, spread "
+             "over the studies, chosen from the manifest's hash (default 3; 0: all).")] = None,
+    tol: Annotated[float | None, typer.Option(
+        min=0.0, show_default=False, help="With --check: largest accepted absolute difference "
+             "of a metric (default: exact on the CPU, the fused or CUDA tolerance where "
+             "those apply).")] = None,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
     from reportgen import execute, manifest, plan
 
     with user_errors():
+        if check and (worker or fresh):
+            raise ReportgenError("--check cannot be combined with --worker or --fresh")
+        if not check and (sample is not None or tol is not None):
+            raise ReportgenError("--sample and --tol only apply with --check")
         languages = _csv(lang, ("es", "en"), "--lang")
         formats = _csv(format, ("html", "pdf"), "--format")
         if device is not None:
@@ -110,6 +125,18 @@ def run(
         the_plan = plan.expand(spec, only=only)
         out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
         store = Store(out_dir)
+        if check:  # reruns into memory: no training of missing runs, no rendering
+            from reportgen import check as check_mod
+
+            console.print(f"reportgen {__version__}: checking stored runs in {out_dir}")
+            checked = check_mod.check(
+                spec, store, sample=check_mod.DEFAULT_SAMPLE if sample is None else sample,
+                device=device, tol=tol, only=only,
+                echo=lambda line: console.print(line, markup=False))
+            console.print(checked.summary(), markup=False)
+            if not checked.ok:
+                raise typer.Exit(1)
+            return
         searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
         if worker:
             console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "
@@ -175,9 +202,14 @@ def diff(
                                         "results.json.")],
     other: Annotated[Path, typer.Argument(metavar="STUDENT",
                                           help="The result set to check, likewise.")],
-    tol: Annotated[float, typer.Option(min=0.0, help="Largest accepted absolute difference "
-                                       "of a metric.")] = 0.02,
-    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    tol: Annotated[float | None, typer.Option(
+        min=0.0, help="Largest accepted absolute difference of every metric. Default: the key's "
+             "per-metric tolerance (measured over repeated seeds) where it has one, else "
+             "0.02.")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or html (a bilingual "
+                                        "es/en page).")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                                                "instead of the standard output.")] = None,
 ) -> None:
     """Compare two result sets study by study and run by run.
 
@@ -188,13 +220,27 @@ def diff(
     from reportgen import diff as diff_mod
 
     with user_errors():
-        if format not in ("table", "json"):
-            raise ReportgenError(f"--format: unknown value {format} (choose from table, json)")
+        if format not in ("table", "json", "html"):
+            raise ReportgenError(f"--format: unknown value {format} "
+                                 "(choose from table, json, html)")
         comparison = diff_mod.compare(diff_mod.load(key), diff_mod.load(other), tol)
-    if format == "json":
-        console.print_json(json.dumps(comparison.to_dict(), ensure_ascii=False))
+        if format == "json":
+            text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False)
+        elif format == "html":
+            text = diff_mod.format_html(comparison, str(key), str(other))
+        else:
+            text = diff_mod.format_table(comparison)
+        if output is not None:
+            try:
+                write_atomic(output, text + "\n")
+            except OSError as exc:
+                raise ReportgenError(f"{output}: cannot write ({exc.strerror})") from None
+    if output is not None:
+        console.print(f"wrote {output}", markup=False)
+    elif format == "json":
+        console.print_json(text)
     else:
-        console.print(diff_mod.format_table(comparison), markup=False)
+        typer.echo(text)  # as is: no Rich markup or emoji codes in run labels or the HTML
     if not comparison.within_tolerance:
         raise typer.Exit(1)
 

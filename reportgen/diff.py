@@ -3,17 +3,35 @@
 Runs are matched by study id and run label; a matched run whose configuration differs is
 reported with the differing dotted keys, and every metric that moved beyond the tolerance is
 listed. Timings are never compared.
+
+The tolerance is either one number for every metric, or taken from the key: a study's optional
+`expected` block gives, per configuration (its run labels), split and metric, the spread measured
+over repeated seeds; a metric without one (absent or null) falls back to DEFAULT_TOLERANCE.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from babel import Locale
+from markupsafe import Markup
+
 from reportgen.errors import ReportgenError
+from reportgen.report import i18n
 from reportgen.results import FILE_NAME, SCHEMA
+
+DEFAULT_TOLERANCE = 0.02
+HTML_TEMPLATE = "diff.html.j2"
+HTML_STYLESHEET = "diff.css"
+
+# run label → split → metric → tolerance (None: not measured)
+KeyTolerances = dict[str, dict[str, dict[str, float | None]]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +42,7 @@ class MetricChange:
     metric: str
     key: float | None
     other: float | None
+    tolerance: float  # the largest accepted |other − key| for this metric
 
     @property
     def delta(self) -> float | None:
@@ -34,7 +53,8 @@ class MetricChange:
 
 @dataclass
 class Comparison:
-    tolerance: float
+    tolerance: float  # for every metric, or where the key gives none (tolerance_from_key)
+    tolerance_from_key: bool = False
     missing_studies: list[str] = field(default_factory=list)
     extra_studies: list[str] = field(default_factory=list)
     missing_runs: list[tuple[str, str]] = field(default_factory=list)  # (study, run label)
@@ -84,13 +104,39 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): data}
 
 
-def compare(key: dict[str, Any], other: dict[str, Any], tolerance: float) -> Comparison:
-    result = Comparison(tolerance=tolerance)
+def key_tolerances(study: dict[str, Any]) -> KeyTolerances:
+    """The tolerances of a key's study, by run label, from its optional `expected` block."""
+    by_run: KeyTolerances = {}
+    for configuration in (study.get("expected") or {}).get("configurations") or []:
+        tolerance = configuration.get("tolerance") or {}
+        for split, metrics in tolerance.items():
+            for metric, value in metrics.items():
+                if value is not None and not _is_tolerance(value):
+                    raise ReportgenError(
+                        f"answer key: study {study['id']}: expected tolerance "
+                        f"{split}.{metric} must be a number ≥ 0 or null, not {value!r}")
+        for label in configuration.get("runs") or []:
+            by_run[label] = tolerance
+    return by_run
+
+
+def _is_tolerance(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
+
+
+def compare(key: dict[str, Any], other: dict[str, Any], tolerance: float | None) -> Comparison:
+    """Compare `other` with `key`; `tolerance` None: each metric's from the key, else default."""
+    result = Comparison(tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)
     key_studies = {s["id"]: s for s in key["studies"]}
     other_studies = {s["id"]: s for s in other["studies"]}
     result.missing_studies = [s for s in key_studies if s not in other_studies]
     result.extra_studies = [s for s in other_studies if s not in key_studies]
     for study_id, study in key_studies.items():
+        from_key = key_tolerances(study) if tolerance is None else {}
+        result.tolerance_from_key |= any(value is not None for by_split in from_key.values()
+                                         for by_metric in by_split.values()
+                                         for value in by_metric.values())
         if study_id not in other_studies:
             continue
         key_runs = {r["label"]: r for r in study["runs"]}
@@ -100,12 +146,13 @@ def compare(key: dict[str, Any], other: dict[str, Any], tolerance: float) -> Com
         for label, run in key_runs.items():
             if label in other_runs:
                 result.matched_runs += 1
-                _compare_run(result, study_id, label, run, other_runs[label], tolerance)
+                _compare_run(result, study_id, label, run, other_runs[label],
+                             from_key.get(label, {}))
     return result
 
 
 def _compare_run(result: Comparison, study: str, label: str, key: dict[str, Any],
-                 other: dict[str, Any], tolerance: float) -> None:
+                 other: dict[str, Any], from_key: dict[str, dict[str, float | None]]) -> None:
     key_config, other_config = _flatten(key["config"]), _flatten(other["config"])
     changed = sorted(k for k in key_config.keys() | other_config.keys()
                      if key_config.get(k) != other_config.get(k))
@@ -119,8 +166,18 @@ def _compare_run(result: Comparison, study: str, label: str, key: dict[str, Any]
             mine = theirs.get(metric)
             if value is None and mine is None:
                 continue
-            if value is None or mine is None or abs(mine - value) > tolerance + 1e-12:
-                result.metric_changes.append(MetricChange(study, label, split, metric, value, mine))
+            measured = from_key.get(split, {}).get(metric)
+            allowed = result.tolerance if measured is None else measured
+            # 1e-12: a difference written as exactly the tolerance must not fail on rounding
+            if value is None or mine is None or abs(mine - value) > allowed + 1e-12:
+                result.metric_changes.append(
+                    MetricChange(study, label, split, metric, value, mine, allowed))
+
+
+def _tolerance_text(comparison: Comparison) -> str:
+    if comparison.tolerance_from_key:
+        return f"tolerances from the key, else ±{comparison.tolerance:g}"
+    return f"tolerance ±{comparison.tolerance:g}"
 
 
 def format_table(comparison: Comparison) -> str:
@@ -135,17 +192,17 @@ def format_table(comparison: Comparison) -> str:
     lines += [f"stop reason differs: {s} / {r}: {a} → {b}"
               for s, r, a, b in comparison.stop_changes]
     if comparison.metric_changes:
-        rows = [("study", "run", "split", "metric", "key", "other", "Δ")]
+        rows = [("study", "run", "split", "metric", "key", "other", "Δ", "tolerance")]
         for c in comparison.metric_changes:
             rows.append((c.study, c.run, c.split, c.metric, _num(c.key), _num(c.other),
-                         _num(c.delta, signed=True)))
+                         _num(c.delta, signed=True), f"±{c.tolerance:g}"))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines.append(f"metrics beyond ±{comparison.tolerance:g}:")
+        lines.append("metrics beyond tolerance:")
         lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                   .rstrip() for row in rows]
     verdict = "within tolerance" if comparison.within_tolerance else "DIFFERENT"
     lines.append(f"{comparison.matched_runs} matched run(s); {verdict} "
-                 f"(tolerance ±{comparison.tolerance:g})")
+                 f"({_tolerance_text(comparison)})")
     return "\n".join(lines)
 
 
@@ -153,3 +210,51 @@ def _num(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "—"
     return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def format_html(comparison: Comparison, key_name: str = "", other_name: str = "") -> str:
+    """One self-contained page (inline CSS, no script) with the findings in Spanish and English.
+
+    `key_name` and `other_name` (e.g. the paths given on the command line) are shown as given.
+    """
+    # the report's own wording; imported here as it pulls in matplotlib
+    from reportgen.report.build import SPLIT_NAMES, STOP_REASONS
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(i18n.templates_dir()),
+        autoescape=True,  # study ids, run labels and paths come from the files: text, never HTML
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update({
+        "number": lambda value, lang, digits=4: i18n.format_number(value, lang, digits),
+        "signed": _signed,
+        "general": i18n.format_general,
+        "int": i18n.format_int,
+    })
+    # one (language, its name, its gettext) per section: the template loops over them with the
+    # gettext bound to `_`, so each section is translated on its own and pybabel still finds
+    # every message
+    languages = [(lang, Locale.parse(lang).display_name.capitalize(), _translator(lang))
+                 for lang in i18n.LANGUAGES]
+    css = (i18n.templates_dir() / HTML_STYLESHEET).read_text(encoding="utf-8")
+    return env.get_template(HTML_TEMPLATE).render(
+        c=comparison, languages=languages, css=Markup(css), key_name=key_name,
+        other_name=other_name, split_names=SPLIT_NAMES, stop_reasons=STOP_REASONS)
+
+
+def _translator(lang: str) -> Callable[..., str]:
+    """`_` for one language: gettext, then %(name)s placeholders filled from keywords."""
+    gettext = i18n.gettext(lang)
+
+    def translate(message: str, **values: Any) -> str:
+        text = gettext(message)
+        return text % values if values else text
+
+    return translate
+
+
+def _signed(value: float | None, lang: str) -> str:
+    text = i18n.format_number(value, lang, 4)
+    return "+" + text if value is not None and value > 0 else text
