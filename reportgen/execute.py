@@ -24,9 +24,9 @@ from reportgen.data.samples import dataset_samples
 from reportgen.errors import ManifestError, StoreError
 from reportgen.manifest import Manifest, Study
 from reportgen.models import image_problem, summary_rows
-from reportgen.plan import Plan, RunSpec, SearchTask
+from reportgen.plan import Plan, RunSpec, SearchTask, repeated
 from reportgen.records import SPLITS, DatasetSummary, RunRecord
-from reportgen.store import Store
+from reportgen.store import Store, run_id_of
 from reportgen.training import FitResult, fit
 
 LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
@@ -131,8 +131,7 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         """Train one run unless stored; its id goes into the study's list in the index."""
         dataset = datasets[spec.config.dataset]
         run_id = spec.run_id(dataset.fingerprint)
-        if run_id not in index["studies"][spec.study_id]:
-            index["studies"][spec.study_id].append(run_id)
+        list_run(index, spec, run_id)
         if store.has(run_id) and not fresh:
             outcome.skipped.append(run_id)
             record = store.load_run(run_id).record
@@ -225,9 +224,7 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         groups = _fused_groups(study, runs, datasets, problems, store, fresh, device, fuse,
                                max_fused_memory)
         for spec in runs if groups else ():  # the index lists a study's runs in plan order
-            run_id = spec.run_id(datasets[spec.config.dataset].fingerprint)
-            if run_id not in index["studies"][spec.study_id]:
-                index["studies"][spec.study_id].append(run_id)
+            list_run(index, spec, spec.run_id(datasets[spec.config.dataset].fingerprint))
         for spec in runs:
             group = groups.get(id(spec))
             if group is None:
@@ -235,8 +232,8 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             elif group[0] is spec:
                 run_group(group, study.evaluate)
         for task in plan.searches_for(study.id):
-            _search(task, datasets, store, device, fresh, progress, index, outcome,
-                    lambda spec, extra, study=study: run_one(spec, study.evaluate, extra))
+            _search(task, study.repeats, datasets, store, device, fresh, progress, index,
+                    outcome, lambda spec, extra, study=study: run_one(spec, study.evaluate, extra))
     store.save_index(index)
     return outcome
 
@@ -274,10 +271,11 @@ def search_problem(task: SearchTask, dataset: Dataset) -> str | None:
     return None
 
 
-def _search(task: SearchTask, datasets: dict[str, Dataset], store: Store, device: str | None,
-            fresh: bool, progress: Progress, index: dict[str, Any], outcome: Outcome,
-            run_one: Any) -> None:
-    """Tune one (variant × algorithm), retrain its best configuration, write its record."""
+def _search(task: SearchTask, repeats: int, datasets: dict[str, Dataset], store: Store,
+            device: str | None, fresh: bool, progress: Progress, index: dict[str, Any],
+            outcome: Outcome, run_one: Any) -> None:
+    """Tune one (variant × algorithm), retrain its best configuration (`repeats` times, with
+    seeds seed, seed+1, …), write its record; the record names the first retrained run."""
     from reportgen.engines import make_trainer, resolve_device
     from reportgen.tuning import runner
 
@@ -291,12 +289,14 @@ def _search(task: SearchTask, datasets: dict[str, Dataset], store: Store, device
     outcome.trials += result.trials_run
     record = result.record
     if task.search.retrain_best and result.best_set is not None:
-        spec = runner.best_run_spec(task, result.best_set)
+        specs = repeated(runner.best_run_spec(task, result.best_set), repeats)
         extra = {"tuning": {"file": record.file, "algorithm": task.algorithm,
                             "trial": record.best["number"], "objective": record.objective,
                             "value": record.best["value"]}}
-        progress.study(f"{task.study_id} · {spec.label}", 1)
-        best = run_one(spec, extra)
+        progress.study(f"{task.study_id} · {specs[0].config_label or specs[0].label}",
+                       len(specs))
+        trained = [run_one(spec, extra) for spec in specs]  # the record names the first
+        best = trained[0]
         if best is not None:
             metrics = {split: {"accuracy": m.accuracy, "loss": m.loss}
                        for split, m in best.metrics.items()}
@@ -351,6 +351,7 @@ def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str)
         monitor="", diverged_epoch=None, metrics={}, n_params=sum(r.params for r in summary),
         summary=summary, wall_seconds=0.0, seconds_per_epoch=0.0, started_at=_now(),
         versions=versions(), error=problem, extra={"expected_error": True},
+        config_label=spec.config_label,
     )
 
 
@@ -379,6 +380,15 @@ def _start_index(manifest: Manifest, plan: Plan, store: Store) -> dict[str, Any]
         if kept else [],
         "studies": studies, "tuning": tuning, "failed": {},
     }
+
+
+def list_run(index: dict[str, Any], spec: RunSpec, run_id: str) -> None:
+    """Name the run in its study's list in the index, once. The entry carries the study's own
+    name for it: one stored run may serve two studies under different labels."""
+    entries = index["studies"][spec.study_id]
+    if all(run_id_of(entry) != run_id for entry in entries):
+        entries.append({"run_id": run_id, "label": spec.label, "varied": spec.varied,
+                        "config_label": spec.config_label})
 
 
 def spec_json(spec: RunSpec, run_id: str) -> dict[str, Any]:
@@ -432,6 +442,7 @@ def run_record(spec: RunSpec, run_id: str, dataset: Dataset, device_name: str,
         n_params=sum(row.params for row in summary), summary=summary, wall_seconds=wall,
         seconds_per_epoch=float(np.mean(epoch_seconds)) if epoch_seconds else 0.0,
         started_at=started_at, versions=versions(), extra=result.extra,
+        config_label=spec.config_label,
     )
     return record, result.history, predictions
 

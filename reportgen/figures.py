@@ -165,11 +165,15 @@ def learning_curves(
     texts: CurveTexts,
     diverged: Sequence[bool] | None = None,
     prefix: str = "fig",
+    bands: Sequence[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]]
+    | None = None,
 ) -> str:
     """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
 
     `metric` is a history column ("loss", "accuracy"); its validation twin is `val_<metric>`.
     Missing values (None, NaN) are skipped; a diverged run gets an × on its last finite point.
+    `bands` gives each line a (lower, upper) pair of histories drawn as a shaded band: with
+    repeats, a line is the mean over seeds and its band the min–max.
     """
     diverged = diverged or [False] * len(histories)
     fig = _figure(MAX_WIDTH_IN, 3.2)
@@ -183,6 +187,13 @@ def learning_curves(
         for (xs, ys), style in ((train, "-"), (val, "--")):
             if not xs:
                 continue
+            if bands is not None:
+                key = metric if style == "-" else f"val_{metric}"
+                low, high = (_series(h, key) for h in bands[index])
+                if low[0] and len(low[0]) == len(high[0]):
+                    ax.fill_between(low[0], low[1], high[1], color=colour, alpha=0.15,
+                                    linewidth=0)
+                    plotted.extend(low[1] + high[1])
             # A lone point (or sparse validation) needs a marker to be visible at all.
             point = marker or ("o" if len(xs) < 3 else None)
             ax.plot(xs, ys, linestyle=style, color=colour, marker=point, markersize=3.5)

@@ -697,6 +697,9 @@ class Study(Frozen):
     evaluate: list[Literal["train", "val", "test"]] = ["val", "test"]
     show: list[Section] = ["curves", "confusion", "per_class", "model_summary", "distribution"]
     search: SearchSpec | None = None
+    # Each configuration trains `repeats` times with seeds seed, seed+1, …: the report gives
+    # mean ± std and min–max, and an answer key's tolerances come from that spread.
+    repeats: int = Field(1, ge=1, le=100)
     # Train runs that differ only in hyperparameters, seeds, activations... as one batched
     # model where that is faster (engines/fused.py); false trains each run on its own.
     fuse: bool = True
@@ -714,6 +717,9 @@ class Study(Frozen):
         names = [v.name for v in self.variants]
         if dupes := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"variant names repeat: {', '.join(dupes)}")
+        if self.repeats > 1 and "seed" in self.vary:
+            raise ValueError("repeats already varies the seed (seed, seed+1, …): "
+                             "remove \"seed\" from vary or set repeats = 1")
         return self
 
     def datasets(self) -> list[str]:

@@ -48,6 +48,9 @@ class RunSpec:
     config: RunConfig
     origin: str = ""  # "file:line: studies[i].variants[j]" — where errors about this run point
     expect_error: bool = False
+    # With `repeats`, the label shared by the repeats of one configuration ("hidden=16", while
+    # `label` is "hidden=16 · seed=14"); None for a study without repeats.
+    config_label: str | None = None
 
     @property
     def config_hash(self) -> str:
@@ -124,7 +127,8 @@ def expand(manifest: Manifest, only: list[str] | None = None) -> Plan:
         if only and study.id not in only:
             continue
         if study.search is None:
-            runs += _expand_study(manifest, index, study)
+            runs += [repeat for spec in _expand_study(manifest, index, study)
+                     for repeat in repeated(spec, study.repeats)]
         else:
             searches += _expand_search(manifest, index, study, study.search)
     return Plan(runs, searches)
@@ -233,6 +237,21 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
                                     space=entries, max_trials=budget or DEFAULT_TRIALS,
                                     max_epochs=max_epochs))
     return tasks
+
+
+def repeated(spec: RunSpec, repeats: int) -> list[RunSpec]:
+    """`spec` itself, or with repeats > 1 its copies with seeds seed, seed+1, … (only the
+    training seed moves: the data split has its own seed, so every repeat sees the same data)."""
+    if repeats == 1:
+        return [spec]
+    out = []
+    for offset in range(repeats):
+        seed = spec.config.seed + offset
+        label = f"{spec.label} · seed={seed}" if spec.label != "run" else f"seed={seed}"
+        out.append(dataclasses.replace(
+            spec, label=label, config=spec.config.model_copy(update={"seed": seed}),
+            config_label=spec.label))
+    return out
 
 
 def assign(tree: dict[str, Any], path: str, value: Any) -> None:

@@ -94,6 +94,8 @@ class RunRecord:
     versions: dict[str, str]  # library -> version
     error: str | None = None  # set when stop_reason == "failed"
     extra: dict[str, Any] = field(default_factory=dict)
+    # the configuration's label shared by a study's `repeats` of it; None without repeats
+    config_label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

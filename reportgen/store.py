@@ -143,10 +143,10 @@ class Store:
     def _member(self, study_id: str, entry: str | dict[str, Any]) -> StoredRun:
         """A stored run named as `study_id` names it (two studies may share one run)."""
         stored = self.load_run(run_id_of(entry))
-        if isinstance(entry, str) or stored.record.study_id == study_id:
+        if isinstance(entry, str):
             return stored
         record = replace(stored.record, study_id=study_id, label=entry["label"],
-                         varied=entry["varied"])
+                         varied=entry["varied"], config_label=entry.get("config_label"))
         return StoredRun(record, stored.history)
 
     def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
@@ -222,7 +222,7 @@ class Store:
 
 
 def run_id_of(entry: str | dict[str, Any]) -> str:
-    """Index entries are {"run_id", "label", "varied"}, or a bare run id."""
+    """Index entries are {"run_id", "label", "varied", "config_label"}, or a bare run id."""
     return entry if isinstance(entry, str) else entry["run_id"]
 
 

@@ -26,7 +26,7 @@ def conclusions(tmp_path, text, lang="en"):
     execute.execute(spec, plan.expand(spec), store)
     results = store.load()
     model = build(results, lang)
-    section = next(s for s in model.sections if s.id == "conclusions")
+    section = next(s for s in model.sections if s.id == "discussion")
     items = [i for sub in section.subsections for block in sub.blocks
              if isinstance(block, BulletList) for i in block.items]
     return results, items

@@ -140,3 +140,31 @@ def test_predict_set_gets_a_posteriors_csv(tmp_path):
     assert len(frame) == 9
     assert np.allclose(frame.iloc[:, :3].sum(axis=1), 1.0, atol=1e-5)
     assert set(frame["predicted"]) <= {"あ", "い", "う"}
+
+
+def test_a_run_shared_by_two_studies_keeps_each_studys_name(spec, tmp_path):
+    # "other" trains hidden=16 with the same seed: one stored run, named in each study its way
+    text = spec.source_text.replace("seed = 99\n", "")
+    same = manifest.loads(text, source=spec.source_path)
+    store = Store(tmp_path / "out")
+    execute.execute(same, plan.expand(same), store)
+    results = store.load()
+    shared = results.studies["other"][0].record
+    assert shared.run_id == results.studies["width"][1].record.run_id
+    assert (shared.study_id, shared.label) == ("other", "run")
+    assert results.studies["width"][1].record.label == "hidden=16"
+
+
+def test_repeats_train_each_configuration_with_consecutive_seeds(tmp_path):
+    text = TINY.replace('vary = { "model.hidden" = [[8], [16]] }',
+                        'vary = { "model.hidden" = [[8], [16]] }\nrepeats = 3')
+    spec = manifest.load(write_manifest(tmp_path, text))
+    store = Store(tmp_path / "out")
+    outcome = execute.execute(spec, plan.expand(spec), store)
+    assert len(outcome.trained) == 6
+    records = [run.record for run in store.load().studies["width"]]
+    assert [r.seed for r in records] == [7, 8, 9, 7, 8, 9]
+    assert [r.config_label for r in records] == ["hidden=8"] * 3 + ["hidden=16"] * 3
+    assert records[1].label == "hidden=8 · seed=8"
+    # different seeds, different initial weights: the repeats are not copies of one run
+    assert len({r.metrics["val"].loss for r in records[:3]}) == 3

@@ -87,3 +87,21 @@ def test_format_value_reads_well():
     assert plan.format_value([100, 80]) == "[100, 80]"
     assert plan.format_value({"name": "sgd", "lr": 0.05, "momentum": 0.9}) == \
         "sgd(lr=0.05, momentum=0.9)"
+
+
+def test_repeats_expand_each_configuration_with_consecutive_seeds():
+    text = TINY.replace('vary = { "model.hidden" = [[8], [16]] }',
+                        'vary = { "model.hidden" = [[8], [16]] }\nrepeats = 2')
+    runs = plan.expand(manifest.loads(text, source="m.toml")).runs
+    assert [(r.label, r.config.seed, r.config_label) for r in runs] == [
+        ("hidden=8 · seed=7", 7, "hidden=8"), ("hidden=8 · seed=8", 8, "hidden=8"),
+        ("hidden=16 · seed=7", 7, "hidden=16"), ("hidden=16 · seed=8", 8, "hidden=16")]
+    assert len({r.run_id("data") for r in runs}) == 4
+
+
+def test_repeats_with_a_varied_seed_is_an_error_at_its_line():
+    text = TINY.replace('vary = { "model.hidden" = [[8], [16]] }',
+                        'vary = { "seed" = [1, 2] }\nrepeats = 2')
+    with pytest.raises(ManifestError, match=r"m\.toml:\d+: studies\[0\].*repeats already "
+                                            r"varies the seed"):
+        manifest.loads(text, source="m.toml")

@@ -45,21 +45,24 @@ def texts(model: ReportModel, section_id: str) -> str:
 def test_sections_in_order_and_numbered(models: dict[str, ReportModel]) -> None:
     model = models["en"]
     assert [(s.number, s.id) for s in model.sections] == [
-        ("1", "data"), ("2", "methods"), ("3", "results"), ("4", "conclusions"),
-        ("A", "appendix"),
+        ("1", "data"), ("2", "methods"), ("3", "results"), ("4", "discussion"),
+        ("5", "conclusions"), ("A", "appendix"),
     ]
     results = model.section("results")
     assert [(s.number, s.id) for s in results.subsections] == [
         ("3.1", "results-hidden-units"), ("3.2", "results-optimizers")]
-    assert results.subsections[0].subsections[0].number == "3.1.1"  # the notes
+    discussion = model.section("discussion")
+    assert [(s.number, s.id) for s in discussion.subsections] == [
+        ("4.1", "discussion-hidden-units"), ("4.2", "discussion-optimizers")]
+    assert discussion.subsections[0].subsections[0].number == "4.1.1"  # the author's notes
     assert model.section("manifest").number == "A.1"
 
 
 def test_headings_are_translated(models: dict[str, ReportModel]) -> None:
     titles = {lang: [s.title for s in m.sections] for lang, m in models.items()}
-    assert titles["es"] == ["Datos", "Metodología", "Resultados", "Conclusiones",
+    assert titles["es"] == ["Datos", "Metodología", "Resultados", "Discusión", "Conclusiones",
                             "Apéndice: procedencia"]
-    assert titles["en"] == ["Data", "Methodology", "Results", "Conclusions",
+    assert titles["en"] == ["Data", "Methodology", "Results", "Discussion", "Conclusions",
                             "Appendix: provenance"]
     assert models["es"].meta.title.startswith("Perceptrones")
 
@@ -166,14 +169,14 @@ def test_dataset_tables(models: dict[str, ReportModel]) -> None:
 
 
 def test_conclusions_follow_the_numbers(models: dict[str, ReportModel]) -> None:
-    en = texts(models["en"], "conclusions")
+    en = texts(models["en"], "discussion")
     assert "hidden=64 has the highest validation accuracy (97.3%), 1.2 percentage points " \
            "above the runner-up, hidden=256 (96.1%)." in en
     assert "too small to suggest overfitting" in en
     assert "sgd-lr5 (epoch 4)" in en
     assert "1 run failed and has no results" in en and "CUDA out of memory" in en
     assert "hidden=64 (epoch 10 of 12, best epoch 7)" in en
-    es = texts(models["es"], "conclusions")
+    es = texts(models["es"], "discussion")
     assert "1,2 puntos porcentuales" in es and "97,3\xa0%" in es
 
 
@@ -188,7 +191,7 @@ def conclusions_with(results: ResultSet, best: dict[str, float], others: dict[st
     runs = [with_accuracies(r, **(best if r.record.label == "hidden=64" else others))
             for r in results.studies["hidden-units"]]
     changed = dataclasses.replace(results, studies={**results.studies, "hidden-units": runs})
-    return texts(build(changed, "en"), "conclusions-hidden-units")
+    return texts(build(changed, "en"), "discussion-hidden-units")
 
 
 def test_overfitting_is_claimed_only_above_the_gap(results: ResultSet) -> None:

@@ -490,3 +490,16 @@ def test_breast_cancer_example_follows_seed_001():
     assert (hidden.units.low, hidden.units.high, hidden.units.step) == (32, 512, 32)
     assert hb.space["training.optimizer.lr"].values == [0.001, 0.01, 0.1]
     assert hb.search.retrain_best
+
+
+def test_repeats_retrain_the_best_configuration_with_consecutive_seeds(tmp_path):
+    text = search_manifest().replace('training = "quick"\n', 'training = "quick"\nrepeats = 2\n')
+    store, outcome = run(tmp_path, text)
+    assert outcome.trials == 4  # the search itself is not repeated
+    runs = [r.record for r in store.load().studies["tuners"]]
+    assert [(r.label, r.seed, r.config_label) for r in runs] == [
+        ("bayesian best · seed=3", 3, "bayesian best"),
+        ("bayesian best · seed=4", 4, "bayesian best")]
+    assert runs[0].varied == runs[1].varied
+    (record,) = tuning_records(store)
+    assert record.retrained["run_id"] == runs[0].run_id

@@ -148,7 +148,7 @@ def test_comparison_sentence_names_the_best_search(results: ResultSet,
         assert f"{winner} found the best validation accuracy" in text
     assert f"{hyperband.summary['epochs']} epochs" in text
     assert "test accuracy of" in text
-    conclusions = models["en"].section("conclusions-tuners")
+    conclusions = models["en"].section("discussion-tuners")
     assert any("best validation accuracy" in item for block in conclusions.blocks
                for item in getattr(block, "items", ()))
 

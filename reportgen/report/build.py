@@ -16,7 +16,13 @@ from typing import Any
 from reportgen import figures
 from reportgen.manifest import Study
 from reportgen.records import SPLITS, DatasetSummary, RunRecord, SplitMetrics
-from reportgen.report import i18n, samples_section, tuning_section
+from reportgen.report import (
+    i18n,
+    key_section,
+    repeats_section,
+    samples_section,
+    tuning_section,
+)
 from reportgen.report.i18n import N_, finite
 from reportgen.report.model import (
     Block,
@@ -230,7 +236,9 @@ class _Builder:
                                     (Paragraph(markdown(report.introduction.get(self.lang)),
                                                html=True),)))
         sections += [self.data_section(), self.methods_section(), self.results_section(),
-                     self.conclusions_section(), self.appendix()]
+                     self.discussion_section(), self.conclusions_section(), self.appendix()]
+        if report.kind == "answer-key":
+            sections.append(key_section.expected_section(self, self.views))
         return ReportModel(lang=self.lang, meta=meta, abstract=tuple(abstract),
                            sections=_numbered(sections))
 
@@ -244,12 +252,14 @@ class _Builder:
         for view in self.views:
             blocks.append(Paragraph(self.key_result_sentence(view)))
             best = view.best
+            cells = repeats_section.key_result_cells(self, view) \
+                if repeats_section.has_repeats(view) else None
             rows.append([
                 Cell(view.study.id, display=self.study_title(view)),
                 Cell(len(view.runs) + len(view.failed), "int"),
-                Cell(best.label if best else None),
-                Cell(accuracy(best, "val") if best else None, "num"),
-                Cell(accuracy(best, "test") if best else None, "num"),
+                *(cells or [Cell(best.label if best else None),
+                            Cell(accuracy(best, "val") if best else None, "num"),
+                            Cell(accuracy(best, "test") if best else None, "num")]),
             ])
         columns = [
             Column("study", self._("Study")), Column("runs", self._("Runs"), True),
@@ -264,6 +274,9 @@ class _Builder:
     def key_result_sentence(self, view: StudyView) -> str:
         best = view.best
         title = self.study_title(view)
+        if repeats_section.has_repeats(view) and \
+                (sentence := repeats_section.key_result(self, view, title)):
+            return sentence
         if best is None:
             return self._("“%(study)s”: no run finished with results.", study=title)
         shown = [s for s in ("val", "test") if accuracy(best, s) is not None] or ["train"]
@@ -381,6 +394,8 @@ class _Builder:
                 "The study compares %(n)s run that differ in: %(keys)s.",
                 "The study compares %(n)s runs that differ in: %(keys)s.", len(view.runs),
             ) % {"n": i18n.format_int(len(view.runs), self.lang), "keys": labels}))
+        if repeats_section.has_repeats(view):
+            blocks.append(Paragraph(repeats_section.methods_sentence(self, view)))
         if view.runs:
             blocks.append(self.settings_table(view))
         best = view.best
@@ -491,14 +506,20 @@ class _Builder:
 
     def study_results(self, view: StudyView) -> Section:
         blocks: list[Block] = []
+        seeds = repeats_section.has_repeats(view)
+        if seeds:
+            blocks.append(repeats_section.spread_table(self, view))
         if view.runs:
             blocks += self.comparison_tables(view)
         best = view.best
-        if best is not None:
-            blocks.append(Paragraph(self.best_run_sentence(view, best)))
+        sentence = repeats_section.best_sentence(self, view) if seeds else \
+            best and self.best_run_sentence(view, best)
+        if sentence:
+            blocks.append(Paragraph(sentence))
         show = view.study.show
         if "curves" in show and view.runs:
-            blocks += self.curve_figures(view)
+            blocks += repeats_section.curve_figures(self, view) if seeds else \
+                self.curve_figures(view)
         if "dual_axis" in show and best is not None:
             blocks.append(self.dual_axis_figure(view, best))
         if best is not None:
@@ -511,9 +532,6 @@ class _Builder:
         subsections: tuple[Section, ...] = ()
         if view.study.search is not None:  # searches, trials, importance, brackets
             subsections = tuning_section.sections(self, view)
-        if view.study.notes:
-            notes = Paragraph(markdown(view.study.notes.get(self.lang)), html=True)
-            subsections += (Section(f"notes-{view.key}", "", self._("Notes"), (notes,)),)
         return Section(f"results-{view.key}", "", self.study_title(view), tuple(blocks),
                        subsections)
 
@@ -684,23 +702,40 @@ class _Builder:
         return self.table(f"study-{view.key}-per-class", caption, columns, rows,
                           foot=tuple(tuple(r) for r in foot))
 
-    # -- conclusions
+    # -- discussion: per study, what the numbers show, then the author's own notes
+    def discussion_section(self) -> Section:
+        intro = Paragraph(self._(
+            "For each study, the observations below are computed from the results; the "
+            "author's own notes, where given, follow them."))
+        return Section("discussion", "", self._("Discussion"), (intro,),
+                       tuple(self.study_discussion(v) for v in self.views))
+
+    def study_discussion(self, view: StudyView) -> Section:
+        notes: tuple[Section, ...] = ()
+        if view.study.notes:
+            text = Paragraph(markdown(view.study.notes.get(self.lang)), html=True)
+            notes = (Section(f"notes-{view.key}", "", self._("Author's notes"), (text,)),)
+        return Section(f"discussion-{view.key}", "", self.study_title(view),
+                       (BulletList(tuple(self.study_conclusions(view))),), notes)
+
+    # -- conclusions: the author's text, then the key result of every study
     def conclusions_section(self) -> Section:
         blocks: list[Block] = []
         if self.manifest.report.conclusions:
             blocks.append(Paragraph(markdown(self.manifest.report.conclusions.get(self.lang)),
                                     html=True))
-        subsections = tuple(
-            Section(f"conclusions-{v.key}", "", self.study_title(v),
-                    (BulletList(tuple(self.study_conclusions(v))),))
-            for v in self.views)
-        return Section("conclusions", "", self._("Conclusions"), tuple(blocks), subsections)
+        blocks.append(BulletList(tuple(self.key_result_sentence(v) for v in self.views)))
+        return Section("conclusions", "", self._("Conclusions"), tuple(blocks))
 
     def study_conclusions(self, view: StudyView) -> list[str]:
         items: list[str] = []
         best = view.best
         if best is None:
             items.append(self._("No run finished with results, so nothing can be compared."))
+        elif repeats_section.has_repeats(view):
+            items += repeats_section.ranking_conclusions(self, view)
+            items += self.factor_conclusion(view)
+            items += self.gap_conclusion(best)
         else:
             items += self.ranking_conclusions(view, best)
             items += self.factor_conclusion(view)
@@ -717,15 +752,22 @@ class _Builder:
         paths = varied_paths(view.runs)
         if split is None or len(paths) != 1:
             return []
-        points = sorted((numeric, score) for r in view.runs
-                        if (numeric := _as_number(flat_varied(r).get(paths[0]))) is not None
-                        and (score := accuracy(r, split)) is not None)
+        seeds = repeats_section.has_repeats(view)
+        if seeds:  # one point per configuration: its mean over the seeds
+            points = repeats_section.factor_points(
+                view, split, lambda r: _as_number(flat_varied(r).get(paths[0])))
+        else:
+            points = sorted((numeric, score) for r in view.runs
+                            if (numeric := _as_number(flat_varied(r).get(paths[0]))) is not None
+                            and (score := accuracy(r, split)) is not None)
         if len(points) < 3 or len({x for x, _ in points}) < len(points):
             return []
         steps = [b[1] - a[1] for a, b in itertools.pairwise(points)]
         label = self.path_label(paths[0])
         values = {"factor": label[:1].lower() + label[1:],
                   "metric": self._(ACCURACY_NAMES[split])}
+        if seeds:
+            values["metric"] = self._("mean %(metric)s", metric=values["metric"])
         if all(step > 0 for step in steps):
             message = N_("The %(metric)s rises at every step as %(factor)s increases.")
         elif all(step < 0 for step in steps):
@@ -905,7 +947,8 @@ class _Builder:
             "the same results as training them one by one, up to floating-point rounding, in "
             "less time (a run's time is its share of the group's). %(groups)s.",
             groups="; ".join(self._("Group %(number)s: %(runs)s", number=str(number),
-                                    runs=", ".join(labels))
+                                    runs=", ".join(labels if len(labels) <= 4
+                                                   else [labels[0], "…", labels[-1]]))
                              for number, labels in fused.values())))] if fused else []
         intro = Paragraph(self._(
             "Everything needed to reproduce and trace these results: the manifest they come "
@@ -913,8 +956,10 @@ class _Builder:
             "every run."))
         listing = Section("manifest", "", self._("Manifest"),
                           (Preformatted(self.manifest.source_text),))
+        cuda = key_section.cuda_note(self, records)
         return Section("appendix", "A", self._("Appendix: provenance"),
-                       (intro, provenance, versions_table, runs_table, *fused_note), (listing,))
+                       (intro, provenance, *([cuda] if cuda else []), versions_table, runs_table,
+                        *fused_note), (listing,))
 
 
 # ---------------------------------------------------------------- helpers

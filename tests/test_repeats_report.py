@@ -1,0 +1,136 @@
+"""A study with `repeats` in the report, and the answer key's expected-results appendix."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from reportgen import execute, manifest, plan, results
+from reportgen.report.build import build
+from reportgen.report.model import ReportModel
+from reportgen.store import ResultSet, Store, StoredRun
+from tests.helpers import TINY, write_manifest
+from tests.test_report_build import table, texts
+
+REPEATED = TINY.replace(
+    'vary = { "model.hidden" = [[8], [16]] }',
+    'vary = { "model.hidden" = [[8], [16]] }\nrepeats = 3').replace(
+    "[report]", '[report]\nkind = "answer-key"')
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    folder = tmp_path_factory.mktemp("repeats")
+    spec = manifest.load(write_manifest(folder, REPEATED))
+    store = Store(folder / "out")
+    execute.execute(spec, plan.expand(spec), store)
+    loaded = store.load()
+    results.write(loaded)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def models(stored: ResultSet) -> dict[str, ReportModel]:
+    return {lang: build(stored, lang) for lang in ("es", "en")}
+
+
+def expected_configs(stored: ResultSet) -> list[dict]:
+    data = json.loads((stored.root / "results.json").read_text())
+    return data["studies"][0]["expected"]["configurations"]
+
+
+def test_spread_table_shows_each_configurations_statistics(stored, models) -> None:
+    seeds = table(models["en"], "study-width-seeds")
+    configs = expected_configs(stored)
+    assert [row[0].value for row in seeds.rows] == ["hidden=8", "hidden=16"]
+    for row, config in zip(seeds.rows, configs, strict=True):
+        val = config["metrics"]["val"]["accuracy"]
+        assert [c.value for c in row[1:6]] == [3, val["mean"], val["std"], val["min"],
+                                               val["max"]]
+    assert seeds.highlight == next(i for i, c in enumerate(configs) if c["best"])
+    assert len(table(models["en"], "study-width-runs").rows) == 6  # every seed's run too
+
+
+def test_curves_are_means_with_a_band(models) -> None:
+    figure = next(f for f in models["en"].figures() if f.id == "fig-study-width-loss")
+    assert figure.caption.startswith("Mean loss per epoch over the seeds")
+    bands = models["en"].figures()[0]  # no band elsewhere: the distribution figure
+    assert figure.svg.count("fill-opacity") > bands.svg.count("fill-opacity")
+
+
+def test_discussion_ranks_configurations_by_their_means(stored, models) -> None:
+    configs = {c["label"]: c["metrics"]["val"]["accuracy"] for c in expected_configs(stored)}
+    best, runner = sorted(configs, key=lambda k: -configs[k]["mean"])
+    text = texts(models["en"], "discussion-width")
+    assert f"{best} has the highest mean validation accuracy over its seeds" in text
+    margin = configs[best]["mean"] - configs[runner]["mean"]
+    smaller = margin < max(configs[best]["std"], configs[runner]["std"])
+    assert ("That margin is smaller than the standard deviation" in text) == smaller
+    assert "single seed" not in text
+    assert "media" in texts(models["es"], "discussion-width")
+
+
+def test_methods_name_the_seeds(models) -> None:
+    assert "seeds used: 7, 8, 9" in texts(models["en"], "methods-width")
+
+
+def test_answer_key_appendix_holds_the_results_json_tolerances(stored, models) -> None:
+    section = models["en"].section("expected")
+    assert section.number == "B"
+    expected = table(models["en"], "expected-width")
+    configs = expected_configs(stored)
+    for row, config in zip(expected.rows, configs, strict=True):
+        assert row[4].value == config["tolerance"]["val"]["accuracy"]
+        assert row[7].value == config["tolerance"]["test"]["accuracy"]
+        assert row[4].value >= config["metrics"]["val"]["accuracy"]["max"] - \
+            config["metrics"]["val"]["accuracy"]["min"]
+    assert "Accept validation accuracy between" in texts(models["en"], "expected")
+    assert "Se admite exactitud de validación entre el" in texts(models["es"], "expected")
+
+
+def test_a_student_report_has_no_expected_results(stored) -> None:
+    report = stored.manifest.report.model_copy(update={"kind": "student"})
+    student = dataclasses.replace(
+        stored, manifest=stored.manifest.model_copy(update={"report": report}))
+    assert all(s.id != "expected" for s in build(student, "en").sections)
+
+
+def test_single_seed_keys_say_no_tolerance_was_measured(tmp_path) -> None:
+    text = TINY.replace("[report]", '[report]\nkind = "answer-key"')
+    spec = manifest.load(write_manifest(tmp_path, text))
+    store = Store(tmp_path / "out")
+    execute.execute(spec, plan.expand(spec), store)
+    model = build(store.load(), "en")
+    assert all(row[4].value is None for row in table(model, "expected-width").rows)
+    assert "trained with one seed, so no spread was measured" in texts(model, "expected")
+
+
+def test_gpu_runs_get_the_non_determinism_statement(stored) -> None:
+    assert "GPU" not in texts(build(stored, "en"), "appendix")
+    on_gpu = {study: [StoredRun(dataclasses.replace(r.record, device="cuda:0 (NVIDIA H100)"),
+                                r.history) for r in runs]
+              for study, runs in stored.studies.items()}
+    text = texts(build(dataclasses.replace(stored, studies=on_gpu), "en"), "appendix")
+    assert "6 of these runs trained on a GPU" in text
+    assert "matrix products (cuBLAS)" in text and "NLLLoss" in text
+    assert "convolutions" not in text  # MLPs only
+
+
+def test_diff_against_the_key_uses_its_measured_tolerances(stored, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    data = json.loads((stored.root / "results.json").read_text())
+    config = data["studies"][0]["expected"]["configurations"][0]
+    allowed = config["tolerance"]["val"]["accuracy"]
+    run = next(r for r in data["studies"][0]["runs"] if r["label"] == config["runs"][0])
+    student = tmp_path / "student.json"
+    original = run["metrics"]["val"]["accuracy"]
+    for shift, code in ((-allowed * 0.9, 0), (-allowed * 1.1, 1)):  # run by run, ± its tolerance
+        run["metrics"]["val"]["accuracy"] = original + shift
+        student.write_text(json.dumps(data))
+        result = CliRunner().invoke(app, ["diff", str(stored.root), str(student)])
+        assert result.exit_code == code, result.output
