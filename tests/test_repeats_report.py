@@ -134,3 +134,12 @@ def test_diff_against_the_key_uses_its_measured_tolerances(stored, tmp_path) -> 
         student.write_text(json.dumps(data))
         result = CliRunner().invoke(app, ["diff", str(stored.root), str(student)])
         assert result.exit_code == code, result.output
+
+
+def test_every_figure_and_table_is_referenced(models) -> None:
+    from tests.test_report_build import referenced
+
+    for lang, figure, table_word in (("en", "figure", "table"), ("es", "figura", "tabla")):
+        model = models[lang]
+        assert {f.number for f in model.figures()} <= referenced(model, figure)
+        assert {t.number for t in model.tables()} <= referenced(model, table_word)

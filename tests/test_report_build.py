@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,23 @@ def test_user_markdown_is_safe() -> None:
     assert "<h4>Title</h4>" in html  # below the report's own headings
     assert "<img" not in html and "&lt;img" in html  # raw HTML escaped; images never fetched
     assert 'href="javascript:' not in html
+
+
+def referenced(model: ReportModel, word: str) -> set[int]:
+    """Numbers the text cites as "Figure 3", "figures 4 and 5", "table 2"…"""
+    pattern = re.compile(rf"\b{word}s? (\d+)(?: (?:and|y) (\d+))?", re.IGNORECASE)
+    found: set[int] = set()
+    blocks = [*model.abstract, *(b for s in model.sections for p in s.walk() for b in p.blocks)]
+    for block in blocks:
+        text = getattr(block, "text", "") or " ".join(getattr(block, "items", ()))
+        for match in pattern.finditer(text):
+            found.update(int(n) for n in match.groups() if n)
+    return found
+
+
+def test_every_figure_and_table_is_referenced_from_the_text(
+        models: dict[str, ReportModel]) -> None:
+    for lang, figure, table in (("en", "figure", "table"), ("es", "figura", "tabla")):
+        model = models[lang]
+        assert {f.number for f in model.figures()} <= referenced(model, figure)
+        assert {t.number for t in model.tables()} <= referenced(model, table)

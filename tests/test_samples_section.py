@@ -196,3 +196,12 @@ def test_figures_draw_hiragana_when_a_cjk_font_is_installed() -> None:
                              predicted=[1, 2, 0], confidence=[0.5, 0.6, 0.7], decimal=",",
                              prefix="g")
     assert svg.startswith("<svg") and 'id="g-' in svg
+
+
+def test_image_report_references_every_figure_and_table(models: dict[str, ReportModel]) -> None:
+    from tests.test_report_build import referenced
+
+    for lang, figure, table in (("en", "figure", "table"), ("es", "figura", "tabla")):
+        model = models[lang]
+        assert {f.number for f in model.figures()} <= referenced(model, figure)
+        assert {t.number for t in model.tables()} <= referenced(model, table)

@@ -330,3 +330,12 @@ def test_a_search_without_a_complete_trial_has_no_best(results: ResultSet) -> No
     assert "fig-tuning-tuners-hyperband-history" in figure_ids(model)
     assert "tuning-tuners-hyperband-brackets" in {t.id for t in model.tables()}
     assert "%(" not in paragraphs(model.section("tuning-tuners-comparison"))
+
+
+def test_every_figure_and_table_of_a_search_is_referenced(models: dict[str, ReportModel]) -> None:
+    from tests.test_report_build import referenced
+
+    for lang, figure, table in (("en", "figure", "table"), ("es", "figura", "tabla")):
+        model = models[lang]
+        assert {f.number for f in model.figures()} <= referenced(model, figure)
+        assert {t.number for t in model.tables()} <= referenced(model, table)

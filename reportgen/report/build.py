@@ -267,8 +267,8 @@ class _Builder:
             Column("val_accuracy", self._("Validation accuracy"), True),
             Column("test_accuracy", self._("Test accuracy"), True),
         ]
-        blocks.append(self.table("key-results", self._("Best run of every study."), columns,
-                                 rows))
+        table = self.table("key-results", self._("Best run of every study."), columns, rows)
+        blocks += [Paragraph(self._("Table %(n)s sums them up.", n=str(table.number))), table]
         return blocks
 
     def key_result_sentence(self, view: StudyView) -> str:
@@ -315,6 +315,23 @@ class _Builder:
         if shows and summary.class_counts:
             blocks.append(self.distribution_figure(summary, key))
         blocks += samples_section.dataset_blocks(self, summary, key)  # balance, images
+        numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Figure | Table)}
+        guide = [self._("Table %(splits)s gives the size of each split and table %(info)s the "
+                        "characteristics of the data.", splits=numbers[f"dataset-{key}-splits"],
+                        info=numbers[f"dataset-{key}-info"])]
+        for figure_id, message in (
+            (f"dataset-{key}-classes", N_("Table %(n)s describes each class.")),
+            (f"fig-dataset-{key}-distribution",
+             N_("Figure %(n)s shows the share of each class in every split.")),
+            (f"fig-dataset-{key}-counts",
+             N_("Figure %(n)s shows how many training samples each class has.")),
+            (f"fig-dataset-{key}-samples", N_("Figure %(n)s shows training images of every "
+                                              "class.")),
+        ):
+            if figure_id in numbers:
+                guide.append(self._(message, n=numbers[figure_id]))
+        at = 1 if spec is not None and spec.description else 0
+        blocks.insert(at, Paragraph(" ".join(guide)))
         return Section(f"data-{key}", "", self.dataset_title(summary.name), tuple(blocks))
 
     def split_table(self, summary: DatasetSummary, key: str) -> Table:
@@ -397,10 +414,15 @@ class _Builder:
         if repeats_section.has_repeats(view):
             blocks.append(Paragraph(repeats_section.methods_sentence(self, view)))
         if view.runs:
-            blocks.append(self.settings_table(view))
+            settings = self.settings_table(view)
+            blocks += [Paragraph(self._("Table %(n)s gives the training settings.",
+                                        n=str(settings.number))), settings]
         best = view.best
         if best is not None and best.summary and "model_summary" in view.study.show:
-            blocks.append(self.model_summary_table(view, best))
+            model = self.model_summary_table(view, best)
+            blocks += [Paragraph(self._("Table %(n)s gives the architecture of %(run)s, layer "
+                                        "by layer.", n=str(model.number), run=best.label)),
+                       model]
         return Section(f"methods-{view.key}", "", self.study_title(view), tuple(blocks))
 
     def path_label(self, path: str) -> str:
@@ -529,11 +551,59 @@ class _Builder:
             if metrics is not None and "per_class" in show and metrics.per_class:
                 blocks.append(self.per_class_table(view, best, split, metrics))
         blocks += samples_section.study_blocks(self, view)  # show = ["samples"]
+        guide = self.figure_guide(view, best, blocks)
+        if guide:  # right after the best-run sentence, before the figures it points to
+            at = next((i + 1 for i, b in enumerate(blocks) if isinstance(b, Paragraph)), 0)
+            blocks.insert(at, Paragraph(guide))
         subsections: tuple[Section, ...] = ()
         if view.study.search is not None:  # searches, trials, importance, brackets
             subsections = tuning_section.sections(self, view)
         return Section(f"results-{view.key}", "", self.study_title(view), tuple(blocks),
                        subsections)
+
+    def figure_guide(self, view: StudyView, best: RunRecord | None,
+                     blocks: Sequence[Block]) -> str:
+        """Sentences that point the reader to the study's figures and per-class table by
+        number, so every figure is referenced from the text."""
+        numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Figure | Table)}
+        fig = f"fig-study-{view.key}"
+        run = best.label if best is not None else ""
+        parts = []
+        # the best-run sentence cites the scores table (or the spread table, with repeats)
+        runs, scores = f"study-{view.key}-runs", f"study-{view.key}-scores"
+        uncited = [t for t in (runs, scores) if t in numbers]
+        if not repeats_section.has_repeats(view):
+            uncited = uncited[:-1]
+        if uncited:
+            parts.append(self.ngettext(
+                "Table %(tables)s lists every run.", "Tables %(tables)s list every run.",
+                len(uncited)) % {"tables": self._("%(items)s and %(last)s",
+                                                  items=numbers[uncited[0]],
+                                                  last=numbers[uncited[1]])
+                                 if len(uncited) == 2 else numbers[uncited[0]]})
+        if f"{fig}-loss" in numbers and f"{fig}-accuracy" in numbers:
+            parts.append(self._("Figures %(loss)s and %(accuracy)s show the loss and the "
+                                "accuracy per epoch.", loss=numbers[f"{fig}-loss"],
+                                accuracy=numbers[f"{fig}-accuracy"]))
+        if f"{fig}-dual" in numbers:
+            parts.append(self._("Figure %(n)s puts the loss and the accuracy of %(run)s on two "
+                                "axes.", n=numbers[f"{fig}-dual"], run=run))
+        if f"{fig}-confusion" in numbers and f"{fig}-confusion-normalized" in numbers:
+            parts.append(self._("Figures %(counts)s and %(shares)s give the confusion matrix of "
+                                "%(run)s, in counts and normalised by row.",
+                                counts=numbers[f"{fig}-confusion"],
+                                shares=numbers[f"{fig}-confusion-normalized"], run=run))
+        if f"study-{view.key}-per-class" in numbers:
+            parts.append(self._("Table %(n)s lists its precision, recall and F1 per class.",
+                                n=numbers[f"study-{view.key}-per-class"]))
+        if f"{fig}-predictions" in numbers:
+            parts.append(self._("Figure %(n)s shows sample predictions of %(run)s with the "
+                                "probability of every class.",
+                                n=numbers[f"{fig}-predictions"], run=run))
+        if f"{fig}-misclassified" in numbers:
+            parts.append(self._("Figure %(n)s gathers its most confident mistakes.",
+                                n=numbers[f"{fig}-misclassified"]))
+        return " ".join(parts)
 
     def comparison_tables(self, view: StudyView) -> list[Table]:
         """One row per run: what differs, how training ended, the scores and the time.
@@ -953,7 +1023,11 @@ class _Builder:
         intro = Paragraph(self._(
             "Everything needed to reproduce and trace these results: the manifest they come "
             "from (its SHA-256 identifies the exact text), seeds, devices, library versions and "
-            "every run."))
+            "every run.") + " " + self._(
+            "Table %(provenance)s identifies the results, table %(versions)s gives the library "
+            "versions and table %(runs)s every run with its identifier, seed and time.",
+            provenance=str(provenance.number), versions=str(versions_table.number),
+            runs=str(runs_table.number)))
         listing = Section("manifest", "", self._("Manifest"),
                           (Preformatted(self.manifest.source_text),))
         cuda = key_section.cuda_note(self, records)

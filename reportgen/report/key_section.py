@@ -64,10 +64,11 @@ def study_expectations(b: Any, view: StudyView) -> Section:
                     b._("Expected accuracy of every configuration of “%(study)s”.",
                         study=b.study_title(view)),
                     columns, rows, highlight=best if len(configs) > 1 else None)
-    blocks: list[Block] = [table]
+    lead = b._("Table %(n)s gives the expected accuracy of every configuration.",
+               n=str(table.number))
     if best is not None:
-        blocks.append(Paragraph(expectation_sentence(b, configs[best],
-                                                     expected["score_split"])))
+        lead += " " + expectation_sentence(b, configs[best], expected["score_split"])
+    blocks: list[Block] = [Paragraph(lead), table]
     return Section(f"expected-{view.key}", "", b.study_title(view), tuple(blocks))
 
 

@@ -25,7 +25,16 @@ from reportgen import figures
 from reportgen.manifest import Choice, FloatRange, IntRange, Layers
 from reportgen.report import i18n
 from reportgen.report.i18n import N_, finite
-from reportgen.report.model import TABLES_DIR, Block, Cell, Column, Paragraph, Section, Table
+from reportgen.report.model import (
+    TABLES_DIR,
+    Block,
+    Cell,
+    Column,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+)
 from reportgen.report.text import slug, value_text
 from reportgen.tuning import space as space_mod
 from reportgen.tuning.records import TrialRecord, TuningRecord, comparison
@@ -342,7 +351,10 @@ class _TuningSection:
         return tuple(out)
 
     def comparison_section(self, groups: list[list[TuningRecord]]) -> Section:
-        blocks: list[Block] = [self.comparison_table()]
+        table = self.comparison_table()
+        blocks: list[Block] = [
+            Paragraph(self._("Table %(n)s compares the searches: trials, epochs, time and the "
+                             "best objective each reached.", n=str(table.number))), table]
         for group in groups:
             blocks.append(Paragraph(" ".join(self.verdict(group))))
         return Section(f"tuning-{self.view.key}-comparison", "",
@@ -539,8 +551,31 @@ class _TuningSection:
             blocks.append(self.parallel_figure(record))
         if record.hyperband:
             blocks += self.hyperband_blocks(record)
+        guide = self.guide(record, blocks)
+        if guide:
+            blocks[0] = Paragraph(f"{self.intro(record)} {guide}")
         title = self._("Search: %(search)s", search=_upper_first(self.search_name(record)))
         return Section(self.key(record), "", title, tuple(blocks))
+
+    def guide(self, record: TuningRecord, blocks: list[Block]) -> str:
+        """Point to the search's tables and figures by number."""
+        numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Table | Figure)}
+        key = self.key(record)
+        parts = []
+        for block_id, message in (
+            (f"{key}-space", N_("Table %(n)s gives the search space.")),
+            (f"{key}-trials", N_("Table %(n)s lists the trials.")),
+            (f"fig-{key}-history", N_("Figure %(n)s shows the objective trial after trial.")),
+            (f"fig-{key}-importance", N_("Figure %(n)s shows how much each hyperparameter "
+                                          "mattered.")),
+            (f"fig-{key}-parallel", N_("Figure %(n)s shows every trial in parallel "
+                                        "coordinates.")),
+            (f"{key}-brackets", N_("Table %(n)s compares the Hyperband bracket plan with "
+                                   "what ran.")),
+        ):
+            if block_id in numbers:
+                parts.append(self._(message, n=numbers[block_id]))
+        return " ".join(parts)
 
     def intro(self, record: TuningRecord) -> str:
         summary = record.summary
