@@ -1,8 +1,12 @@
 """Compare two result sets (an answer key and a submission) study by study and run by run.
 
-Runs are matched by study id and run label; a matched run whose configuration differs is
-reported with the differing dotted keys, and every metric that moved beyond the tolerance is
-listed. Timings are never compared.
+Runs are matched by study id, configuration and seed (`config_label`, else the label, and
+`seed`), so a submission trained without `repeats` still meets the key's run of its seed. A
+submission's run whose seed the key lacks is compared with the mean of the key's seeds for its
+configuration (stop reason and seed aside): that is what the measured tolerances are for. A key's
+run of a configuration the submission did run, with another seed, is not missing. A matched run
+whose configuration differs is reported with the differing dotted keys, and every metric that
+moved beyond the tolerance is listed. Timings are never compared.
 
 The tolerance is either one number for every metric, or taken from the key: a study's optional
 `expected` block gives, per configuration (its run labels), split and metric, the spread measured
@@ -63,6 +67,9 @@ class Comparison:
     stop_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
     metric_changes: list[MetricChange] = field(default_factory=list)
     matched_runs: int = 0
+    # (study, run label, seeds in the key): runs compared with the mean of the key's seeds
+    against_mean: list[tuple[str, str, int]] = field(default_factory=list)
+    key_only_seeds: int = 0  # key runs of a configuration the submission ran with other seeds
 
     @property
     def within_tolerance(self) -> bool:
@@ -139,23 +146,56 @@ def compare(key: dict[str, Any], other: dict[str, Any], tolerance: float | None)
                                          for value in by_metric.values())
         if study_id not in other_studies:
             continue
-        key_runs = {r["label"]: r for r in study["runs"]}
-        other_runs = {r["label"]: r for r in other_studies[study_id]["runs"]}
-        result.missing_runs += [(study_id, label) for label in key_runs if label not in other_runs]
-        result.extra_runs += [(study_id, label) for label in other_runs if label not in key_runs]
-        for label, run in key_runs.items():
-            if label in other_runs:
-                result.matched_runs += 1
-                _compare_run(result, study_id, label, run, other_runs[label],
-                             from_key.get(label, {}))
+        _compare_study(result, study_id, study, other_studies[study_id], from_key, tolerance)
     return result
 
 
+def _identity(run: dict[str, Any]) -> tuple[str, Any]:
+    """What matches runs across result sets: the configuration's name and the seed."""
+    return run.get("config_label") or run["label"], run.get("seed")
+
+
+def _compare_study(result: Comparison, study_id: str, study: dict[str, Any],
+                   other_study: dict[str, Any], from_key: KeyTolerances,
+                   tolerance: float | None) -> None:
+    key_runs = {_identity(r): r for r in study["runs"]}
+    other_runs = {_identity(r): r for r in other_study["runs"]}
+    ran = {config for config, _ in other_runs}
+    for identity, run in key_runs.items():
+        if identity in other_runs:
+            result.matched_runs += 1
+            _compare_run(result, study_id, run["label"], run, other_runs[identity],
+                         from_key.get(run["label"], {}))
+        elif identity[0] in ran:
+            result.key_only_seeds += 1
+        else:
+            result.missing_runs.append((study_id, run["label"]))
+    configurations = {c["label"]: c for c in (study.get("expected") or {}).get(
+        "configurations") or []}
+    for identity, run in other_runs.items():
+        if identity in key_runs:
+            continue
+        configuration = configurations.get(identity[0])
+        reference = next((r for r in study["runs"] if _identity(r)[0] == identity[0]), None)
+        if configuration is None or reference is None:
+            result.extra_runs.append((study_id, run["label"]))
+            continue
+        result.matched_runs += 1
+        result.against_mean.append((study_id, run["label"], len(configuration["runs"])))
+        means = {split: {metric: spread.get("mean") for metric, spread in metrics.items()}
+                 for split, metrics in configuration.get("metrics", {}).items()}
+        measured = configuration.get("tolerance") or {} if tolerance is None else {}
+        mean_run = {**reference, "metrics": means, "stop_reason": run["stop_reason"]}
+        _compare_run(result, study_id, run["label"], mean_run, run, measured,
+                     ignore=("seed",))
+
+
 def _compare_run(result: Comparison, study: str, label: str, key: dict[str, Any],
-                 other: dict[str, Any], from_key: dict[str, dict[str, float | None]]) -> None:
+                 other: dict[str, Any], from_key: dict[str, dict[str, float | None]],
+                 ignore: tuple[str, ...] = ()) -> None:
     key_config, other_config = _flatten(key["config"]), _flatten(other["config"])
     changed = sorted(k for k in key_config.keys() | other_config.keys()
-                     if key_config.get(k) != other_config.get(k))
+                     if key_config.get(k) != other_config.get(k) and k not in ignore)
     if changed:
         result.config_changes.append((study, label, changed))
     if key["stop_reason"] != other["stop_reason"]:
@@ -191,6 +231,11 @@ def format_table(comparison: Comparison) -> str:
               for s, r, keys in comparison.config_changes]
     lines += [f"stop reason differs: {s} / {r}: {a} → {b}"
               for s, r, a, b in comparison.stop_changes]
+    lines += [f"compared with the mean of {n} key seed(s): {s} / {r}"
+              for s, r, n in comparison.against_mean]
+    if comparison.key_only_seeds:
+        lines.append(f"{comparison.key_only_seeds} key run(s) of seeds the submission did not "
+                     "train (their configurations were compared)")
     if comparison.metric_changes:
         rows = [("study", "run", "split", "metric", "key", "other", "Δ", "tolerance")]
         for c in comparison.metric_changes:

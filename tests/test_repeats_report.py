@@ -143,3 +143,41 @@ def test_every_figure_and_table_is_referenced(models) -> None:
         model = models[lang]
         assert {f.number for f in model.figures()} <= referenced(model, figure)
         assert {t.number for t in model.tables()} <= referenced(model, table_word)
+
+
+def test_a_submission_without_repeats_meets_the_keys_run_of_its_seed(stored) -> None:
+    from reportgen import diff
+
+    key = json.loads((stored.root / "results.json").read_text())
+    student = json.loads(json.dumps(key))
+    study = student["studies"][0]
+    study["runs"] = [dict(r, label=r["config_label"], config_label=None)
+                     for r in study["runs"] if r["seed"] == 7]
+    study.pop("expected")
+    comparison = diff.compare(key, student, None)
+    assert comparison.within_tolerance and comparison.matched_runs == 2
+    assert comparison.key_only_seeds == 4 and not comparison.missing_runs
+
+
+def test_a_run_with_another_seed_is_held_to_the_keys_mean_and_tolerance(stored) -> None:
+    from reportgen import diff
+
+    key = json.loads((stored.root / "results.json").read_text())
+    config = key["studies"][0]["expected"]["configurations"][0]
+    mean = config["metrics"]["val"]["accuracy"]["mean"]
+    allowed = config["tolerance"]["val"]["accuracy"]
+    own = json.loads(json.dumps(key["studies"][0]["runs"][0]))
+    own.update(label=f"{config['label']} · seed=99", seed=99)
+    own["config"]["seed"] = 99
+    for split, metrics in config["metrics"].items():  # every metric at the key's mean…
+        own["metrics"][split] = {name: spread["mean"] for name, spread in metrics.items()}
+    student = {**key, "studies": [{"id": "width", "runs": [own]}]}
+    for shift, flagged in ((0.5, []), (1.5, [("val", "accuracy")])):  # …val accuracy moved
+        own["metrics"]["val"]["accuracy"] = mean + shift * allowed
+        comparison = diff.compare(key, student, None)
+        assert comparison.against_mean == [("width", own["label"], 3)]
+        assert not comparison.config_changes  # the seed is not a configuration difference
+        assert [(c.split, c.metric) for c in comparison.metric_changes] == flagged
+        assert comparison.missing_runs == [("width", r) for r in
+                                           key["studies"][0]["expected"]["configurations"][1][
+                                               "runs"]]  # hidden=16 was not submitted
