@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from report_fixtures import make_results
 
+from reportgen import figures
 from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.i18n import templates_dir
@@ -163,7 +164,8 @@ def _boxes(box: Any) -> Iterator[Any]:  # WeasyPrint layout boxes
 def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # PDF rendering is tested above; here a stub keeps the test fast
     monkeypatch.setattr(render, "pdf", lambda text, path, base: _touch(path))
-    written = render.write_reports(results, tmp_path, ["es", "en"], ["html", "pdf"])
+    written = render.write_reports(results, tmp_path, ["es", "en"], ["html", "pdf"],
+                                   parallel=False)  # the stub exists in this process only
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert {"report.es.html", "report.en.html", "report.es.pdf", "report.en.pdf"} <= names
     csvs = sorted((tmp_path / "tables").glob("*.csv"))
@@ -185,3 +187,64 @@ def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.M
 def _touch(path: Path) -> Path:
     path.write_bytes(b"%PDF-stub")
     return path
+
+
+def test_languages_in_processes_write_what_one_process_writes(
+        results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "_cpu_count", lambda: 2)  # processes even on a one-CPU runner
+    serial = render.write_reports(results, tmp_path / "a", ["es", "en"], ["html"],
+                                  parallel=False)
+    parallel = render.write_reports(results, tmp_path / "b", ["es", "en"], ["html"])
+    assert [p.relative_to(tmp_path / "b") for p in parallel] == \
+        [p.relative_to(tmp_path / "a") for p in serial]
+    for path in serial:
+        assert (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes() == \
+            path.read_bytes(), path.name
+
+
+def test_an_error_in_a_worker_is_raised_as_itself(
+        results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "_cpu_count", lambda: 2)
+    with pytest.raises(ValueError, match="no message catalog for language 'xx'"):
+        render.write_reports(results, tmp_path, ["en", "xx"], ["html"])
+
+
+def test_without_processes_languages_render_one_by_one(
+        results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("no sem_open here")
+
+    monkeypatch.setattr(render, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(render, "ProcessPoolExecutor", unavailable)
+    written = render.write_reports(results, tmp_path, ["es", "en"], ["html"])
+    assert {"report.es.html", "report.en.html"} <= {p.name for p in written}
+
+
+# ---------------------------------------------------------------- lighter SVG for the PDF
+GLYPH = ('<path id="G-1" d="M 0 0 L 64 0 L 64 128 z" transform="scale(0.015625)"/>')
+
+
+def test_lighten_svg_draws_each_label_as_one_path() -> None:
+    svg = ('<svg><g id="text_1"><g style="fill: #ff0000" transform="translate(10 20) '
+           f'scale(0.1 -0.1)"><defs>{GLYPH}</defs><use href="#G-1"/>'
+           '<use href="#G-1" transform="translate(2 0.5)"/></g></g>'
+           '<g clip-path="url(#c)"><path d="M 0 0"/></g></svg>')
+    out = figures.lighten_svg(svg)
+    assert "<use" not in out and "<defs" not in out and 'id="text_1"' not in out
+    # the same outline twice, the second 2 × 64 and 0.5 × 64 units (1/64) further
+    assert ('<path style="fill: #ff0000" transform="translate(10 20) scale(0.1 -0.1) '
+            'scale(0.015625)" d="M 0 0 l 64 0 l 0 128 z M 128 32 l 64 0 l 0 128 z"') in out
+    assert '<g clip-path="url(#c)">' in out  # groups that draw something stay
+
+
+def test_lighten_svg_leaves_what_it_does_not_understand() -> None:
+    arc = GLYPH.replace("L 64 128", "A 1 1 0 0 0 64 128")
+    svg = f'<svg><g transform="scale(0.1)"><defs>{arc}</defs><use href="#G-1"/></g></svg>'
+    assert figures.lighten_svg(svg) == svg
+    assert figures.lighten_svg("<svg><g>") == "<svg><g>"
+
+
+def test_report_figures_keep_their_outlines(pages: dict[str, str]) -> None:
+    svgs = re.findall(r"<svg\b.*?</svg>", pages["en"], re.S)
+    assert svgs and not re.search(r'href="#[^"]*DejaVuSans', pages["en"])  # no glyph <use>
+    assert all("scale(0.015625)" in s for s in svgs)  # labels as glyph outlines, not <text>
