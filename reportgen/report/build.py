@@ -392,11 +392,15 @@ class _Builder:
 
     # -- methodology
     def methods_section(self) -> Section:
-        intro = Paragraph(self._(
+        text = self._(
             "Each study trains one run per configuration. The best run of a study is the one with "
             "the highest validation accuracy (test accuracy when there is no validation split, "
             "training accuracy when there is neither). Every table is also saved as a CSV file "
-            "in the tables folder next to this report."))
+            "in the tables folder next to this report.")
+        if any(repeats_section.has_repeats(v) for v in self.views):
+            text += " " + self._("A study with repeats trains each configuration once per seed "
+                                 "and ranks configurations by their mean.")
+        intro = Paragraph(text)
         subsections = tuple(self.study_methods(v) for v in self.views)
         return Section("methods", "", self._("Methodology"), (intro,), subsections)
 
