@@ -3,8 +3,9 @@
 Runs are matched by study id, configuration and seed (`config_label`, else the label, and
 `seed`), so a submission trained without `repeats` still meets the key's run of its seed. A
 submission's run whose seed the key lacks is compared with the mean of the key's seeds for its
-configuration (stop reason and seed aside): that is what the measured tolerances are for. A key's
-run of a configuration the submission did run, with another seed, is not missing. A matched run
+configuration (stop reason and seed aside): that is what the measured tolerances are for. When
+the submission trained a configuration with one seed only (no `repeats`), the key's runs of its
+other seeds are not missing. A matched run
 whose configuration differs is reported with the differing dotted keys, and every metric that
 moved beyond the tolerance is listed. Timings are never compared.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -160,13 +162,15 @@ def _compare_study(result: Comparison, study_id: str, study: dict[str, Any],
                    tolerance: float | None) -> None:
     key_runs = {_identity(r): r for r in study["runs"]}
     other_runs = {_identity(r): r for r in other_study["runs"]}
-    ran = {config for config, _ in other_runs}
+    # a submission without repeats trains one seed per configuration: the key's other seeds
+    # are not missing from it; with repeats, each seed it lacks is
+    seeds_run = Counter(config for config, _ in other_runs)
     for identity, run in key_runs.items():
         if identity in other_runs:
             result.matched_runs += 1
             _compare_run(result, study_id, run["label"], run, other_runs[identity],
                          from_key.get(run["label"], {}))
-        elif identity[0] in ran:
+        elif seeds_run[identity[0]] == 1:
             result.key_only_seeds += 1
         else:
             result.missing_runs.append((study_id, run["label"]))

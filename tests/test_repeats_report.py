@@ -181,3 +181,14 @@ def test_a_run_with_another_seed_is_held_to_the_keys_mean_and_tolerance(stored) 
         assert comparison.missing_runs == [("width", r) for r in
                                            key["studies"][0]["expected"]["configurations"][1][
                                                "runs"]]  # hidden=16 was not submitted
+
+
+def test_a_submission_with_repeats_misses_each_seed_it_lacks(stored) -> None:
+    from reportgen import diff
+
+    key = json.loads((stored.root / "results.json").read_text())
+    student = json.loads(json.dumps(key))
+    lost = student["studies"][0]["runs"].pop()
+    comparison = diff.compare(key, student, None)
+    assert comparison.missing_runs == [("width", lost["label"])]
+    assert comparison.key_only_seeds == 0 and not comparison.within_tolerance
