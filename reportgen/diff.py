@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from reportgen.errors import ReportgenError
 from reportgen.report import i18n
+from reportgen.report.labels import SPLIT_NAMES, STOP_REASONS
 from reportgen.results import FILE_NAME, SCHEMA
 
 DEFAULT_TOLERANCE = 0.02
@@ -266,9 +267,6 @@ def format_html(comparison: Comparison, key_name: str = "", other_name: str = ""
 
     `key_name` and `other_name` (e.g. the paths given on the command line) are shown as given.
     """
-    # the report's own wording; imported here as it pulls in matplotlib
-    from reportgen.report.build import SPLIT_NAMES, STOP_REASONS
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(i18n.templates_dir()),
         autoescape=True,  # study ids, run labels and paths come from the files: text, never HTML

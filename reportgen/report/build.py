@@ -24,6 +24,7 @@ from reportgen.report import (
     tuning_section,
 )
 from reportgen.report.i18n import N_, finite
+from reportgen.report.labels import ACCURACY_NAMES, SPLIT_NAMES, STOP_REASONS
 from reportgen.report.model import (
     Block,
     BulletList,
@@ -46,19 +47,9 @@ SCORE_SPLITS = ("val", "test", "train")  # which accuracy picks the best run, in
 MAX_COLUMNS = 12  # widest runs table that fits A4 portrait (checked by tests/test_render.py)
 ALWAYS = object()  # a settings row shown even when it has its default value
 
-SPLIT_NAMES = {"train": N_("training"), "val": N_("validation"), "test": N_("test")}
 SPLIT_HEADERS = {"train": N_("Training"), "val": N_("Validation"), "test": N_("Test")}
 # under a shared "Accuracy"/"Loss" header: short, so six metric columns fit an A4 page
 SPLIT_SHORT = {"train": N_("Train"), "val": N_("Val."), "test": N_("Test")}
-ACCURACY_NAMES = {"train": N_("training accuracy"), "val": N_("validation accuracy"),
-                  "test": N_("test accuracy")}
-STOP_REASONS = {
-    "completed": N_("completed"),
-    "early_stopped": N_("early stopping"),
-    "threshold": N_("threshold reached"),
-    "diverged": N_("diverged"),
-    "failed": N_("failed"),
-}
 # Column headers for the dotted paths studies usually vary; others show the path itself.
 PATH_LABELS = {
     "model.type": N_("Model type"),

@@ -13,16 +13,13 @@ from typing import TYPE_CHECKING, Any
 from reportgen import repeats, results
 from reportgen.records import RunRecord
 from reportgen.report import i18n
-from reportgen.report.i18n import N_
+from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
 
 if TYPE_CHECKING:
     from reportgen.report.build import StudyView
 
 SPLITS = ("val", "test")
-HEADERS = {"val": N_("Validation accuracy"), "test": N_("Test accuracy")}
-SCORE_NAMES = {"train": N_("training accuracy"), "val": N_("validation accuracy"),
-               "test": N_("test accuracy")}
 
 
 def expected_section(b: Any, views: Sequence[StudyView]) -> Section:
@@ -55,7 +52,7 @@ def study_expectations(b: Any, view: StudyView) -> Section:
         rows.append(row)
     columns = [Column("configuration", b._("Configuration")), Column("seeds", b._("Seeds"), True)]
     for split in SPLITS:
-        group = b._(HEADERS[split])
+        group = b._(ACCURACY_HEADERS[split])
         columns += [Column(f"{split}_mean", b._("Mean"), True, group),
                     Column(f"{split}_std", b._("Std. dev."), True, group),
                     Column(f"{split}_tolerance", b._("Tolerance (±)"), True, group)]
@@ -81,11 +78,11 @@ def expectation_sentence(b: Any, config: dict[str, Any], score_split: str) -> st
         if spread is None:
             continue
         if tolerance is None:
-            ranges.append(b._("%(metric)s %(value)s", metric=b._(SCORE_NAMES[split]),
+            ranges.append(b._("%(metric)s %(value)s", metric=b._(ACCURACY_NAMES[split]),
                               value=b.pct(spread["mean"])))
         else:
             ranges.append(b._("%(metric)s between %(low)s and %(high)s",
-                              metric=b._(SCORE_NAMES[split]),
+                              metric=b._(ACCURACY_NAMES[split]),
                               low=b.pct(max(0.0, spread["mean"] - tolerance)),
                               high=b.pct(min(1.0, spread["mean"] + tolerance))))
     measured = any(v is not None for split in config["tolerance"].values()

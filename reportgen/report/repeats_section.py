@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen import figures, repeats
 from reportgen.report import i18n
 from reportgen.report.i18n import N_, finite
+from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Table
 
 if TYPE_CHECKING:
@@ -57,17 +58,13 @@ def mean_text(b: Any, spread: repeats.Spread) -> str:
     return f"{b.pct(spread.mean)} ± {b.pct(spread.std)}"
 
 
-def seed_count(view: StudyView) -> int:
-    return view.study.repeats
-
-
 def methods_sentence(b: Any, view: StudyView) -> str:
     seeds = sorted({r.seed for r in view.runs})
     return b._("Each configuration is trained %(n)s times, with consecutive seeds (seeds "
                "used: %(seeds)s): the seed sets the initial weights, the order of the batches "
                "and dropout, while the data split stays the same. Results are given as the "
                "mean, standard deviation, minimum and maximum over the seeds.",
-               n=i18n.format_int(seed_count(view), b.lang),
+               n=i18n.format_int(view.study.repeats, b.lang),
                seeds=", ".join(str(s) for s in seeds))
 
 
@@ -99,14 +96,12 @@ def spread_table(b: Any, view: StudyView) -> Table:
         f"study-{view.key}-seeds",
         b._("Accuracy of each configuration of “%(study)s” over its %(seeds)s seeds: mean, "
             "sample standard deviation, minimum and maximum.",
-            study=b.study_title(view), seeds=i18n.format_int(seed_count(view), b.lang)),
+            study=b.study_title(view), seeds=i18n.format_int(view.study.repeats, b.lang)),
         columns, rows, highlight=highlight,
         note=b._("The configuration with the highest mean is in bold. Every seed's run is in "
                  "the next table."))
 
 
-ACCURACY_HEADERS = {"train": N_("Training accuracy"), "val": N_("Validation accuracy"),
-                    "test": N_("Test accuracy")}
 
 
 def curve_figures(b: Any, view: StudyView) -> list[Block]:
@@ -185,8 +180,6 @@ def best_sentence(b: Any, view: StudyView) -> str | None:
                table=b.table_numbers.get(f"study-{view.key}-seeds", "?"))
 
 
-ACCURACY_NAMES = {"train": N_("training accuracy"), "val": N_("validation accuracy"),
-                  "test": N_("test accuracy")}
 
 
 def ranking_conclusions(b: Any, view: StudyView) -> list[str]:
@@ -259,7 +252,7 @@ def key_result(b: Any, view: StudyView, title: str) -> str | None:
         "with a mean %(scores)s.",
         "“%(study)s”: over %(seeds)s seeds, the best of %(n)s configurations is %(run)s, "
         "with a mean %(scores)s.", n,
-    ) % {"study": title, "seeds": i18n.format_int(seed_count(view), b.lang),
+    ) % {"study": title, "seeds": i18n.format_int(view.study.repeats, b.lang),
          "n": i18n.format_int(n, b.lang), "run": config.label, "scores": scores}
 
 

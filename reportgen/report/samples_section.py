@@ -25,6 +25,7 @@ from reportgen.errors import StoreError
 from reportgen.records import DatasetSummary
 from reportgen.report import i18n
 from reportgen.report.i18n import N_
+from reportgen.report.labels import SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph
 from reportgen.store import Store
 
@@ -134,8 +135,6 @@ def study_blocks(builder: _Builder, view: StudyView) -> list[Block]:
     if summary is None or samples is None or "pred_x" not in samples:
         return []  # not images (or a store written before samples were kept)
     split = str(samples["pred_split"])
-    from reportgen.report.build import SPLIT_NAMES
-
     split_name = builder._(SPLIT_NAMES.get(split, split))
     try:
         predictions = Store(builder.results.root).load_predictions(best.run_id)
