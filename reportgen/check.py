@@ -19,7 +19,7 @@ from reportgen.data import Dataset, load_dataset
 from reportgen.engines.fused import TOLERANCE as FUSED_TOLERANCE
 from reportgen.errors import ReportgenError
 from reportgen.manifest import Manifest, RunConfig
-from reportgen.plan import RunSpec, stable_hash
+from reportgen.plan import RunSpec
 from reportgen.records import SPLITS, RunRecord, SplitMetrics
 from reportgen.results import split_summary
 from reportgen.store import Store, run_id_of
@@ -265,8 +265,7 @@ def _dataset(spec: RunSpec, run_id: str, manifest: Manifest,
         datasets[name] = load_dataset(name, manifest.datasets[name],
                                       Path(manifest.source_path).parent)
     dataset = datasets[name]
-    config = spec.config.model_dump(mode="json")
-    if stable_hash({"config": config, "data": dataset.fingerprint})[:16] != run_id:
+    if spec.run_id(dataset.fingerprint) != run_id:
         return None, (f"dataset {name!r} no longer has the fingerprint the run was trained on "
                       f"(now {dataset.fingerprint[:12]})")
     return dataset, ""
