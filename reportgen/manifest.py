@@ -720,6 +720,9 @@ class Study(Frozen):
         if self.repeats > 1 and "seed" in self.vary:
             raise ValueError("repeats already varies the seed (seed, seed+1, …): "
                              "remove \"seed\" from vary or set repeats = 1")
+        if self.repeats > 1 and self.search is not None and not self.search.retrain_best:
+            raise ValueError("repeats retrains a search's best configuration with each seed: "
+                             "it needs search.retrain_best = true")
         return self
 
     def datasets(self) -> list[str]:

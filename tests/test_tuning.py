@@ -503,3 +503,9 @@ def test_repeats_retrain_the_best_configuration_with_consecutive_seeds(tmp_path)
     assert runs[0].varied == runs[1].varied
     (record,) = tuning_records(store)
     assert record.retrained["run_id"] == runs[0].run_id
+
+
+def test_repeats_without_retraining_the_best_is_an_error():
+    text = search_manifest(extra="retrain_best = false\n").replace(
+        'training = "quick"\n', 'training = "quick"\nrepeats = 3\n')
+    assert "it needs search.retrain_best = true" in error_of(text)
