@@ -38,6 +38,16 @@ training = "quick"
 vary = { "model.hidden" = [[8], [16]] }
 """
 
+# TINY plus a second study with its own seed (three runs in all)
+TWO_STUDIES = TINY + """
+[[studies]]
+id = "other"
+dataset = "digits"
+model = "mlp"
+training = "quick"
+seed = 99
+"""
+
 
 def write_manifest(folder: Path, text: str = TINY, name: str = "tiny.toml") -> Path:
     path = folder / name

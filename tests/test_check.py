@@ -13,19 +13,11 @@ from reportgen import check, execute, manifest, plan
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
 from reportgen.store import Store
-from tests.helpers import TINY, write_manifest
+from tests.helpers import TWO_STUDIES, write_manifest
 
 runner = CliRunner()
 
-# Two studies, three runs of a few epochs: each --check retrains in about a second.
-TWO_STUDIES = TINY + """
-[[studies]]
-id = "other"
-dataset = "digits"
-model = "mlp"
-training = "quick"
-seed = 99
-"""
+# TWO_STUDIES: three runs of a few epochs, so each --check retrains in about a second
 RESULT_LINE = re.compile(r"^\S+ / .+ / [0-9a-f]{8}: ")
 
 

@@ -3,16 +3,7 @@ import pytest
 from reportgen import execute, manifest, plan
 from reportgen.errors import ManifestError
 from reportgen.store import Store
-from tests.helpers import TINY, write_manifest
-
-TWO_STUDIES = TINY + """
-[[studies]]
-id = "other"
-dataset = "digits"
-model = "mlp"
-training = "quick"
-seed = 99
-"""
+from tests.helpers import TINY, TWO_STUDIES, write_manifest
 
 
 @pytest.fixture
