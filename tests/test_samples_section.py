@@ -187,7 +187,7 @@ def test_hiragana_class_names_reach_the_html_tables(models: dict[str, ReportMode
 
 def test_figures_draw_hiragana_when_a_cjk_font_is_installed() -> None:
     names = figures.tick_names(KANA, 10)
-    covered = figures._covered_codepoints()
+    covered = figures.covered_codepoints()
     if all(ord(ch) in covered for ch in "あいう"):
         assert names == KANA
     else:  # no CJK font: numbers rather than empty boxes

@@ -1,0 +1,46 @@
+"""Report figures drawn with matplotlib and returned as inline SVG strings.
+
+The only package that imports matplotlib. It knows nothing about languages: every title, axis
+label, legend entry and the decimal separator come from the caller, already translated.
+Output is deterministic (fixed `svg.hashsalt`, no date) so reports can be diffed.
+One module per subject: `runs` (curves, confusion matrices), `data` (distributions, samples,
+predictions), `tuning` (searches), `svg` (inline-SVG tooling), `style` (palette, fonts).
+"""
+
+from reportgen.figures.data import (
+    CountTexts,
+    DistributionTexts,
+    PredictionTexts,
+    class_distribution,
+    image_grid,
+    prediction_panels,
+    sorted_class_counts,
+)
+from reportgen.figures.runs import (
+    CurveTexts,
+    DualAxisTexts,
+    MatrixTexts,
+    confusion_matrix,
+    dual_axis,
+    learning_curves,
+)
+from reportgen.figures.style import covered_codepoints, tick_names
+from reportgen.figures.svg import clean_svg, lighten_svg, prefix_ids, to_svg
+from reportgen.figures.tuning import (
+    HistoryTexts,
+    ImportanceTexts,
+    ParallelAxis,
+    ParallelTexts,
+    importance_bars,
+    optimisation_history,
+    parallel_coordinates,
+)
+
+__all__ = [
+    "CountTexts", "CurveTexts", "DistributionTexts", "DualAxisTexts", "HistoryTexts",
+    "ImportanceTexts", "MatrixTexts", "ParallelAxis", "ParallelTexts", "PredictionTexts",
+    "class_distribution", "clean_svg", "confusion_matrix", "covered_codepoints", "dual_axis",
+    "image_grid", "importance_bars", "learning_curves", "lighten_svg", "optimisation_history",
+    "parallel_coordinates", "prediction_panels", "prefix_ids", "sorted_class_counts",
+    "tick_names", "to_svg",
+]

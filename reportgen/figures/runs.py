@@ -1,0 +1,222 @@
+"""Figures of runs: learning curves, loss and accuracy on two axes, confusion matrices.
+
+Every text comes from the caller, already translated (the `*Texts` records)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from reportgen.figures.style import (
+    ANNOTATE_MAX_CLASSES,
+    LEGEND_SIDE_MAX_CHARS,
+    MAX_WIDTH_IN,
+    PALETTE,
+    decimal_formatter,
+    finite,
+    new_figure,
+    plain,
+    run_style,
+    styled,
+    tick_names,
+)
+from reportgen.figures.svg import to_svg
+
+
+@dataclass(frozen=True)
+class CurveTexts:
+    xlabel: str  # "Epoch"
+    ylabel: str  # "Loss"
+    train: str  # legend entry of the solid lines
+    val: str  # legend entry of the dashed lines
+    diverged: str  # legend entry of the × marker
+    title: str | None = None
+    decimal: str = "."
+
+
+@dataclass(frozen=True)
+class MatrixTexts:
+    xlabel: str  # "Predicted class"
+    ylabel: str  # "True class"
+    title: str | None = None
+    decimal: str = "."
+
+
+# ---------------------------------------------------------------- learning curves
+@styled
+def learning_curves(
+    histories: Sequence[Sequence[Mapping[str, Any]]],
+    labels: Sequence[str],
+    metric: str,
+    texts: CurveTexts,
+    diverged: Sequence[bool] | None = None,
+    prefix: str = "fig",
+    bands: Sequence[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]]
+    | None = None,
+) -> str:
+    """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
+
+    `metric` is a history column ("loss", "accuracy"); its validation twin is `val_<metric>`.
+    Missing values (None, NaN) are skipped; a diverged run gets an × on its last finite point.
+    `bands` gives each line a (lower, upper) pair of histories drawn as a shaded band: with
+    repeats, a line is the mean over seeds and its band the min–max.
+    """
+    diverged = diverged or [False] * len(histories)
+    fig = new_figure(MAX_WIDTH_IN, 3.2)
+    ax = fig.add_subplot()
+    plotted: list[float] = []
+    run_handles = []
+    for index, (history, label) in enumerate(zip(histories, labels, strict=True)):
+        colour, marker = run_style(index)
+        train = _series(history, metric)
+        val = _series(history, f"val_{metric}")
+        for (xs, ys), style in ((train, "-"), (val, "--")):
+            if not xs:
+                continue
+            if bands is not None:
+                key = metric if style == "-" else f"val_{metric}"
+                low, high = (_series(h, key) for h in bands[index])
+                if low[0] and len(low[0]) == len(high[0]):
+                    ax.fill_between(low[0], low[1], high[1], color=colour, alpha=0.15,
+                                    linewidth=0)
+                    plotted.extend(low[1] + high[1])
+            # A lone point (or sparse validation) needs a marker to be visible at all.
+            point = marker or ("o" if len(xs) < 3 else None)
+            ax.plot(xs, ys, linestyle=style, color=colour, marker=point, markersize=3.5)
+            plotted.extend(ys)
+        if diverged[index]:
+            last = train if train[0] else val
+            if last[0]:
+                ax.plot(last[0][-1], last[1][-1], marker="x", color=colour, markersize=9,
+                        markeredgewidth=2.2, linestyle="none")
+        run_handles.append(Line2D([], [], color=colour, marker=marker, label=plain(label)))
+
+    if plotted and metric.endswith("loss") and min(plotted) > 0 and \
+            max(plotted) / min(plotted) > 100:
+        ax.set_yscale("log")  # a diverging run would otherwise flatten every other curve
+    else:
+        ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(plain(texts.xlabel))
+    ax.set_ylabel(plain(texts.ylabel))
+    if texts.title:
+        ax.set_title(plain(texts.title))
+
+    style_handles = [
+        Line2D([], [], color="#444444", linestyle="-", label=plain(texts.train)),
+        Line2D([], [], color="#444444", linestyle="--", label=plain(texts.val)),
+    ]
+    if any(diverged):
+        style_handles.append(Line2D([], [], color="#444444", marker="x", linestyle="none",
+                                    markersize=7, markeredgewidth=2,
+                                    label=plain(texts.diverged)))
+    handles = run_handles + style_handles
+    if max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
+        # long run names would squeeze the axes from the side: put the legend underneath
+        fig.set_figheight(3.2 + 0.2 * math.ceil(len(handles) / 2))
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    else:
+        fig.legend(handles=handles, loc="outside right upper", frameon=False)
+    return to_svg(fig, prefix)
+
+
+@dataclass(frozen=True)
+class DualAxisTexts:
+    xlabel: str  # "Epoch"
+    loss: str  # left axis: "Loss"
+    accuracy: str  # right axis: "Accuracy"
+    train: str
+    val: str
+    decimal: str = "."
+
+
+@styled
+def dual_axis(history: Sequence[Mapping[str, Any]], texts: DualAxisTexts,
+              prefix: str = "fig") -> str:
+    """One run's loss (left axis) and accuracy (right axis) per epoch, as in seed 004 §7.3."""
+    fig = new_figure(MAX_WIDTH_IN, 3.2)
+    loss_ax = fig.add_subplot()
+    acc_ax = loss_ax.twinx()
+    loss_colour, acc_colour = PALETTE[0], PALETTE[1]
+    handles = []
+    for ax, metric, colour, name in ((loss_ax, "loss", loss_colour, texts.loss),
+                                     (acc_ax, "accuracy", acc_colour, texts.accuracy)):
+        for key, style, split in ((metric, "-", texts.train), (f"val_{metric}", "--", texts.val)):
+            xs, ys = _series(history, key)
+            if xs:
+                point = "o" if len(xs) < 3 else None
+                (line,) = ax.plot(xs, ys, linestyle=style, color=colour, marker=point,
+                                  markersize=3.5, label=plain(f"{name} · {split}"))
+                handles.append(line)
+        ax.set_ylabel(plain(name), color=colour)
+        ax.tick_params(axis="y", colors=colour)
+        ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    loss_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    loss_ax.set_xlabel(plain(texts.xlabel))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return to_svg(fig, prefix)
+
+
+def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for position, row in enumerate(history, start=1):
+        value = finite(row.get(key))
+        if value is not None:
+            xs.append(row.get("epoch") or position)
+            ys.append(value)
+    return xs, ys
+
+
+# ---------------------------------------------------------------- confusion matrix
+@styled
+def confusion_matrix(
+    matrix: Sequence[Sequence[int]],
+    class_names: Sequence[str],
+    normalize: bool,
+    texts: MatrixTexts,
+    prefix: str = "fig",
+) -> str:
+    """Counts (or row-normalised shares: each true class sums to 1) as a heat map.
+
+    Cells carry their numbers up to ANNOTATE_MAX_CLASSES classes; beyond that the colour alone
+    has to do, with smaller tick labels (49 classes still fit the page width).
+    """
+    n = len(matrix)
+    values = [[float(v) for v in row] for row in matrix]
+    if normalize:
+        values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in values]
+    side = min(MAX_WIDTH_IN - 0.8, max(3.6, 1.8 + 0.3 * n))
+    # "compressed" layout: made for square (fixed-aspect) axes with a colour bar
+    fig = new_figure(side + 0.8, side, layout="compressed")
+    ax = fig.add_subplot()
+    ax.grid(False)
+    vmax = 1.0 if normalize else max((max(row) for row in values), default=1.0) or 1.0
+    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.85, aspect=30)
+    colorbar.ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    colorbar.ax.tick_params(labelsize=7)
+
+    tick_size = 8 if n <= 10 else 7 if n <= 20 else 5
+    names = tick_names(class_names, 14) if class_names else [str(i) for i in range(n)]
+    ax.set_xticks(range(n), names, fontsize=tick_size, rotation=90 if n > 10 else 0)
+    ax.set_yticks(range(n), names, fontsize=tick_size)
+    ax.set_xlabel(plain(texts.xlabel))
+    ax.set_ylabel(plain(texts.ylabel))
+    if texts.title:
+        ax.set_title(plain(texts.title))
+    if n <= ANNOTATE_MAX_CLASSES:
+        size = 8 if n <= 10 else 6
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                text = (f"{value:.2f}".replace(".", texts.decimal) if normalize
+                        else str(int(value)))
+                colour = "white" if value > 0.55 * vmax else "#222222"
+                ax.text(j, i, text, ha="center", va="center", fontsize=size, color=colour)
+    return to_svg(fig, prefix)
+

@@ -1,0 +1,212 @@
+"""Figures of searches: optimisation history, parameter importance, parallel coordinates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.ticker import MaxNLocator
+
+from reportgen.figures.style import (
+    MAX_WIDTH_IN,
+    PALETTE,
+    decimal_formatter,
+    new_figure,
+    plain,
+    short,
+    styled,
+)
+from reportgen.figures.svg import to_svg
+
+
+# ---- tuning
+@dataclass(frozen=True)
+class HistoryTexts:
+    xlabel: str  # "Trial"
+    ylabel: str  # the objective: "Validation accuracy"
+    complete: str  # legend: complete trials
+    pruned: str  # legend: pruned trials, at the value they were stopped with
+    best: str  # legend: the best-so-far line
+    decimal: str = "."
+
+
+@styled
+def optimisation_history(
+    complete: Sequence[tuple[int, float]],
+    pruned: Sequence[tuple[int, float]],
+    best_so_far: Sequence[tuple[int, float]],
+    texts: HistoryTexts,
+    prefix: str = "fig",
+) -> str:
+    """The objective per trial number: complete trials as dots, pruned ones as hollow grey
+    markers, and the best complete value so far as a step line."""
+    fig = new_figure(MAX_WIDTH_IN, 3.0)
+    ax = fig.add_subplot()
+    handles = []
+    if complete:
+        handles.append(ax.scatter([n for n, _ in complete], [v for _, v in complete], s=22,
+                                  color=PALETTE[0], label=plain(texts.complete), zorder=3))
+    if pruned:
+        handles.append(ax.scatter([n for n, _ in pruned], [v for _, v in pruned], s=18,
+                                  facecolors="none", edgecolors="#888888", linewidths=0.9,
+                                  marker="s", label=plain(texts.pruned), zorder=2))
+    if best_so_far:
+        xs = [n for n, _ in best_so_far]
+        ys = [v for _, v in best_so_far]
+        last = max([n for n, _ in (*complete, *pruned)], default=xs[-1])
+        (line,) = ax.step([*xs, last], [*ys, ys[-1]], where="post", color=PALETTE[5],
+                          linewidth=1.4, label=plain(texts.best), zorder=4)
+        handles.append(line)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    ax.set_xlabel(plain(texts.xlabel))
+    ax.set_ylabel(plain(texts.ylabel))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
+                   frameon=False)
+    return to_svg(fig, prefix)
+
+
+@dataclass(frozen=True)
+class ImportanceTexts:
+    xlabel: str  # "Importance (fANOVA)"
+    decimal: str = "."
+
+
+@styled
+def importance_bars(labels: Sequence[str], values: Sequence[float], texts: ImportanceTexts,
+                    prefix: str = "fig") -> str:
+    """Horizontal bars, most important parameter on top, each with its value."""
+    n = len(labels)
+    fig = new_figure(MAX_WIDTH_IN, max(1.6, 0.6 + 0.32 * n))
+    ax = fig.add_subplot()
+    ax.grid(axis="y", visible=False)
+    positions = list(range(n))[::-1]  # first label on top
+    ax.barh(positions, values, color=PALETTE[0], height=0.6)
+    ax.set_yticks(positions, [plain(short(label, 34)) for label in labels])
+    top = max(values, default=0.0) or 1.0
+    for y, value in zip(positions, values, strict=True):
+        ax.text(value + 0.01 * top, y, f"{value:.2f}".replace(".", texts.decimal),
+                va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.12)
+    ax.xaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    ax.set_xlabel(plain(texts.xlabel))
+    return to_svg(fig, prefix)
+
+
+@dataclass(frozen=True)
+class ParallelAxis:
+    """One vertical axis. Numeric: values between `low` and `high` (log scale if `log`);
+    categorical: `categories` are the tick labels and values are their indices."""
+
+    label: str
+    low: float = 0.0
+    high: float = 1.0
+    log: bool = False
+    integer: bool = False
+    categories: tuple[str, ...] = ()
+
+    def position(self, value: float) -> float:
+        """Where `value` sits on the axis, 0 (bottom) … 1 (top)."""
+        if self.categories:
+            count = len(self.categories)
+            return 0.5 if count == 1 else value / (count - 1)
+        low, high = self.low, self.high
+        if self.log and low > 0 and value > 0:
+            low, high, value = math.log10(low), math.log10(high), math.log10(value)
+        return 0.5 if high == low else (value - low) / (high - low)
+
+    def ticks(self) -> list[tuple[float, float]]:
+        """(value, position) of the tick marks."""
+        if self.categories:
+            return [(i, self.position(i)) for i in range(len(self.categories))]
+        if self.high == self.low:
+            return [(self.low, 0.5)]
+        if self.log and self.low > 0:
+            from matplotlib.ticker import LogLocator
+
+            values = LogLocator(base=10).tick_values(self.low, self.high)
+        else:
+            values = MaxNLocator(nbins=4, integer=self.integer).tick_values(self.low,
+                                                                         self.high)
+        span = self.high - self.low
+        kept = [v for v in values if self.low - 1e-9 * span <= v <= self.high + 1e-9 * span]
+        return [(v, self.position(v)) for v in (kept or [self.low, self.high])]
+
+
+@dataclass(frozen=True)
+class ParallelTexts:
+    colour: str  # colour bar label: the objective
+    decimal: str = "."
+
+
+@styled
+def parallel_coordinates(
+    axes: Sequence[ParallelAxis],
+    rows: Sequence[Sequence[float | None]],
+    colour_values: Sequence[float],
+    texts: ParallelTexts,
+    highlight: int | None = None,
+    minimise: bool = False,
+    prefix: str = "fig",
+) -> str:
+    """One line per trial across the axes, coloured by `colour_values` (the objective): the
+    better, the yellower (`minimise`: lower values are better).
+
+    A None value (a parameter the trial did not sample, e.g. the width of a layer it does not
+    have) breaks the line there. `highlight` (a row index) is drawn thicker, on top.
+    """
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    n = len(axes)
+    fig = new_figure(MAX_WIDTH_IN, 3.4)
+    ax = fig.add_subplot()
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_yticks([])
+    ax.set_xticks([])
+    low = min(colour_values, default=0.0)
+    high = max(colour_values, default=1.0)
+    norm = Normalize(vmin=low, vmax=high if high > low else low + 1e-9)
+    cmap = colormaps["viridis_r" if minimise else "viridis"]
+    # worst first, so the best lines end on top
+    order = sorted(range(len(rows)), key=lambda i: colour_values[i], reverse=minimise)
+    if highlight is not None and highlight in order:
+        order.remove(highlight)
+        order.append(highlight)
+    for i in order:
+        ys = [math.nan if v is None else axis.position(v) for axis, v in zip(axes, rows[i],
+                                                                            strict=True)]
+        width = 2.4 if i == highlight else 0.9
+        ax.plot(range(n), ys, color=cmap(norm(colour_values[i])), linewidth=width,
+                alpha=1.0 if i == highlight else 0.75, marker="o", markersize=2 if
+                i != highlight else 3.5, zorder=3 if i == highlight else 2)
+    for x, axis in enumerate(axes):
+        ax.axvline(x, color="#444444", linewidth=0.8, zorder=1)
+        for value, position in axis.ticks():
+            text = (short(axis.categories[int(value)], 16) if axis.categories
+                    else f"{value:g}".replace(".", texts.decimal))
+            ax.plot([x - 0.03, x], [position, position], color="#444444", linewidth=0.8)
+            ax.text(x - 0.05, position, plain(text), ha="right", va="center", fontsize=6.5,
+                    color="#333333", zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.3})
+        ax.text(x, 1.06, plain(_wrap(axis.label, 11)), ha="center", va="bottom", fontsize=7)
+    ax.set_xlim(-0.45, n - 0.7)
+    ax.set_ylim(-0.04, 1.04)
+    colorbar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.85,
+                            aspect=30, pad=0.02)
+    colorbar.ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    colorbar.ax.tick_params(labelsize=7)
+    colorbar.set_label(plain(texts.colour), fontsize=8)
+    return to_svg(fig, prefix)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
