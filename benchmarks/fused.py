@@ -39,7 +39,7 @@ import torch
 from reportgen.data import Dataset, Split, load_dataset
 from reportgen.engines import fused
 from reportgen.engines.torch_engine import TorchTrainer
-from reportgen.grouping import CPU_MAX_STEP_MACS, n_params
+from reportgen.engines.grouping import CPU_MAX_STEP_MACS, n_params
 from reportgen.manifest import RunConfig, SklearnDataset, SplitSpec
 from reportgen.models import build_torch
 from reportgen.training import RunCallbacks

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reportgen import manifest
-from reportgen.report import render
+from reportgen.report import render, write
 from reportgen.report.build import build
 from reportgen.store import Store
 
@@ -89,13 +89,13 @@ def main() -> None:
             timings[f"pdf {lang}"] = time.perf_counter() - t
         total = time.perf_counter() - total_started
         started = time.perf_counter()
-        render.write_reports(results, Path(folder) / "reports", ("es", "en"), ("html", "pdf"))
+        write.write_reports(results, Path(folder) / "reports", ("es", "en"), ("html", "pdf"))
         parallel = time.perf_counter() - started
     width = max(map(len, timings))
     for name, seconds in timings.items():
         print(f"  {name:<{width}}  {seconds:6.2f} s")
     html_only = sum(v for k, v in timings.items() if not k.startswith("pdf"))
-    cpus = render._cpu_count()
+    cpus = write.cpu_count()
     print(f"four documents, five studies, one process: {total:.2f} s")
     print(f"four documents, write_reports ({cpus} CPUs, a process per language): "
           f"{parallel:.2f} s (target < 15 s)")

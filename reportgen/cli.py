@@ -115,7 +115,7 @@ def run(
                 raise ReportgenError(f"--device: {exc}") from None
         budget = None
         if max_fused_memory is not None:
-            from reportgen.grouping import parse_size
+            from reportgen.engines.grouping import parse_size
 
             try:
                 budget = parse_size(max_fused_memory)
@@ -247,7 +247,7 @@ def diff(
 
 def _render(store: Store, languages: list[str] | None, formats: list[str] | None) -> None:
     from reportgen import results as results_mod
-    from reportgen.report.render import write_reports
+    from reportgen.report.write import write_reports
 
     results = store.load()
     results_mod.write(results)

@@ -19,18 +19,11 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from babel import Locale
-from markupsafe import Markup
-
 from reportgen.errors import ReportgenError
-from reportgen.report import i18n
-from reportgen.report.labels import SPLIT_NAMES, STOP_REASONS
 from reportgen.results import FILE_NAME, SCHEMA
 
 DEFAULT_TOLERANCE = 0.02
@@ -267,41 +260,7 @@ def format_html(comparison: Comparison, key_name: str = "", other_name: str = ""
 
     `key_name` and `other_name` (e.g. the paths given on the command line) are shown as given.
     """
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(i18n.templates_dir()),
-        autoescape=True,  # study ids, run labels and paths come from the files: text, never HTML
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update({
-        "number": lambda value, lang, digits=4: i18n.format_number(value, lang, digits),
-        "signed": _signed,
-        "general": i18n.format_general,
-        "int": i18n.format_int,
-    })
-    # one (language, its name, its gettext) per section: the template loops over them with the
-    # gettext bound to `_`, so each section is translated on its own and pybabel still finds
-    # every message
-    languages = [(lang, Locale.parse(lang).display_name.capitalize(), _translator(lang))
-                 for lang in i18n.LANGUAGES]
-    css = (i18n.templates_dir() / HTML_STYLESHEET).read_text(encoding="utf-8")
-    return env.get_template(HTML_TEMPLATE).render(
-        c=comparison, languages=languages, css=Markup(css), key_name=key_name,
-        other_name=other_name, split_names=SPLIT_NAMES, stop_reasons=STOP_REASONS)
+    from reportgen.report import pages
 
-
-def _translator(lang: str) -> Callable[..., str]:
-    """`_` for one language: gettext, then %(name)s placeholders filled from keywords."""
-    gettext = i18n.gettext(lang)
-
-    def translate(message: str, **values: Any) -> str:
-        text = gettext(message)
-        return text % values if values else text
-
-    return translate
-
-
-def _signed(value: float | None, lang: str) -> str:
-    text = i18n.format_number(value, lang, 4)
-    return "+" + text if value is not None and value > 0 else text
+    return pages.render_page(HTML_TEMPLATE, HTML_STYLESHEET, c=comparison, key_name=key_name,
+                             other_name=other_name)

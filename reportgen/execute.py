@@ -245,8 +245,7 @@ def _fused_groups(study: Study, runs: list[RunSpec], datasets: dict[str, Dataset
     train (not stored, not expected to fail, each id once) that `grouping` puts together.
     `fuse` False (or the study's `fuse = false`) fuses nothing; True fuses wherever possible;
     None where it is expected to pay (`grouping.worth_fusing`)."""
-    from reportgen import grouping
-    from reportgen.engines import resolve_device
+    from reportgen.engines import grouping, resolve_device
 
     if fuse is False or not study.fuse:
         return {}

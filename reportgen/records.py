@@ -5,6 +5,7 @@ Nothing here imports torch: the report side reads these records only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -97,6 +98,13 @@ class RunRecord:
     # the configuration's label shared by a study's `repeats` of it; None without repeats
     config_label: str | None = None
 
+    @property
+    def fused_group_id(self) -> str | None:
+        """The fused group the run was trained in (engines/fused.py), or None if it trained
+        alone."""
+        group = self.extra.get("fused_group")
+        return group.get("id") if isinstance(group, dict) else None
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -107,6 +115,17 @@ class RunRecord:
             "metrics": {k: SplitMetrics.from_dict(v) for k, v in data["metrics"].items()},
             "summary": [LayerRow(**row) for row in data["summary"]],
         })
+
+
+def finite(value: object) -> float | None:
+    """`value` as a float, or None when it is missing, not a number, NaN or infinite."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 # History: one row per epoch, columns

@@ -218,7 +218,18 @@ class Store:
                    for study_id, entries in index["studies"].items()}
         datasets = {name: self.load_dataset(name) for name in index["datasets"]}
         return ResultSet(self.root, manifest, studies, datasets, index,
-                         tuning=load_tuning(self.root, index))
+                         tuning=_with_importance(load_tuning(self.root, index)))
+
+
+def _with_importance(tuning: dict[str, list[TuningRecord]]) -> dict[str, list[TuningRecord]]:
+    """Records written before importance was stored in them get it computed now, once, so
+    older output folders still give the same report (this needs Optuna; the report does not)."""
+    if all(r.importance is not None for records in tuning.values() for r in records):
+        return tuning
+    from reportgen.tuning.importance import importance
+
+    return {study_id: [r if r.importance is not None else replace(r, importance=importance(r))
+                       for r in records] for study_id, records in tuning.items()}
 
 
 def run_id_of(entry: str | dict[str, Any]) -> str:
@@ -235,3 +246,14 @@ class ResultSet:
     index: dict[str, Any]
     # study id -> its tuning records (one per variant × algorithm), in plan order
     tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)
+
+    def dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
+        """The sample images kept for dataset `name` (None: not images, or an older store)."""
+        return Store(self.root).load_dataset_samples(name)
+
+    def predictions(self, run_id: str) -> dict[str, np.ndarray]:
+        """A run's stored predictions ({} when they are missing or unreadable)."""
+        try:
+            return Store(self.root).load_predictions(run_id)
+        except (OSError, StoreError, ValueError):
+            return {}

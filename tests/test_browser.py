@@ -5,6 +5,8 @@ Skipped where Chromium is not installed; `.ci/run` installs it so CI always runs
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 from report_fixtures import make_results
 
-from reportgen.report.render import write_reports
+from reportgen.report.write import write_reports
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -49,14 +51,27 @@ def test_page_loads_without_console_messages(reports, lang, tmp_path):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_every_figure_decodes(reports, lang):
+    """The figures are inline SVG; their raster parts (heat maps, sample images) are <image>
+    elements holding base64 PNGs, each of which must decode to a picture with pixels."""
+    from PIL import Image
+
     html = reports[lang].read_text(encoding="utf-8")
+    assert "<img" not in html  # nothing outside the inline SVGs
     svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
     assert svgs
+    images = 0
     for svg in svgs:
         root = ET.fromstring(svg)  # well-formed XML: the browser can draw it
         assert root.get("viewBox") or (root.get("width") and root.get("height"))
-    images = re.findall(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", html)
-    assert all(src.startswith("data:image/") for src in images)
+        for image in root.iter("image"):
+            href = image.get("href") or ""
+            assert href.startswith("data:image/png;base64,"), href[:40]
+            picture = Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1],
+                                                             validate=True)))
+            picture.load()  # a truncated or corrupt PNG raises here
+            assert picture.width > 0 and picture.height > 0
+            images += 1
+    assert images > 0  # the confusion matrices at least are raster images
 
 
 def test_screenshot_is_not_blank(reports, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from reportgen import figures
 
@@ -95,13 +94,3 @@ def test_prefix_ids_rewrites_references() -> None:
     out = figures.prefix_ids(svg, "p")
     assert 'id="p-g1"' in out and 'href="#p-g1"' in out
     assert "url(#c)" in out  # not an id of this SVG: left alone
-
-
-def test_only_figures_imports_matplotlib() -> None:
-    package = Path(figures.__file__).parents[1]  # reportgen/
-    offenders = [
-        path.relative_to(package).as_posix() for path in package.rglob("*.py")
-        if path.parent.name != "figures"
-        and re.search(r"^\s*(import|from)\s+matplotlib", path.read_text(), re.M)
-    ]
-    assert offenders == []

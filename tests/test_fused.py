@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from reportgen import execute, grouping, manifest, plan
+from reportgen import execute, manifest, plan
 from reportgen.data import Dataset, Split
-from reportgen.engines import fused
+from reportgen.engines import fused, grouping
 from reportgen.engines.torch_engine import TorchTrainer
 from reportgen.manifest import RunConfig
 from reportgen.plan import RunSpec

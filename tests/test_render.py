@@ -12,7 +12,7 @@ import pytest
 from report_fixtures import make_results
 
 from reportgen import figures
-from reportgen.report import render
+from reportgen.report import render, write
 from reportgen.report.build import build
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell
@@ -164,7 +164,7 @@ def _boxes(box: Any) -> Iterator[Any]:  # WeasyPrint layout boxes
 def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # PDF rendering is tested above; here a stub keeps the test fast
     monkeypatch.setattr(render, "pdf", lambda text, path, base: _touch(path))
-    written = render.write_reports(results, tmp_path, ["es", "en"], ["html", "pdf"],
+    written = write.write_reports(results, tmp_path, ["es", "en"], ["html", "pdf"],
                                    parallel=False)  # the stub exists in this process only
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert {"report.es.html", "report.en.html", "report.es.pdf", "report.en.pdf"} <= names
@@ -191,10 +191,21 @@ def _touch(path: Path) -> Path:
 
 def test_languages_in_processes_write_what_one_process_writes(
         results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "_cpu_count", lambda: 2)  # processes even on a one-CPU runner
-    serial = render.write_reports(results, tmp_path / "a", ["es", "en"], ["html"],
-                                  parallel=False)
-    parallel = render.write_reports(results, tmp_path / "b", ["es", "en"], ["html"])
+    monkeypatch.setattr(write, "cpu_count", lambda: 2)  # processes even on a one-CPU runner
+    pools: list[list[list[Path]] | None] = []
+    started = write.in_processes
+
+    def watched(*args: Any) -> list[list[Path]] | None:
+        pools.append(started(*args))
+        return pools[-1]
+
+    monkeypatch.setattr(write, "in_processes", watched)
+    serial = write.write_reports(results, tmp_path / "a", ["es", "en"], ["html"],
+                                 parallel=False)
+    assert pools == []
+    parallel = write.write_reports(results, tmp_path / "b", ["es", "en"], ["html"])
+    # the pool really ran both languages: a silent fallback to one process returns None
+    assert len(pools) == 1 and pools[0] is not None and len(pools[0]) == 2
     assert [p.relative_to(tmp_path / "b") for p in parallel] == \
         [p.relative_to(tmp_path / "a") for p in serial]
     for path in serial:
@@ -204,9 +215,9 @@ def test_languages_in_processes_write_what_one_process_writes(
 
 def test_an_error_in_a_worker_is_raised_as_itself(
         results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "_cpu_count", lambda: 2)
+    monkeypatch.setattr(write, "cpu_count", lambda: 2)
     with pytest.raises(ValueError, match="no message catalog for language 'xx'"):
-        render.write_reports(results, tmp_path, ["en", "xx"], ["html"])
+        write.write_reports(results, tmp_path, ["en", "xx"], ["html"])
 
 
 def test_without_processes_languages_render_one_by_one(
@@ -214,9 +225,9 @@ def test_without_processes_languages_render_one_by_one(
     def unavailable(*args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("no sem_open here")
 
-    monkeypatch.setattr(render, "_cpu_count", lambda: 2)
-    monkeypatch.setattr(render, "ProcessPoolExecutor", unavailable)
-    written = render.write_reports(results, tmp_path, ["es", "en"], ["html"])
+    monkeypatch.setattr(write, "cpu_count", lambda: 2)
+    monkeypatch.setattr(write, "ProcessPoolExecutor", unavailable)
+    written = write.write_reports(results, tmp_path, ["es", "en"], ["html"])
     assert {"report.es.html", "report.en.html"} <= {p.name for p in written}
 
 

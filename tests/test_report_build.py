@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from report_fixtures import make_results
 
+from reportgen.analysis.runs import rank_runs
 from reportgen.records import RunRecord
 from reportgen.report import build as build_mod
-from reportgen.report.build import build, rank_runs
+from reportgen.report.build import build
+from reportgen.report.context import MAX_COLUMNS
 from reportgen.report.model import BulletList, Cell, Figure, Paragraph, ReportModel, Table
 from reportgen.report.render import format_cell
 from reportgen.store import ResultSet, StoredRun
@@ -138,7 +140,7 @@ def test_wide_runs_table_is_split_in_two(models: dict[str, ReportModel]) -> None
     assert [r[0].value for r in runs.rows] == [r[0].value for r in scores.rows]
     assert runs.highlight == scores.highlight == 1
     for t in models["en"].tables():
-        assert len(t.columns) <= build_mod.MAX_COLUMNS
+        assert len(t.columns) <= MAX_COLUMNS
 
 
 def test_a_run_shared_by_two_studies_is_named_as_in_each(
@@ -175,10 +177,21 @@ def test_conclusions_follow_the_numbers(models: dict[str, ReportModel]) -> None:
            "above the runner-up, hidden=256 (96.1%)." in en
     assert "too small to suggest overfitting" in en
     assert "sgd-lr5 (epoch 4)" in en
-    assert "1 run failed and has no results" in en and "CUDA out of memory" in en
+    assert "1 run failed and has no results: ffffffffffff" in en
     assert "hidden=64 (epoch 10 of 12, best epoch 7)" in en
     es = texts(models["es"], "discussion")
     assert "1,2 puntos porcentuales" in es and "97,3\xa0%" in es
+
+
+def test_a_run_error_is_quoted_only_in_the_appendix_labelled_untranslated(
+        models: dict[str, ReportModel]) -> None:
+    for lang, label in (("en", "untranslated"), ("es", "sin traducir")):
+        model = models[lang]
+        outside = [texts(model, s.id) for s in model.sections if s.id != "appendix"]
+        assert not any("CUDA out of memory" in text for text in outside)
+        errors = table(model, "run-errors")
+        assert label in errors.caption and label in errors.columns[-1].label
+        assert "CUDA out of memory" in errors.rows[0][-1].value
 
 
 def with_accuracies(stored: StoredRun, **accuracies: float) -> StoredRun:
@@ -273,9 +286,13 @@ def test_ties_keep_manifest_order(results: ResultSet) -> None:
     assert rank_runs(runs)[1] == (0, 1)
 
 
-def test_build_module_has_no_html(tmp_path: Path) -> None:
-    source = Path(build_mod.__file__).read_text()
-    assert "<p>" not in source and "<table" not in source
+def test_section_modules_have_no_html(tmp_path: Path) -> None:
+    folder = Path(build_mod.__file__).parent
+    sources = [p for p in folder.glob("*.py") if p.name not in ("render.py", "diff_page.py")]
+    assert len(sources) > 10
+    for path in sources:
+        source = path.read_text()
+        assert "<p>" not in source and "<table" not in source, path.name
 
 
 def test_user_markdown_is_safe() -> None:

@@ -8,11 +8,13 @@ import re
 import pytest
 
 from reportgen import execute, manifest, plan
-from reportgen.report import render, tuning_section
+from reportgen.analysis import searches
+from reportgen.report import render, search_words
 from reportgen.report.build import build
+from reportgen.report.context import MAX_COLUMNS
 from reportgen.report.model import Figure, Paragraph, ReportModel, Section, Table
 from reportgen.store import ResultSet, Store
-from reportgen.tuning import records
+from reportgen.tuning import distributions, importance, records
 from tests.helpers import write_manifest
 
 MANIFEST = """
@@ -92,7 +94,7 @@ def test_the_store_loads_the_tuning_records(results: ResultSet) -> None:
     assert (hyperband.algorithm, bayesian.algorithm) == ("hyperband", "bayesian")
     assert hyperband.hyperband is not None and len(bayesian.trials) == 4
     # the fixture is meant to exercise both importance and pruning
-    assert len(tuning_section.complete_trials(hyperband)) >= 2
+    assert len(searches.complete_trials(hyperband)) >= 2
     assert any(t.state == "pruned" for t in hyperband.trials)
 
 
@@ -182,7 +184,7 @@ def test_long_trial_lists_show_the_best_and_keep_all_in_the_csv(results: ResultS
     long = dataclasses.replace(bayesian, trials=many)
     model = build(with_records(results, [hyperband, long]), "en")
     trials = table(model, "tuning-tuners-bayesian-trials")
-    assert len(trials.rows) == 40 and trials.shown_rows == tuning_section.TOP_TRIALS
+    assert len(trials.rows) == 40 and trials.shown_rows == search_words.TOP_TRIALS
     assert "tables/tuning-tuners-bayesian-trials.csv" in trials.note
     values = [row[[c.key for c in trials.columns].index("value")].value
               for row in trials.rows]
@@ -191,7 +193,7 @@ def test_long_trial_lists_show_the_best_and_keep_all_in_the_csv(results: ResultS
     page = render.html(model)
     body = page.split('id="tuning-tuners-bayesian-trials"')[1].split("<tbody>")[1]
     body = body.split("</tbody>")[0]
-    assert body.count("<tr") == tuning_section.TOP_TRIALS
+    assert body.count("<tr") == search_words.TOP_TRIALS
 
 
 def test_bracket_table_equals_the_records_plan(results: ResultSet,
@@ -214,12 +216,13 @@ def test_bracket_table_equals_the_records_plan(results: ResultSet,
 
 def test_importance_is_computed_without_a_database(results: ResultSet) -> None:
     bayesian = results.tuning["tuners"][1]
-    importances = tuning_section.parameter_importance(bayesian)
+    importances = importance.importance(bayesian)["values"]
+    assert bayesian.importance == {"values": importances}  # stored when the search finished
     assert sum(importances.values()) == pytest.approx(1.0)
-    complete = tuning_section.complete_trials(bayesian)
+    complete = searches.complete_trials(bayesian)
     assert set(importances) <= set(complete[0].params)
     assert list(importances.values()) == sorted(importances.values(), reverse=True)
-    names = tuning_section.distributions(bayesian)
+    names = distributions.distributions(bayesian)
     assert set(names) == {"model.hidden.layers", "model.hidden.units_1",
                           "model.hidden.units_2", "model.activation", "model.dropout",
                           "training.optimizer.lr"}
@@ -232,8 +235,7 @@ def test_one_complete_trial_gives_a_sentence_instead_of_figures(results: ResultS
     trials = [t if t.number == keep else dataclasses.replace(t, state="pruned")
               for t in bayesian.trials]
     lonely = dataclasses.replace(bayesian, trials=trials)
-    with pytest.raises(tuning_section.ImportanceUnavailable):
-        tuning_section.parameter_importance(lonely)
+    assert importance.importance(lonely) == {"unavailable": "too_few"}
     for lang, words in (("en", "need at least two complete trials; this search has 1"),
                         ("es", "requieren al menos dos ensayos completos; esta búsqueda "
                                "tiene 1")):
@@ -287,13 +289,13 @@ def test_a_tie_highlights_no_search(results: ResultSet) -> None:
 
 
 def test_rounded_keeps_three_significant_digits() -> None:
-    assert tuning_section.rounded(0.16371418564438028) == 0.164
-    assert tuning_section.rounded([0.001, 256, 0.04779118]) == [0.001, 256, 0.0478]
-    assert tuning_section.rounded("relu") == "relu"
+    assert search_words.rounded(0.16371418564438028) == 0.164
+    assert search_words.rounded([0.001, 256, 0.04779118]) == [0.001, 256, 0.0478]
+    assert search_words.rounded("relu") == "relu"
 
 
 def test_the_records_space_parses_back_to_manifest_ranges() -> None:
-    parsed = tuning_section.parse_space({"model.hidden": {
+    parsed = distributions.parse_space({"model.hidden": {
         "kind": "layers", "min_layers": 1, "max_layers": 3,
         "units": {"kind": "int", "low": 32, "high": 512, "step": 32, "log": False}}})
     assert isinstance(parsed["model.hidden"], manifest.Layers)
@@ -312,7 +314,7 @@ def test_many_parameters_share_one_column_and_failed_trials_show_dashes(
     model = build(with_records(results, [hyperband, wide]), "en")
     table_ = table(model, "tuning-tuners-bayesian-trials")
     keys = [c.key for c in table_.columns]
-    assert "set" in keys and len(keys) <= tuning_section.MAX_COLUMNS
+    assert "set" in keys and len(keys) <= MAX_COLUMNS
     failed = table_.rows[-1]
     assert failed[keys.index("state")].display == "failed"
     assert render.format_cell(failed[keys.index("value")], "en") == "—"

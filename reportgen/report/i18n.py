@@ -8,7 +8,6 @@ English; the English catalog maps them to themselves (and may polish wording lat
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from functools import cache
 from io import BytesIO
@@ -21,6 +20,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_scientific
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import Translations
+
+from reportgen.records import finite  # the report formats with it
 
 LANGUAGES = ("es", "en")
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the `reportgen` package folder
@@ -72,17 +73,6 @@ def ngettext(lang: str) -> Callable[[str, str, int], str]:
 
 
 # ---------------------------------------------------------------- numbers and dates
-def finite(value: object) -> float | None:
-    """`value` as a float, or None when it is missing, not a number, NaN or infinite."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def format_int(value: object, lang: str) -> str:
     number = finite(value)
     if number is None:

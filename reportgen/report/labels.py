@@ -1,5 +1,5 @@
-"""Names of splits, their accuracies and stop reasons, shared by the report's sections and the
-diff page (marked for extraction here, translated where shown)."""
+"""Names of splits, their accuracies, stop reasons, settings and preprocessing, shared by the
+report's sections and the diff page (marked for extraction here, translated where shown)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,46 @@ STOP_REASONS = {
     "diverged": N_("diverged"),
     "failed": N_("failed"),
 }
+
+SPLIT_HEADERS = {"train": N_("Training"), "val": N_("Validation"), "test": N_("Test")}
+# under a shared "Accuracy"/"Loss" header: short, so six metric columns fit an A4 page
+SPLIT_SHORT = {"train": N_("Train"), "val": N_("Val."), "test": N_("Test")}
+# Column headers for the dotted paths studies usually vary; others show the path itself.
+PATH_LABELS = {
+    "model.type": N_("Model type"),
+    "model.filters": N_("Convolution filters"),
+    "model.kernel": N_("Kernel size"),
+    "model.padding": N_("Padding"),
+    "model.pool": N_("Pooling"),
+    "model.hidden": N_("Hidden units"),
+    "model.activation": N_("Activation"),
+    "model.init": N_("Initialiser"),
+    "model.dropout": N_("Dropout"),
+    "model.batchnorm": N_("Batch normalisation"),
+    "model.l1": N_("L1 penalty"),
+    "model.l2": N_("L2 penalty"),
+    "training.optimizer": N_("Optimizer"),
+    "training.optimizer.name": N_("Optimizer"),
+    "training.optimizer.lr": N_("Learning rate"),
+    "training.optimizer.momentum": N_("Momentum"),
+    "training.batch_size": N_("Batch size"),
+    "training.epochs": N_("Maximum epochs"),
+    "training.loss": N_("Loss function"),
+    "training.schedule": N_("Learning-rate schedule"),
+    "training.schedule.kind": N_("Learning-rate schedule"),
+    "training.early_stopping": N_("Early stopping"),
+    "training.stop_at": N_("Stop at threshold"),
+    "training.eval_every": N_("Epochs between evaluations"),
+    "engine": N_("Engine"),
+    "seed": N_("Seed"),
+    "device": N_("Device"),
+    "dataset": N_("Dataset"),
+}
+PREPROCESS = {
+    "none": N_("none"),
+    "divide255": N_("divided by 255"),
+    "minmax": N_("min–max scaled to [0, 1], fitted on the training split"),
+    "standard": N_("standardised (zero mean, unit variance), fitted on the training split"),
+}
+LOSSES = {"cross_entropy": N_("cross-entropy"), "mse": N_("mean squared error")}
+AVERAGE_ROWS = {"macro avg": N_("macro average"), "weighted avg": N_("weighted average")}

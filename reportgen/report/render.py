@@ -1,5 +1,7 @@
 """ReportModel → one self-contained HTML page (Jinja2) → PDF (WeasyPrint), plus CSV tables.
 
+Only turns a model into files: `write.py` decides what is built, in which process.
+
 The page inlines its CSS and SVG figures and references no remote URL, so it opens offline and
 the PDF renderer never needs the network; the URL fetcher refuses anything but local files under
 the output folder and data: URLs, in case a user's Markdown ever points elsewhere.
@@ -10,12 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing
-import os
 import re
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,7 @@ from markupsafe import Markup
 from reportgen.report import i18n
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell, ReportModel, Table
-from reportgen.store import ResultSet, write_atomic
+from reportgen.store import write_atomic
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -177,76 +174,3 @@ def write_tables(model: ReportModel, out_dir: str | Path) -> list[Path]:
         write_atomic(path, table_csv(table))
         written.append(path)
     return written
-
-
-def write_reports(results: ResultSet, out_dir: str | Path,
-                  languages: Sequence[str] | None = None,
-                  formats: Iterable[str] | None = None, *, parallel: bool = True) -> list[Path]:
-    """Write report.<lang>.html / report.<lang>.pdf and tables/<table-id>.csv into `out_dir`.
-
-    Languages and formats default to the manifest's. Tables are language-neutral (raw values,
-    keyed columns), so their CSVs are written once. Each language is built and rendered in its
-    own process when there are several and more than one CPU (`parallel=False`: all in this one).
-    """
-    out = Path(out_dir)
-    report = results.manifest.report
-    languages = list(languages or report.languages)
-    formats = list(formats or report.formats)
-    jobs = [(results, out, lang, formats, position == 0)
-            for position, lang in enumerate(languages)]
-    workers = min(len(jobs), _cpu_count()) if parallel else 1
-    parts = _in_processes(jobs, workers) if workers > 1 else None
-    if parts is None:
-        parts = [_write_language(*job) for job in jobs]
-    return [path for part in parts for path in part]
-
-
-def _write_language(results: ResultSet, out: Path, lang: str, formats: list[str],
-                    tables: bool) -> list[Path]:
-    from reportgen.report.build import build
-
-    model = build(results, lang)
-    page = html(model)
-    written: list[Path] = []
-    if "html" in formats:
-        path = out / f"report.{lang}.html"
-        write_atomic(path, page)
-        written.append(path)
-    if "pdf" in formats:
-        written.append(pdf(page, out / f"report.{lang}.pdf", out))
-    if tables:
-        written += write_tables(model, out)
-    return written
-
-
-def _cpu_count() -> int:
-    """CPUs this process may run on (a container or `taskset` may allow fewer than exist)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-Job = tuple[ResultSet, Path, str, list[str], bool]
-
-
-def _in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
-    """`_write_language` of each job in worker processes; None where none can be started.
-
-    Building the figures and WeasyPrint's layout are single-threaded Python, so only processes
-    run them side by side. "spawn", not "fork": the caller may have trained with torch, whose
-    OpenMP threads do not survive a fork, and a fresh interpreter imports only what rendering
-    needs. A worker's exception is raised here, as the same type, by `future.result()`.
-    """
-    try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    except (OSError, NotImplementedError):  # no working semaphores here (some sandboxes)
-        return None
-    with pool:
-        try:
-            futures = [pool.submit(_write_language, *job) for job in jobs]
-        except OSError:  # processes cannot be started (process limit, no exec)
-            return None
-        try:
-            return [future.result() for future in futures]
-        except BrokenProcessPool:  # a worker died or could not start (unimportable __main__)
-            return None

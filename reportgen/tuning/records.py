@@ -28,7 +28,9 @@ order. Layout (format 1):
   "hyperband": {…plan next to what ran, see tuning.hyperband.plan_vs_observed…} | null,
   "retrained": {"run_id": "…", "label": "hyperband best", "metrics": {"val": {"accuracy": …,
                 "loss": …}, "test": {…}}} | null,
-  "written_at": "…"
+  "written_at": "…",
+  "importance": {"values": {"model.dropout": 0.61, …}} | {"unavailable": "too_few" |
+                "no_variation" | "failed", "detail": "…"}   (see tuning/importance.py)
 }
 
 `state` is complete | pruned | failed | running. `value` is the objective at the trial's last
@@ -97,6 +99,9 @@ class TuningRecord:
     retrained: dict[str, Any] | None
     written_at: str
     format: int = FORMAT
+    # fANOVA importance, computed when the search is exported (tuning/importance.py); None in
+    # records written before it was stored there (the store fills it in when loading them)
+    importance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

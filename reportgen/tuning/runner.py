@@ -19,6 +19,7 @@ How trials are shared out, so that several processes never lose or duplicate one
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -45,7 +46,7 @@ from reportgen.manifest import RunConfig
 from reportgen.plan import RunSpec, SearchTask, assign, stable_hash
 from reportgen.store import dump_json, slug, write_atomic
 from reportgen.training import fit
-from reportgen.tuning import hyperband, space
+from reportgen.tuning import hyperband, importance, space
 from reportgen.tuning.records import FOLDER, TrialRecord, TuningRecord
 
 DB_FILE = "studies.db"
@@ -585,7 +586,7 @@ def export(study: optuna.Study, task: SearchTask, dataset: Dataset, url: str) ->
     if task.algorithm == "hyperband":
         ran = [(t.bracket, t.epochs) for t in trials if t.bracket is not None]
         plan = hyperband.plan_vs_observed(search.min_epochs, task.max_epochs, search.factor, ran)
-    return TuningRecord(
+    record = TuningRecord(
         study_id=task.study_id, label=task.label, variant=task.base.variant,
         algorithm=task.algorithm, dataset=dataset.name, file=record_file(task),
         objective=search.objective, direction="minimize" if search.minimise else "maximize",
@@ -599,6 +600,8 @@ def export(study: optuna.Study, task: SearchTask, dataset: Dataset, url: str) ->
         trials=trials, best=best, summary=summary, hyperband=plan, retrained=None,
         written_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
+    # computed here, with Optuna at hand, so that the report never needs it
+    return dataclasses.replace(record, importance=importance.importance(record))
 
 
 def write_record(root: str | Path, record: TuningRecord) -> Path:

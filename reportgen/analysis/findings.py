@@ -1,0 +1,271 @@
+"""ResultSet → Findings: what the numbers show, decided once for every language.
+
+Frozen records, no prose: the report's sections (`reportgen.report`) word them per language, and
+the figures draw them. Thresholds that turn a number into a verdict live here, named.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reportgen.analysis import runs as run_facts
+from reportgen.analysis import samples as sample_facts
+from reportgen.analysis import seeds as seed_facts
+from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
+from reportgen.manifest import Manifest, Study
+from reportgen.records import DatasetSummary, RunRecord
+from reportgen.store import ResultSet, StoredRun, run_id_of
+from reportgen.tuning.records import TuningRecord
+
+OVERFIT_GAP = 0.05  # train − val accuracy above this is called a sign of overfitting
+SMALL_MARGIN = 0.005  # below half a point, a single-seed ranking is fragile
+
+
+def _slug(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "x"
+
+
+# ---------------------------------------------------------------- the facts
+@dataclass(frozen=True)
+class Margin:
+    """How the best run of a single-seed study compares with the runner-up."""
+
+    split: str
+    best: RunRecord
+    value: float | None
+    runner_up: RunRecord | None  # None: only one run was ranked
+    runner_value: float | None
+    margin: float | None  # value − runner_value; <= 0 is a tie
+    fragile: bool  # 0 < margin < SMALL_MARGIN: another seed could change the order
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The direction of the score over a single numeric factor, only when it has 3+ values."""
+
+    path: str  # the varied dotted path
+    split: str
+    over_means: bool  # points are configuration means over seeds
+    direction: Literal["rises", "falls", "mixed"]
+    points: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Training against validation accuracy of the best run."""
+
+    run: RunRecord
+    train: float
+    val: float
+    verdict: Literal["overfit", "small", "none"]
+
+    @property
+    def gap(self) -> float:
+        return self.train - self.val
+
+
+@dataclass(frozen=True)
+class EngineGap:
+    """Two runs of one network that differ only in their engine."""
+
+    a: RunRecord
+    b: RunRecord
+    split: str
+    score_a: float
+    score_b: float
+
+
+@dataclass(frozen=True)
+class Stops:
+    """Runs that did not simply complete, by how they ended."""
+
+    diverged: tuple[RunRecord, ...] = ()
+    early: tuple[RunRecord, ...] = ()
+    threshold: tuple[RunRecord, ...] = ()
+    failed: tuple[RunRecord, ...] = ()  # a record with stop_reason "failed"
+    lost: tuple[tuple[str, str], ...] = ()  # (run id, raw error) of runs with no record
+
+
+@dataclass(frozen=True)
+class StudyFindings:
+    """One study on one dataset (a study listing several datasets gives several)."""
+
+    key: str  # language-neutral id part
+    study: Study
+    dataset: str
+    runs: tuple[RunRecord, ...]
+    histories: tuple[list[dict[str, Any]], ...]
+    failed: tuple[tuple[str, str], ...]  # (run id, error) of runs with no record
+    score_split: str | None  # the split whose accuracy ranks the runs
+    ranking: tuple[int, ...]  # indices into runs, best first; runs without a score left out
+    searches: tuple[TuningRecord, ...] = ()
+    seeds: seed_facts.Seeds | None = None  # with repeats: configurations over their seeds
+    margin: Margin | None = None  # without repeats
+    trend: Trend | None = None
+    gap: Gap | None = None
+    engine_gaps: tuple[EngineGap, ...] = ()
+    stops: Stops = field(default_factory=Stops)
+    samples: sample_facts.Predictions | None = None  # show = ["samples"]
+
+    @property
+    def best(self) -> RunRecord | None:
+        return self.runs[self.ranking[0]] if self.ranking else None
+
+    @property
+    def has_repeats(self) -> bool:
+        return self.seeds is not None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    created_at: str | None
+    versions: dict[str, str]  # library -> version: the index's, then any a run adds
+    fused: dict[str, tuple[int, list[str]]]  # fused group id -> (number, labels of its runs)
+
+
+@dataclass(frozen=True)
+class Findings:
+    manifest: Manifest
+    datasets: dict[str, DatasetSummary]
+    studies: tuple[StudyFindings, ...]
+    provenance: Provenance
+    samples: dict[str, sample_facts.DatasetSamples]  # dataset -> its sample images, if kept
+
+    @property
+    def records(self) -> list[RunRecord]:
+        return [r for s in self.studies for r in s.runs]
+
+
+# ---------------------------------------------------------------- computing them
+def analyse(results: ResultSet) -> Findings:
+    studies = tuple(study_findings(results))
+    records = [r for s in studies for r in s.runs]
+    versions = dict(results.index.get("versions") or {})
+    for record in records:
+        for lib, version in record.versions.items():
+            versions.setdefault(lib, version)
+    provenance = Provenance(results.index.get("created_at"), versions,
+                            run_facts.fused_groups(records))
+    samples = {name: found for name in results.datasets
+               if (found := sample_facts.dataset_samples(results, name)) is not None}
+    return Findings(results.manifest, dict(results.datasets), studies, provenance, samples)
+
+
+def study_findings(results: ResultSet) -> list[StudyFindings]:
+    failed = results.index.get("failed", {}) or {}
+    out = []
+    for study in results.manifest.studies:
+        stored: list[StoredRun] = results.studies.get(study.id, [])
+        run_ids = [run_id_of(e) for e in results.index.get("studies", {}).get(study.id, [])]
+        lost = tuple((rid, str(failed[rid])) for rid in run_ids if rid in failed)
+        names = study.datasets()
+        for name in names:
+            group = [s for s in stored if s.record.dataset == name]
+            lost_here = lost if name == names[0] else ()  # failed runs have no dataset to sort by
+            searches = tuple(r for r in results.tuning.get(study.id, []) if r.dataset == name)
+            if not group and not lost_here and not searches:  # retrain_best = false: no runs
+                continue
+            records = tuple(s.record for s in group)
+            split, ranking = run_facts.rank_runs(records)
+            key = _slug(study.id) if len(names) == 1 else f"{_slug(study.id)}-{_slug(name)}"
+            found = StudyFindings(
+                key=key, study=study, dataset=name, runs=records,
+                histories=tuple(s.history for s in group), failed=lost_here,
+                score_split=split, ranking=ranking, searches=searches,
+                seeds=seed_facts.seeds(records) if seed_facts.has_repeats(records) else None)
+            out.append(_with_facts(found, results))
+    return out
+
+
+def _with_facts(found: StudyFindings, results: ResultSet) -> StudyFindings:
+    from dataclasses import replace
+
+    best = found.best
+    return replace(
+        found,
+        margin=margin(found) if best is not None and found.seeds is None else None,
+        trend=trend(found) if best is not None else None,
+        gap=gap(best) if best is not None else None,
+        engine_gaps=tuple(engine_gaps(found)),
+        stops=Stops(
+            diverged=tuple(r for r in found.runs if r.stop_reason == "diverged"),
+            early=tuple(r for r in found.runs if r.stop_reason == "early_stopped"),
+            threshold=tuple(r for r in found.runs if r.stop_reason == "threshold"),
+            failed=tuple(r for r in found.runs if r.stop_reason == "failed"),
+            lost=found.failed),
+        samples=sample_facts.predictions(results, found.dataset, best)
+        if best is not None and "samples" in found.study.show else None,
+    )
+
+
+def margin(found: StudyFindings) -> Margin:
+    best = found.best
+    assert best is not None
+    split = found.score_split or "val"
+    value = accuracy(best, split)
+    if len(found.ranking) < 2:
+        return Margin(split, best, value, None, None, None, False)
+    runner = found.runs[found.ranking[1]]
+    runner_value = accuracy(runner, split)
+    diff = (value or 0.0) - (runner_value or 0.0)
+    return Margin(split, best, value, runner, runner_value, diff, 0 < diff < SMALL_MARGIN)
+
+
+def trend(found: StudyFindings) -> Trend | None:
+    """The direction of a single numeric factor's effect, only when the data show one."""
+    split = found.score_split
+    paths = varied_paths(found.runs)
+    if split is None or len(paths) != 1:
+        return None
+    if found.seeds is not None:  # one point per configuration: its mean over the seeds
+        points = seed_facts.factor_points(
+            found.seeds, split, lambda r: as_number(flat_varied(r).get(paths[0])))
+    else:
+        points = sorted((numeric, score) for r in found.runs
+                        if (numeric := as_number(flat_varied(r).get(paths[0]))) is not None
+                        and (score := accuracy(r, split)) is not None)
+    if len(points) < 3 or len({x for x, _ in points}) < len(points):
+        return None
+    steps = [b[1] - a[1] for a, b in itertools.pairwise(points)]
+    direction: Literal["rises", "falls", "mixed"] = \
+        "rises" if all(s > 0 for s in steps) else "falls" if all(s < 0 for s in steps) \
+        else "mixed"
+    return Trend(paths[0], split, found.seeds is not None, direction, tuple(points))
+
+
+def gap(best: RunRecord) -> Gap | None:
+    train, val = accuracy(best, "train"), accuracy(best, "val")
+    if train is None or val is None:
+        return None
+    diff = train - val
+    verdict: Literal["overfit", "small", "none"] = \
+        "overfit" if diff > OVERFIT_GAP else "small" if diff >= 0 else "none"
+    return Gap(best, train, val, verdict)
+
+
+def engine_gaps(found: StudyFindings) -> list[EngineGap]:
+    """Runs that differ only in their engine: the gap between the engines."""
+    split = found.score_split
+    if split is None:
+        return []
+    out = []
+    for a, b in itertools.combinations(found.runs, 2):
+        if a.engine == b.engine or _without_engine(a.config) != _without_engine(b.config):
+            continue
+        score_a, score_b = accuracy(a, split), accuracy(b, split)
+        if score_a is not None and score_b is not None:
+            out.append(EngineGap(a, b, split, score_a, score_b))
+    return out
+
+
+def _without_engine(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in ("engine", "device")}
+
+
+def runs_of(studies: Sequence[StudyFindings]) -> list[RunRecord]:
+    return [r for s in studies for r in s.runs]

@@ -1,0 +1,92 @@
+"""The appendix: provenance (manifest hash, seeds, devices, library versions, every run), the
+errors of failed runs as they were raised, and the manifest itself."""
+
+from __future__ import annotations
+
+from reportgen.records import finite
+from reportgen.report import key_section
+from reportgen.report.context import Context
+from reportgen.report.model import Block, Cell, Column, Paragraph, Preformatted, Section, Table
+
+
+def appendix(ctx: Context) -> Section:
+    findings = ctx.findings
+    records = findings.records
+    provenance_facts = findings.provenance
+    seeds = sorted({r.seed for r in records})
+    devices = sorted({r.device for r in records})
+    engines = sorted({r.engine for r in records})
+    rows = [
+        ("manifest_sha256", ctx._("Manifest SHA-256"), Cell(ctx.manifest.sha256, "code")),
+        ("created_at", ctx._("Results created"), Cell(provenance_facts.created_at, "code")),
+        ("seeds", ctx._("Seeds"), Cell(seeds, "code", display=", ".join(str(s) for s in seeds))),
+        ("devices", ctx._("Devices"), Cell(devices, display="; ".join(devices))),
+        ("engines", ctx._("Engines"), Cell(engines, "code", display=", ".join(engines))),
+    ]
+    provenance = ctx.table(
+        "provenance", ctx._("Provenance of the results."),
+        [Column("property", ctx._("Property")), Column("value", ctx._("Value"))],
+        [[Cell(k, display=label), v] for k, label, v in rows])
+    versions_table = ctx.table(
+        "versions", ctx._("Library versions."),
+        [Column("library", ctx._("Library")), Column("version", ctx._("Version"))],
+        [[Cell(lib, "code"), Cell(ver, "code")]
+         for lib, ver in sorted(provenance_facts.versions.items())])
+    fused = provenance_facts.fused  # group id -> (number, labels of its runs)
+    fused_column = [Column("fused_group", ctx._("Fused group"), True)] if fused else []
+    runs_table = ctx.table(
+        "runs", ctx._("Every run: identifier, device, seed and time."),
+        [Column("run_id", ctx._("Run id")), Column("study", ctx._("Study")),
+         Column("run", ctx._("Run")), Column("device", ctx._("Device")),
+         Column("seed", ctx._("Seed"), True), Column("epochs_run", ctx._("Epochs"), True),
+         Column("wall_seconds", ctx._("Time"), True),
+         Column("seconds_per_epoch", ctx._("Time per epoch"), True),
+         Column("started_at", ctx._("Started (UTC)")), *fused_column],
+        [[Cell(r.run_id, "code", display=r.run_id[:12]), Cell(r.study_id, "code"),
+          Cell(r.label), Cell(r.device), Cell(r.seed, "int"), Cell(r.epochs_run, "int"),
+          Cell(finite(r.wall_seconds), "secs"), Cell(finite(r.seconds_per_epoch), "secs"),
+          Cell(r.started_at, "code", display=r.started_at.replace("T", " ")[:19]),
+          *([Cell(fused[g][0] if (g := r.fused_group_id) in fused else None, "int")]
+            if fused else [])]
+         for r in records])
+    fused_note = [Paragraph(ctx._(
+        "Runs with a fused group number were trained together as one batched model, each "
+        "with its own seed, initial weights, batch order, hyperparameters and callbacks: "
+        "the same results as training them one by one, up to floating-point rounding, in "
+        "less time (a run's time is its share of the group's). %(groups)s.",
+        groups="; ".join(ctx._("Group %(number)s: %(runs)s", number=str(number),
+                               runs=", ".join(labels if len(labels) <= 4
+                                              else [labels[0], "…", labels[-1]]))
+                         for number, labels in fused.values())))] if fused else []
+    intro = Paragraph(ctx._(
+        "Everything needed to reproduce and trace these results: the manifest they come "
+        "from (its SHA-256 identifies the exact text), seeds, devices, library versions and "
+        "every run.") + " " + ctx._(
+        "Table %(provenance)s identifies the results, table %(versions)s gives the library "
+        "versions and table %(runs)s every run with its identifier, seed and time.",
+        provenance=str(provenance.number), versions=str(versions_table.number),
+        runs=str(runs_table.number)))
+    listing = Section("manifest", "", ctx._("Manifest"),
+                      (Preformatted(ctx.manifest.source_text),))
+    cuda = key_section.cuda_note(ctx, records)
+    return Section("appendix", "A", ctx._("Appendix: provenance"),
+                   (intro, provenance, *([cuda] if cuda else []), versions_table, runs_table,
+                    *fused_note, *errors(ctx)), (listing,))
+
+
+def errors(ctx: Context) -> list[Block]:
+    """Failed runs with their error as it was raised: a program's message, in English, shown
+    verbatim (and labelled so) because that is what a reader searches for."""
+    failed = [(s, r.run_id, r.label, r.error or "?") for s in ctx.findings.studies
+              for r in s.stops.failed]
+    failed += [(s, rid, None, error) for s in ctx.findings.studies for rid, error in s.stops.lost]
+    if not failed:
+        return []
+    table: Table = ctx.table(
+        "run-errors", ctx._("Errors of the failed runs, as raised (untranslated)."),
+        [Column("run_id", ctx._("Run id")), Column("study", ctx._("Study")),
+         Column("run", ctx._("Run")), Column("error", ctx._("Error message (untranslated)"))],
+        [[Cell(rid, "code", display=rid[:12]), Cell(s.study.id, "code"), Cell(label),
+          Cell(error, "code")] for s, rid, label, error in failed])
+    return [Paragraph(ctx._("Table %(n)s gives the error of every failed run exactly as the "
+                            "program raised it.", n=str(table.number))), table]

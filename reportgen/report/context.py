@@ -1,0 +1,99 @@
+"""The public context every section is written in: one language, its catalog, locale
+formatting, the numbering of tables and figures, and the names of things.
+
+A section is a free function `(findings, ctx) → Section`; the context is the only state they
+share (the running table and figure numbers), so one context serves one report in one language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from reportgen.analysis.findings import Findings, StudyFindings
+from reportgen.manifest import Manifest
+from reportgen.report import i18n
+from reportgen.report.labels import PATH_LABELS, STOP_REASONS
+from reportgen.report.model import Cell, Column, Figure, Table
+from reportgen.report.text import value_text
+
+MAX_COLUMNS = 12  # widest table that fits A4 portrait (checked by tests/test_render.py)
+
+
+class Context:
+    """Language, translation, numbering, labels and locale formatting of one report.
+
+    `artwork` holds figures drawn once for every language (they carry no translated text),
+    by figure id; `figure()` uses them instead of drawing again.
+    """
+
+    def __init__(self, findings: Findings, lang: str,
+                 artwork: Mapping[str, str] | None = None) -> None:
+        self.findings = findings
+        self.manifest: Manifest = findings.manifest
+        self.lang = lang
+        self.translate = i18n.gettext(lang)
+        self.ngettext = i18n.ngettext(lang)
+        self.artwork = dict(artwork or {})
+        self.n_tables = 0
+        self.n_figures = 0
+        self.table_numbers: dict[str, int] = {}
+
+    # -- numbering
+    def table(self, id: str, caption: str, columns: Sequence[Column],
+              rows: Sequence[Sequence[Cell]], **extra: Any) -> Table:
+        self.n_tables += 1
+        self.table_numbers[id] = self.n_tables
+        return Table(id=id, number=self.n_tables, caption=caption, columns=tuple(columns),
+                     rows=tuple(tuple(r) for r in rows), **extra)
+
+    def figure(self, id: str, caption: str, draw: Callable[[str], str]) -> Figure:
+        """`draw(prefix)` returns the SVG with its element ids prefixed by the figure id; a
+        figure already in `artwork` is not drawn again."""
+        self.n_figures += 1
+        svg = self.artwork[id] if id in self.artwork else draw(id)
+        return Figure(id=id, number=self.n_figures, caption=caption, svg=svg)
+
+    # -- wording
+    def _(self, message: str, **values: Any) -> str:
+        """Translate, then interpolate `values` (already formatted for the locale).
+
+        Named `_` so that Babel's default keywords extract every message passed to it.
+        """
+        text = self.translate(message)
+        return text % values if values else text
+
+    def pct(self, value: float | None) -> str:
+        return i18n.format_percent(value, self.lang)
+
+    def int(self, value: Any) -> str:
+        return i18n.format_int(value, self.lang)
+
+    def study_title(self, found: StudyFindings) -> str:
+        title = found.study.title.get(self.lang) if found.study.title else found.study.id
+        if len(found.study.datasets()) > 1:
+            title = f"{title} — {self.dataset_title(found.dataset)}"
+        return title
+
+    def dataset_title(self, name: str) -> str:
+        spec = self.manifest.datasets.get(name)
+        return spec.title.get(self.lang) if spec is not None and spec.title else name
+
+    def stop_reason(self, reason: str) -> str:
+        return self._(STOP_REASONS.get(reason, reason))
+
+    def path_label(self, path: str) -> str:
+        return self._(PATH_LABELS[path]) if path in PATH_LABELS else path
+
+    def value_cell(self, value: Any, shown: Any = None) -> Cell:
+        """A config value: raw in the CSV, as a reader writes it in the report. `shown` (a
+        rounded copy) replaces the value in the display of numbers and lists."""
+        display_value = value if shown is None else shown
+        if isinstance(value, bool) or value is None:
+            return Cell(value, display=value_text(value, self.lang))
+        if isinstance(value, int | float):
+            return Cell(value, "general", display=None if shown is None
+                        else value_text(display_value, self.lang))
+        if isinstance(value, str):
+            return Cell(value, "code")
+        return Cell(value, "code", display=value_text(display_value, self.lang))

@@ -1,0 +1,275 @@
+"""The results chapter: per study its runs table, best run, learning curves, confusion
+matrices and per-class scores, then the parts of repeats, samples and searches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reportgen import figures
+from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.runs import (
+    accuracy,
+    final_metrics,
+    flat_varied,
+    has_values,
+    varied_paths,
+)
+from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
+from reportgen.report import i18n, repeats_section, samples_section, tuning_section
+from reportgen.report.context import MAX_COLUMNS, Context
+from reportgen.report.i18n import N_
+from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
+from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
+from reportgen.report.text import get_path
+
+
+def results_section(ctx: Context) -> Section:
+    return Section("results", "", ctx._("Results"), (),
+                   tuple(study_results(ctx, v) for v in ctx.findings.studies))
+
+
+def study_results(ctx: Context, found: StudyFindings) -> Section:
+    blocks: list[Block] = []
+    seeds = found.has_repeats
+    if seeds:
+        blocks.append(repeats_section.spread_table(ctx, found))
+    if found.runs:
+        blocks += comparison_tables(ctx, found)
+    best = found.best
+    sentence = repeats_section.best_sentence(ctx, found) if seeds else \
+        best and best_run_sentence(ctx, found, best)
+    if sentence:
+        blocks.append(Paragraph(sentence))
+    show = found.study.show
+    if "curves" in show and found.runs:
+        blocks += repeats_section.curve_figures(ctx, found) if seeds else \
+            curve_figures(ctx, found)
+    if "dual_axis" in show and best is not None:
+        blocks.append(dual_axis_figure(ctx, found, best))
+    if best is not None:
+        split, metrics = final_metrics(best)
+        if metrics is not None and "confusion" in show and metrics.confusion:
+            blocks += confusion_figures(ctx, found, best, split, metrics)
+        if metrics is not None and "per_class" in show and metrics.per_class:
+            blocks.append(per_class_table(ctx, found, best, split, metrics))
+    blocks += samples_section.study_blocks(ctx, found)  # show = ["samples"]
+    guide = figure_guide(ctx, found, best, blocks)
+    if guide:  # right after the best-run sentence, before the figures it points to
+        at = next((i + 1 for i, b in enumerate(blocks) if isinstance(b, Paragraph)), 0)
+        blocks.insert(at, Paragraph(guide))
+    subsections: tuple[Section, ...] = ()
+    if found.study.search is not None:  # searches, trials, importance, brackets
+        subsections = tuning_section.sections(ctx, found)
+    return Section(f"results-{found.key}", "", ctx.study_title(found), tuple(blocks),
+                   subsections)
+
+
+def figure_guide(ctx: Context, found: StudyFindings, best: RunRecord | None,
+                 blocks: Sequence[Block]) -> str:
+    """Sentences that point the reader to the study's figures and per-class table by
+    number, so every figure is referenced from the text."""
+    numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Figure | Table)}
+    fig = f"fig-study-{found.key}"
+    run = best.label if best is not None else ""
+    parts = []
+    # the best-run sentence cites the scores table (or the spread table, with repeats)
+    runs, scores = f"study-{found.key}-runs", f"study-{found.key}-scores"
+    uncited = [t for t in (runs, scores) if t in numbers]
+    if not found.has_repeats:
+        uncited = uncited[:-1]
+    if uncited:
+        parts.append(ctx.ngettext(
+            "Table %(tables)s lists every run.", "Tables %(tables)s list every run.",
+            len(uncited)) % {"tables": ctx._("%(items)s and %(last)s",
+                                              items=numbers[uncited[0]],
+                                              last=numbers[uncited[1]])
+                             if len(uncited) == 2 else numbers[uncited[0]]})
+    if f"{fig}-loss" in numbers and f"{fig}-accuracy" in numbers:
+        parts.append(ctx._("Figures %(loss)s and %(accuracy)s show the loss and the "
+                            "accuracy per epoch.", loss=numbers[f"{fig}-loss"],
+                            accuracy=numbers[f"{fig}-accuracy"]))
+    if f"{fig}-dual" in numbers:
+        parts.append(ctx._("Figure %(n)s puts the loss and the accuracy of %(run)s on two "
+                            "axes.", n=numbers[f"{fig}-dual"], run=run))
+    if f"{fig}-confusion" in numbers and f"{fig}-confusion-normalized" in numbers:
+        parts.append(ctx._("Figures %(counts)s and %(shares)s give the confusion matrix of "
+                            "%(run)s, in counts and normalised by row.",
+                            counts=numbers[f"{fig}-confusion"],
+                            shares=numbers[f"{fig}-confusion-normalized"], run=run))
+    if f"study-{found.key}-per-class" in numbers:
+        parts.append(ctx._("Table %(n)s lists its precision, recall and F1 per class.",
+                            n=numbers[f"study-{found.key}-per-class"]))
+    if f"{fig}-predictions" in numbers:
+        parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
+                            "probability of every class.",
+                            n=numbers[f"{fig}-predictions"], run=run))
+    if f"{fig}-misclassified" in numbers:
+        parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
+                            n=numbers[f"{fig}-misclassified"]))
+    return " ".join(parts)
+
+
+def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
+    """One row per run: what differs, how training ended, the scores and the time.
+
+    Past MAX_COLUMNS an A4 page cannot hold it; the scores then get a table of their own,
+    each table starting with the run's name.
+    """
+    varied = varied_paths(found.runs)
+    splits = [s for s in SPLITS if any(s in r.metrics for r in found.runs)]
+    # the engine is in the settings table; a column only when runs differ in it
+    engines = len({r.engine for r in found.runs}) > 1 and "engine" not in varied
+    setup_rows, score_rows = [], []
+    for record in found.runs:
+        values = flat_varied(record)
+        row = [ctx.value_cell(values.get(p, get_path(record.config, p))) for p in varied]
+        row += [Cell(record.engine, "code")] if engines else []
+        row += [Cell(record.best_epoch, "int"), Cell(record.epochs_run, "int"),
+                Cell(record.stop_reason, display=ctx.stop_reason(record.stop_reason))]
+        setup_rows.append(row)
+        score_rows.append([
+            Cell(finite(getattr(record.metrics[split], metric))
+                 if split in record.metrics else None, "num")
+            for metric in ("accuracy", "loss") for split in splits])
+    numeric = [all(row[i].numeric for row in setup_rows) for i in range(len(varied))]
+    setup = [Column(p, ctx.path_label(p), numeric[i]) for i, p in enumerate(varied)]
+    setup += [Column("engine", ctx._("Engine"))] if engines else []
+    setup += [Column("best_epoch", ctx._("Best epoch"), True),
+              Column("epochs_run", ctx._("Epochs"), True),
+              Column("stop_reason", ctx._("Stop reason"))]
+    scores = [Column(f"{split}_{metric}", ctx._(SPLIT_SHORT[split]), True, group)
+              for metric, group in (("accuracy", ctx._("Accuracy")), ("loss", ctx._("Loss")))
+              for split in splits]
+    time = [Column("wall_seconds", ctx._("Time"), True)]
+    names = [[Cell(record.label)] for record in found.runs]
+    times = [[Cell(finite(record.wall_seconds), "secs")] for record in found.runs]
+
+    run = [Column("run", ctx._("Run"))]
+    highlight = found.ranking[0] if found.ranking and len(found.runs) > 1 else None
+    note = ctx._("The best run is in bold. “—”: not measured (the run diverged, failed or "
+                  "was not evaluated on that split).")
+    title = ctx.study_title(found)
+    if 1 + len(setup) + len(scores) + 1 <= MAX_COLUMNS:
+        rows = [n + a + b + t for n, a, b, t in zip(names, setup_rows, score_rows, times,
+                                                   strict=True)]
+        return [ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.",
+                                                             study=title),
+                           run + setup + scores + time, rows, highlight=highlight,
+                           note=note)]
+    return [
+        ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.", study=title),
+                   run + setup + time,
+                   [n + a + t for n, a, t in zip(names, setup_rows, times, strict=True)],
+                   highlight=highlight),
+        ctx.table(f"study-{found.key}-scores",
+                   ctx._("Accuracy and loss of the runs of “%(study)s”.", study=title),
+                   run + scores, [n + b for n, b in zip(names, score_rows, strict=True)],
+                   highlight=highlight, note=note),
+    ]
+
+
+def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> str:
+    split = found.score_split or "val"
+    sentence = ctx._(
+        "Best run: %(run)s, with %(metric)s %(value)s (table %(table)s).", run=best.label,
+        metric=ctx._(ACCURACY_NAMES[split]), value=ctx.pct(accuracy(best, split)),
+        table=ctx.table_numbers.get(f"study-{found.key}-scores")
+        or ctx.table_numbers.get(f"study-{found.key}-runs", "?"))
+    return sentence
+
+
+def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
+    keep = [i for i, h in enumerate(found.histories) if has_values(h)]
+    if not keep:
+        return [Paragraph(ctx._("No run recorded a finite loss or accuracy, so there are "
+                                 "no learning curves."))]
+    histories = [found.histories[i] for i in keep]
+    labels = [found.runs[i].label for i in keep]
+    diverged = [found.runs[i].stop_reason == "diverged" for i in keep]
+    title = ctx.study_title(found)
+    out: list[Block] = []
+    for metric, ylabel, message in (
+        ("loss", ctx._("Loss"),
+         N_("Loss per epoch of the runs of “%(study)s”: training (solid) and validation "
+            "(dashed).")),
+        ("accuracy", ctx._("Accuracy"),
+         N_("Accuracy per epoch of the runs of “%(study)s”: training (solid) and validation "
+            "(dashed).")),
+    ):
+        texts = figures.CurveTexts(
+            xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
+            val=ctx._("validation"), diverged=ctx._("diverged"),
+            decimal=i18n.decimal_separator(ctx.lang))
+        caption = ctx._(message, study=title)
+        if any(diverged):
+            caption += " " + ctx._("× marks the last finite value of a run that diverged.")
+        out.append(ctx.figure(
+            f"fig-study-{found.key}-{metric}", caption,
+            lambda prefix, m=metric, t=texts: figures.learning_curves(
+                histories, labels, m, t, diverged=diverged, prefix=prefix)))
+    return out
+
+
+def dual_axis_figure(ctx: Context, found: StudyFindings, best: RunRecord) -> Figure:
+    history = found.histories[found.runs.index(best)]
+    texts = figures.DualAxisTexts(
+        xlabel=ctx._("Epoch"), loss=ctx._("Loss"), accuracy=ctx._("Accuracy"),
+        train=ctx._("training"), val=ctx._("validation"),
+        decimal=i18n.decimal_separator(ctx.lang))
+    caption = ctx._("Loss (left axis) and accuracy (right axis) per epoch of %(run)s, the "
+                     "best run of “%(study)s”.", run=best.label, study=ctx.study_title(found))
+    return ctx.figure(f"fig-study-{found.key}-dual", caption,
+                       lambda prefix: figures.dual_axis(history, texts, prefix=prefix))
+
+
+def confusion_figures(ctx: Context, found: StudyFindings, best: RunRecord, split: str,
+                      metrics: SplitMetrics) -> list[Block]:
+    classes = class_names(ctx, best, metrics)
+    texts = figures.MatrixTexts(xlabel=ctx._("Predicted class"),
+                                ylabel=ctx._("True class"),
+                                decimal=i18n.decimal_separator(ctx.lang))
+    split_name = ctx._(SPLIT_NAMES.get(split, split))
+    counts = ctx.figure(
+        f"fig-study-{found.key}-confusion",
+        ctx._("Confusion matrix of %(run)s on the %(split)s split (counts).",
+                 run=best.label, split=split_name),
+        lambda prefix: figures.confusion_matrix(metrics.confusion, classes, False, texts,
+                                                prefix=prefix))
+    shares = ctx.figure(
+        f"fig-study-{found.key}-confusion-normalized",
+        ctx._("Confusion matrix of %(run)s on the %(split)s split, normalised by row: "
+                 "each row shows how the samples of one true class were classified.",
+                 run=best.label, split=split_name),
+        lambda prefix: figures.confusion_matrix(metrics.confusion, classes, True, texts,
+                                                prefix=prefix))
+    return [counts, shares]
+
+
+def class_names(ctx: Context, record: RunRecord, metrics: SplitMetrics) -> list[str]:
+    summary = ctx.findings.datasets.get(record.dataset)
+    if summary is not None and len(summary.classes) == len(metrics.confusion):
+        return list(summary.classes)
+    names = [c.name for c in metrics.per_class if c.name not in AVERAGE_ROWS]
+    return names if len(names) == len(metrics.confusion) else \
+        [str(i) for i in range(len(metrics.confusion))]
+
+
+def per_class_table(ctx: Context, found: StudyFindings, best: RunRecord, split: str,
+                    metrics: SplitMetrics) -> Table:
+    def row(c: Any, name: Cell) -> list[Cell]:
+        return [name, Cell(finite(c.precision), "num"), Cell(finite(c.recall), "num"),
+                Cell(finite(c.f1), "num"), Cell(c.support, "int")]
+
+    rows = [row(c, Cell(c.name)) for c in metrics.per_class if c.name not in AVERAGE_ROWS]
+    foot = [row(c, Cell(c.name, display=ctx._(AVERAGE_ROWS[c.name])))
+            for c in metrics.per_class if c.name in AVERAGE_ROWS]
+    columns = [Column("class", ctx._("Class")),
+               Column("precision", ctx._("Precision"), True),
+               Column("recall", ctx._("Recall"), True), Column("f1", ctx._("F1"), True),
+               Column("support", ctx._("Support"), True)]
+    caption = ctx._("Precision, recall and F1 per class of %(run)s on the %(split)s "
+                       "split.", run=best.label,
+                       split=ctx._(SPLIT_NAMES.get(split, split)))
+    return ctx.table(f"study-{found.key}-per-class", caption, columns, rows,
+                      foot=tuple(tuple(r) for r in foot))

@@ -1,0 +1,72 @@
+"""The front of the report: the introduction, and the abstract with the key result of every
+study (its sentence is the conclusions' too)."""
+
+from __future__ import annotations
+
+from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.runs import accuracy
+from reportgen.report import i18n, repeats_section
+from reportgen.report.context import Context
+from reportgen.report.labels import ACCURACY_NAMES
+from reportgen.report.model import Block, Cell, Column, Paragraph, Section
+from reportgen.report.text import markdown
+
+
+def abstract(ctx: Context) -> list[Block]:
+    blocks: list[Block] = []
+    if ctx.manifest.report.abstract:
+        blocks.append(Paragraph(markdown(ctx.manifest.report.abstract.get(ctx.lang)),
+                                html=True))
+    rows = []
+    for found in ctx.findings.studies:
+        blocks.append(Paragraph(key_result_sentence(ctx, found)))
+        best = found.best
+        cells = repeats_section.key_result_cells(ctx, found) \
+            if found.has_repeats else None
+        rows.append([
+            Cell(found.study.id, display=ctx.study_title(found)),
+            Cell(len(found.runs) + len(found.failed), "int"),
+            *(cells or [Cell(best.label if best else None),
+                        Cell(accuracy(best, "val") if best else None, "num"),
+                        Cell(accuracy(best, "test") if best else None, "num")]),
+        ])
+    columns = [
+        Column("study", ctx._("Study")), Column("runs", ctx._("Runs"), True),
+        Column("best_run", ctx._("Best run")),
+        Column("val_accuracy", ctx._("Validation accuracy"), True),
+        Column("test_accuracy", ctx._("Test accuracy"), True),
+    ]
+    table = ctx.table("key-results", ctx._("Best run of every study."), columns, rows)
+    blocks += [Paragraph(ctx._("Table %(n)s sums them up.", n=str(table.number))), table]
+    return blocks
+
+
+def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
+    best = found.best
+    title = ctx.study_title(found)
+    if found.has_repeats and \
+            (sentence := repeats_section.key_result(ctx, found, title)):
+        return sentence
+    if best is None:
+        return ctx._("“%(study)s”: no run finished with results.", study=title)
+    shown = [s for s in ("val", "test") if accuracy(best, s) is not None] or ["train"]
+    scores = ", ".join(
+        ctx._("%(metric)s of %(value)s", metric=ctx._(ACCURACY_NAMES[s]),
+               value=ctx.pct(accuracy(best, s))) for s in shown)
+    n = len(found.runs) + len(found.failed)
+    if n == 1:
+        return ctx._("“%(study)s”: one run, %(run)s, with %(scores)s.", study=title,
+                        run=best.label, scores=scores)
+    return ctx.ngettext(
+        "“%(study)s”: the best of %(n)s run is %(run)s, with %(scores)s.",
+        "“%(study)s”: the best of %(n)s runs is %(run)s, with %(scores)s.", n,
+    ) % {"study": title, "n": i18n.format_int(n, ctx.lang), "run": best.label,
+         "scores": scores}
+
+
+def introduction(ctx: Context) -> Section | None:
+    text = ctx.manifest.report.introduction
+    if not text:
+        return None
+    return Section("introduction", "", ctx._("Introduction"),
+                   (Paragraph(markdown(text.get(ctx.lang)), html=True),))

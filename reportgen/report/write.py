@@ -1,0 +1,108 @@
+"""The report's orchestrator: ResultSet → findings (once) → the figures without text (once) →
+per language, sections → ReportModel → HTML, PDF and CSV files.
+
+Each language is built and rendered in its own process when there are several and more than one
+CPU: building the figures and WeasyPrint's layout are single-threaded Python.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from reportgen.analysis.findings import Findings, analyse
+from reportgen.report import render, samples_section
+from reportgen.report.build import build
+from reportgen.report.text import slug
+from reportgen.store import ResultSet, write_atomic
+
+
+def artwork(findings: Findings) -> dict[str, str]:
+    """Figures that carry no translated text, drawn once for every language, by figure id:
+    the grids of training images (class names are the dataset's own, in every language)."""
+    out = {}
+    for name, samples in findings.samples.items():
+        summary = findings.datasets.get(name)
+        if summary is not None and samples.grid_images:
+            key = slug(summary.name)
+            out[samples_section.sample_grid_id(key)] = samples_section.sample_grid_svg(
+                summary, key, samples)
+    return out
+
+
+def write_reports(results: ResultSet, out_dir: str | Path,
+                  languages: Sequence[str] | None = None,
+                  formats: Iterable[str] | None = None, *, parallel: bool = True) -> list[Path]:
+    """Write report.<lang>.html / report.<lang>.pdf and tables/<table-id>.csv into `out_dir`.
+
+    Languages and formats default to the manifest's. Tables are language-neutral (raw values,
+    keyed columns), so their CSVs are written once. `parallel=False`: every language in this
+    one process.
+    """
+    out = Path(out_dir)
+    report = results.manifest.report
+    languages = list(languages or report.languages)
+    formats = list(formats or report.formats)
+    findings = analyse(results)
+    drawn = artwork(findings)
+    jobs = [(findings, drawn, out, lang, formats, position == 0)
+            for position, lang in enumerate(languages)]
+    workers = min(len(jobs), cpu_count()) if parallel else 1
+    parts = in_processes(jobs, workers) if workers > 1 else None
+    if parts is None:
+        parts = [write_language(*job) for job in jobs]
+    return [path for part in parts for path in part]
+
+
+def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: str,
+                   formats: list[str], tables: bool) -> list[Path]:
+    """One language: its ReportModel, then the files rendered from it."""
+    model = build(findings, lang, drawn)
+    page = render.html(model)
+    written: list[Path] = []
+    if "html" in formats:
+        path = out / f"report.{lang}.html"
+        write_atomic(path, page)
+        written.append(path)
+    if "pdf" in formats:
+        written.append(render.pdf(page, out / f"report.{lang}.pdf", out))
+    if tables:
+        written += render.write_tables(model, out)
+    return written
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (a container or `taskset` may allow fewer than exist)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+Job = tuple[Findings, dict[str, str], Path, str, list[str], bool]
+
+
+def in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
+    """`write_language` of each job in worker processes; None where none can be started
+    (the caller then writes them one by one, in this process).
+
+    "spawn", not "fork": the caller may have trained with torch, whose OpenMP threads do not
+    survive a fork, and a fresh interpreter imports only what rendering needs. A worker's
+    exception is raised here, as the same type, by `future.result()`.
+    """
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, NotImplementedError):  # no working semaphores here (some sandboxes)
+        return None
+    with pool:
+        try:
+            futures = [pool.submit(write_language, *job) for job in jobs]
+        except OSError:  # processes cannot be started (process limit, no exec)
+            return None
+        try:
+            return [future.result() for future in futures]
+        except BrokenProcessPool:  # a worker died or could not start (unimportable __main__)
+            return None
