@@ -22,7 +22,7 @@ from reportgen.manifest import Manifest, RunConfig
 from reportgen.plan import RunSpec
 from reportgen.records import SPLITS, RunRecord, SplitMetrics
 from reportgen.results import split_summary
-from reportgen.store import Store, run_id_of
+from reportgen.store import Store
 
 DEFAULT_SAMPLE = 3
 CONTROL = ("stop_reason", "epochs_run")  # compared exactly under every tolerance
@@ -82,7 +82,7 @@ def tolerance_for(record: RunRecord, device: str, override: float | None) -> Tol
         return fixed_tolerance(override)
     if device.startswith("cuda") or record.device.startswith("cuda"):
         return CUDA
-    if "fused_group" in record.extra:
+    if record.fused_group is not None:
         return FUSED
     return EXACT
 
@@ -172,15 +172,15 @@ def check(manifest: Manifest, store: Store, *, sample: int = DEFAULT_SAMPLE,
 def stored_candidates(store: Store, only: list[str] | None = None) -> tuple[list[Candidate], int]:
     """The stored runs the index lists (each once, under its first study), in index order,
     and how many failed ones were left out."""
-    index = store.load_index()
+    index = store.read_index()
     candidates: list[Candidate] = []
     seen: set[str] = set()
     failed = 0
-    for study_id, entries in index.get("studies", {}).items():
+    for study_id, entries in index.studies.items():
         if only and study_id not in only:
             continue
         for entry in entries:
-            run_id = run_id_of(entry)
+            run_id = entry.run_id
             if run_id in seen or not store.has(run_id):
                 continue
             seen.add(run_id)
@@ -188,7 +188,7 @@ def stored_candidates(store: Store, only: list[str] | None = None) -> tuple[list
             if record.stop_reason == "failed":
                 failed += 1
                 continue
-            label = entry["label"] if isinstance(entry, dict) else record.label
+            label = entry.label if entry.label is not None else record.label
             candidates.append(Candidate(study_id, label, run_id))
     return candidates, failed
 
@@ -241,16 +241,14 @@ def check_run(candidate: Candidate, manifest: Manifest, store: Store,
 
 def read_spec(store: Store, run_id: str) -> RunSpec:
     """The run's spec.json as the RunSpec it was trained from."""
-    import json
-
-    path = store.run_dir(run_id) / "spec.json"
+    stored = store.load_spec(run_id)
     try:
-        data = json.loads(path.read_text())
-        config = RunConfig.model_validate(data["config"])
-    except (OSError, ValueError, KeyError) as exc:  # pydantic's ValidationError is a ValueError
+        config = RunConfig.model_validate(stored.config)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        path = store.run_dir(run_id) / "spec.json"
         raise ReportgenError(f"{path}: unreadable run spec ({exc})") from None
-    return RunSpec(study_id=data["study_id"], label=data["label"], variant=data.get("variant"),
-                   varied=data.get("varied", {}), config=config)
+    return RunSpec(study_id=stored.study_id, label=stored.label, variant=stored.variant,
+                   varied=stored.varied, config=config)
 
 
 def _dataset(spec: RunSpec, run_id: str, manifest: Manifest,

@@ -165,8 +165,7 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
     def save_trained(spec: RunSpec, run_id: str, record: RunRecord,
                      history: list[dict[str, Any]], predictions: dict[str, np.ndarray],
                      extra: dict[str, Any] | None) -> RunRecord:
-        if extra:
-            record = dataclasses.replace(record, extra={**record.extra, **extra})
+        record = record.with_origin(extra)
         store.save_run(record, spec_json(spec, run_id), history, predictions)
         if "proba_predict" in predictions:
             store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
@@ -349,7 +348,7 @@ def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str)
         device="—", seed=config.seed, stop_reason="failed", epochs_run=0, best_epoch=None,
         monitor="", diverged_epoch=None, metrics={}, n_params=sum(r.params for r in summary),
         summary=summary, wall_seconds=0.0, seconds_per_epoch=0.0, started_at=_now(),
-        versions=versions(), error=problem, extra={"expected_error": True},
+        versions=versions(), error=problem, expected_error=True,
         config_label=spec.config_label,
     )
 
@@ -440,9 +439,8 @@ def run_record(spec: RunSpec, run_id: str, dataset: Dataset, device_name: str,
         diverged_epoch=result.diverged_epoch, metrics=split_metrics,
         n_params=sum(row.params for row in summary), summary=summary, wall_seconds=wall,
         seconds_per_epoch=float(np.mean(epoch_seconds)) if epoch_seconds else 0.0,
-        started_at=started_at, versions=versions(), extra=result.extra,
-        config_label=spec.config_label,
-    )
+        started_at=started_at, versions=versions(), config_label=spec.config_label,
+    ).with_origin(result.extra)
     return record, result.history, predictions
 
 

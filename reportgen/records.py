@@ -6,7 +6,7 @@ Nothing here imports torch: the report side reads these records only.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 StopReason = Literal["completed", "early_stopped", "threshold", "diverged", "failed"]
@@ -69,6 +69,27 @@ class DatasetSummary:
 
 
 @dataclass(frozen=True)
+class FusedGroup:
+    """The group of runs a run was trained with as one batched model (engines/fused.py)."""
+
+    id: str
+    size: int
+    run_ids: list[str]
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class TuningOrigin:
+    """Where a retrained best configuration comes from: its search and trial."""
+
+    file: str  # the tuning record, under tuning/
+    algorithm: str
+    trial: int
+    objective: str
+    value: float | None
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """Everything known about one finished (or failed) run."""
 
@@ -94,27 +115,57 @@ class RunRecord:
     started_at: str  # ISO 8601, UTC
     versions: dict[str, str]  # library -> version
     error: str | None = None  # set when stop_reason == "failed"
-    extra: dict[str, Any] = field(default_factory=dict)
     # the configuration's label shared by a study's `repeats` of it; None without repeats
     config_label: str | None = None
+    fused_group: FusedGroup | None = None  # trained in a fused group, not alone
+    tuning: TuningOrigin | None = None  # the retrained best configuration of a search
+    restored_epoch: int | None = None  # early stopping restored this epoch's weights
+    expected_error: bool = False  # failed as the manifest expects (a model the data cannot fit)
 
     @property
     def fused_group_id(self) -> str | None:
-        """The fused group the run was trained in (engines/fused.py), or None if it trained
-        alone."""
-        group = self.extra.get("fused_group")
-        return group.get("id") if isinstance(group, dict) else None
+        return self.fused_group.id if self.fused_group is not None else None
+
+    def with_origin(self, origin: dict[str, Any] | None) -> RunRecord:
+        """The record with what the executor knows about how it was trained, given as
+        {"fused_group": {…}, "tuning": {…}, "restored_epoch": n, "expected_error": true}
+        (any of them): the typed fields set, unknown keys refused."""
+        if not origin:
+            return self
+        unknown = set(origin) - _ORIGIN_KEYS
+        if unknown:
+            raise TypeError(f"unknown run origin keys: {sorted(unknown)}")
+        return replace(self, **_typed_origin(origin))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunRecord:
+        data = dict(data)
+        legacy = data.pop("extra", None) or {}  # records written before the typed fields
+        typed = _typed_origin({**legacy, **{k: data.pop(k) for k in _ORIGIN_KEYS if k in data}})
         return RunRecord(**{
-            **data,
+            **data, **typed,
             "metrics": {k: SplitMetrics.from_dict(v) for k, v in data["metrics"].items()},
             "summary": [LayerRow(**row) for row in data["summary"]],
         })
+
+
+_ORIGIN_KEYS = {"fused_group", "tuning", "restored_epoch", "expected_error"}
+
+
+def _typed_origin(origin: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if origin.get("fused_group") is not None:
+        out["fused_group"] = FusedGroup(**origin["fused_group"])
+    if origin.get("tuning") is not None:
+        out["tuning"] = TuningOrigin(**origin["tuning"])
+    if origin.get("restored_epoch") is not None:
+        out["restored_epoch"] = int(origin["restored_epoch"])
+    if origin.get("expected_error"):
+        out["expected_error"] = True
+    return out
 
 
 def finite(value: object) -> float | None:
@@ -126,6 +177,72 @@ def finite(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True)
+class RunSpecFile:
+    """runs/<id>/spec.json: what a run was trained from, enough to train it again
+    (`reportgen run --check`). The config is the RunConfig's JSON dump."""
+
+    run_id: str
+    study_id: str
+    label: str
+    variant: str | None
+    varied: dict[str, Any]
+    config: dict[str, Any]
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> RunSpecFile:
+        return RunSpecFile(run_id=data["run_id"], study_id=data["study_id"],
+                           label=data["label"], variant=data.get("variant"),
+                           varied=data.get("varied") or {}, config=data["config"])
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A run as a study names it (two studies may share one stored run under two names)."""
+
+    run_id: str
+    label: str | None = None  # None: a bare run id (a run planned that never stored a record)
+    varied: dict[str, Any] | None = None
+    config_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    """index.json: what an output folder holds, in plan order. Written by the executor through
+    `Store.save_index`, read by `Store.read_index`; nothing else parses the file."""
+
+    studies: dict[str, list[IndexEntry]]  # study id -> its runs
+    datasets: list[str]
+    failed: dict[str, str] = field(default_factory=dict)  # run id -> its error, as raised
+    tuning: dict[str, list[str]] = field(default_factory=dict)  # study id -> record files
+    versions: dict[str, str] = field(default_factory=dict)  # library -> version
+    created_at: str | None = None
+    manifest_sha256: str | None = None
+    manifest_path: str | None = None
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Index:
+        def entry(item: str | dict[str, Any]) -> IndexEntry:
+            return IndexEntry(item) if isinstance(item, str) else IndexEntry(**item)
+
+        known = {f for f in Index.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown index keys: {sorted(unknown)}")
+        return Index(**{
+            **data, "studies": {study: [entry(e) for e in entries]
+                                for study, entries in data["studies"].items()},
+            "failed": dict(data.get("failed") or {}),
+            "tuning": {k: list(v) for k, v in (data.get("tuning") or {}).items()},
+            "versions": dict(data.get("versions") or {})})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["studies"] = {study: [e.run_id if e.label is None else asdict(e) for e in entries]
+                           for study, entries in self.studies.items()}
+        return data
 
 
 # History: one row per epoch, columns

@@ -97,7 +97,7 @@ def summarise(results: ResultSet) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "manifest_sha256": results.manifest.sha256,
-        "versions": results.index.get("versions", {}),
+        "versions": results.index.versions,
         "studies": studies,
     }
 

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,14 @@ import numpy as np
 
 from reportgen import manifest as manifest_mod
 from reportgen.errors import StoreError
-from reportgen.records import HISTORY_COLUMNS, DatasetSummary, RunRecord
+from reportgen.records import (
+    HISTORY_COLUMNS,
+    DatasetSummary,
+    Index,
+    IndexEntry,
+    RunRecord,
+    RunSpecFile,
+)
 from reportgen.tuning.records import TuningRecord
 from reportgen.tuning.records import load_all as load_tuning
 
@@ -108,7 +115,7 @@ class Store:
     def save_run(
         self,
         record: RunRecord,
-        spec: dict[str, Any],
+        spec: RunSpecFile | dict[str, Any],
         history: list[dict[str, Any]],
         predictions: dict[str, np.ndarray],
     ) -> None:
@@ -116,7 +123,8 @@ class Store:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=self.runs_dir, prefix=f".{record.run_id}."))
         try:
-            (tmp / "spec.json").write_text(dump_json(spec))
+            (tmp / "spec.json").write_text(dump_json(
+                asdict(spec) if isinstance(spec, RunSpecFile) else spec))
             (tmp / "history.csv").write_text(history_csv(history))
             with (tmp / "predictions.npz").open("wb") as handle:
                 np.savez_compressed(handle, **predictions)
@@ -136,18 +144,27 @@ class Store:
             history = read_history(folder / "history.csv")
         except FileNotFoundError as exc:
             raise StoreError(f"{folder}: run is missing {Path(exc.filename).name}") from None
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
-            raise StoreError(f"{folder}: run record is unreadable ({exc})") from None
+        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
+            raise StoreError(f"{folder}: run record is unreadable ({exc}); rerun with --fresh "
+                             "to train it again") from None
         return StoredRun(record, history)
 
-    def _member(self, study_id: str, entry: str | dict[str, Any]) -> StoredRun:
+    def _member(self, study_id: str, entry: IndexEntry) -> StoredRun:
         """A stored run named as `study_id` names it (two studies may share one run)."""
-        stored = self.load_run(run_id_of(entry))
-        if isinstance(entry, str):
+        stored = self.load_run(entry.run_id)
+        if entry.label is None:
             return stored
-        record = replace(stored.record, study_id=study_id, label=entry["label"],
-                         varied=entry["varied"], config_label=entry.get("config_label"))
+        record = replace(stored.record, study_id=study_id, label=entry.label,
+                         varied=entry.varied or {}, config_label=entry.config_label)
         return StoredRun(record, stored.history)
+
+    def load_spec(self, run_id: str) -> RunSpecFile:
+        path = self.run_dir(run_id) / "spec.json"
+        try:
+            return RunSpecFile.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{path}: unreadable run spec ({exc}); rerun with --fresh to "
+                             "train the run again") from None
 
     def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
         with np.load(self.run_dir(run_id) / "predictions.npz") as data:
@@ -198,27 +215,43 @@ class Store:
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)
 
-    def save_index(self, index: dict[str, Any]) -> None:
-        write_atomic(self.root / INDEX, dump_json(index))
+    def save_index(self, index: Index | dict[str, Any]) -> None:
+        """The one writer of index.json: a dict (the executor builds one as it goes) is checked
+        against `Index` first, so what is written always reads back."""
+        typed = index if isinstance(index, Index) else Index.from_dict(index)
+        write_atomic(self.root / INDEX, dump_json(typed.to_dict()))
 
     def load_index(self) -> dict[str, Any]:
+        """index.json as the executor extends it (plain JSON); readers use `read_index`."""
+        return self.read_index().to_dict()
+
+    def read_index(self) -> Index:
         path = self.root / INDEX
         if not path.is_file():
             raise StoreError(f"{self.root}: not a reportgen output folder (no {INDEX}); "
                              "run `reportgen run MANIFEST` first")
-        return json.loads(path.read_text())
+        try:
+            return Index.from_dict(json.loads(path.read_text()))
+        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
+            raise StoreError(f"{path}: unreadable ({exc}); rerun with --fresh to start the "
+                             "folder again") from None
 
     def load(self) -> ResultSet:
         """Everything the report needs, read back from disk."""
-        index = self.load_index()
+        index = self.read_index()
         copy = self.root / MANIFEST_COPY
         manifest = manifest_mod.loads(copy.read_text(encoding="utf-8"), source=str(copy))
         studies = {study_id: [self._member(study_id, entry) for entry in entries
-                              if self.has(run_id_of(entry))]
-                   for study_id, entries in index["studies"].items()}
-        datasets = {name: self.load_dataset(name) for name in index["datasets"]}
+                              if self.has(entry.run_id)]
+                   for study_id, entries in index.studies.items()}
+        datasets = {name: self.load_dataset(name) for name in index.datasets}
+        try:
+            tuning = load_tuning(self.root, index.tuning)
+        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
+            raise StoreError(f"{self.root / 'tuning'}: a tuning record is unreadable ({exc}); "
+                             "rerun with --fresh to search again") from None
         return ResultSet(self.root, manifest, studies, datasets, index,
-                         tuning=_with_importance(load_tuning(self.root, index)))
+                         tuning=_with_importance(tuning))
 
 
 def _with_importance(tuning: dict[str, list[TuningRecord]]) -> dict[str, list[TuningRecord]]:
@@ -243,7 +276,7 @@ class ResultSet:
     manifest: manifest_mod.Manifest
     studies: dict[str, list[StoredRun]]  # study id -> its runs, in plan order
     datasets: dict[str, DatasetSummary]
-    index: dict[str, Any]
+    index: Index
     # study id -> its tuning records (one per variant × algorithm), in plan order
     tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)
 

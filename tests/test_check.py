@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from reportgen import check, execute, manifest, plan
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
+from reportgen.records import FusedGroup
 from reportgen.store import Store
 from tests.helpers import TWO_STUDIES, write_manifest
 
@@ -162,14 +163,14 @@ def test_check_function(trained, out):
 
 def test_tolerances():
     class Fake:  # the two attributes of a RunRecord that pick the tolerance
-        def __init__(self, device: str, extra: dict) -> None:
-            self.device, self.extra = device, extra
+        def __init__(self, device: str, fused_group: object = None) -> None:
+            self.device, self.fused_group = device, fused_group
 
-    alone, fused = Fake("cpu", {}), Fake("cpu", {"fused_group": {"id": "x"}})
+    alone, fused = Fake("cpu"), Fake("cpu", FusedGroup("x", 2, ["x", "y"], ["a", "b"]))
     assert check.tolerance_for(alone, "cpu", None) is check.EXACT
     assert check.tolerance_for(fused, "cpu", None) is check.FUSED
     assert check.tolerance_for(alone, "cuda:0", None) is check.CUDA
-    assert check.tolerance_for(Fake("cuda:0 (H100)", {}), "cpu", None) is check.CUDA
+    assert check.tolerance_for(Fake("cuda:0 (H100)"), "cpu", None) is check.CUDA
     assert check.tolerance_for(fused, "cpu", 0.05).atol == 0.05
 
 

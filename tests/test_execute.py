@@ -111,7 +111,7 @@ def test_expected_error_becomes_the_variants_outcome(tmp_path):
     ten, five = store.load().studies["width"]
     assert ten.record.stop_reason == "completed"
     assert five.record.stop_reason == "failed" and "has 10 classes" in five.record.error
-    assert five.record.extra == {"expected_error": True}
+    assert five.record.expected_error is True
 
 
 def test_predict_set_gets_a_posteriors_csv(tmp_path):

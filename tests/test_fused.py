@@ -18,6 +18,7 @@ from reportgen.engines import fused, grouping
 from reportgen.engines.torch_engine import TorchTrainer
 from reportgen.manifest import RunConfig
 from reportgen.plan import RunSpec
+from reportgen.records import FusedGroup
 from reportgen.report.build import build
 from reportgen.store import Store
 from reportgen.training import fit
@@ -347,15 +348,14 @@ def test_records_are_those_of_one_by_one_training_plus_the_group(tmp_path) -> No
     fused_runs, alone_runs = fused_results.studies["width"], alone_results.studies["width"]
     assert [r.record.run_id for r in fused_runs] == [r.record.run_id for r in alone_runs]
     ids = [r.record.run_id for r in fused_runs]
-    timing = {"wall_seconds", "seconds_per_epoch", "started_at", "extra", "metrics"}
+    timing = {"wall_seconds", "seconds_per_epoch", "started_at", "fused_group", "metrics"}
     for got, want in zip(fused_runs, alone_runs, strict=True):
         a, b = got.record.to_dict(), want.record.to_dict()
         assert {k: v for k, v in a.items() if k not in timing} == \
             {k: v for k, v in b.items() if k not in timing}
-        assert got.record.extra == {"fused_group": {
-            "id": ids[0][:12], "size": 4, "run_ids": ids,
-            "labels": [r.record.label for r in fused_runs]}}
-        assert want.record.extra == {}
+        assert got.record.fused_group == FusedGroup(
+            id=ids[0][:12], size=4, run_ids=ids, labels=[r.record.label for r in fused_runs])
+        assert want.record.fused_group is None
         for split, metrics in want.record.metrics.items():
             assert got.record.metrics[split].loss == pytest.approx(metrics.loss, rel=1e-4)
             assert got.record.metrics[split].confusion == metrics.confusion
@@ -378,17 +378,17 @@ def test_appendix_names_the_fused_runs(tmp_path) -> None:
 
 def test_no_fuse_and_study_fuse_false_train_one_by_one(tmp_path) -> None:
     _, results = run_manifest(tmp_path / "cli", SWEEP, fuse=False)
-    assert all("fused_group" not in r.record.extra for r in results.studies["width"])
+    assert all(r.record.fused_group is None for r in results.studies["width"])
     text = SWEEP.replace('training = "quick"\n', 'training = "quick"\nfuse = false\n')
     _, results = run_manifest(tmp_path / "study", text, fuse=True)
-    assert all("fused_group" not in r.record.extra for r in results.studies["width"])
+    assert all(r.record.fused_group is None for r in results.studies["width"])
     model = build(results, "en")
     assert next(t for t in model.tables() if t.id == "runs").columns[-1].key != "fused_group"
 
 
 def test_default_fuses_small_networks_on_the_cpu(tmp_path) -> None:
     _, results = run_manifest(tmp_path, SWEEP)
-    assert all(r.record.extra["fused_group"]["size"] == 4 for r in results.studies["width"])
+    assert all(r.record.fused_group.size == 4 for r in results.studies["width"])
 
 
 def test_stored_runs_are_not_retrained_and_a_failed_group_falls_back(tmp_path,
@@ -407,7 +407,7 @@ def test_stored_runs_are_not_retrained_and_a_failed_group_falls_back(tmp_path,
         outcome, results = run_manifest(tmp_path, SWEEP, fuse=True, fresh=True)
     assert len(outcome.trained) == 4 and not outcome.failed
     assert any("out of memory" in str(w.message) for w in caught)
-    assert all("fused_group" not in r.record.extra for r in results.studies["width"])
+    assert all(r.record.fused_group is None for r in results.studies["width"])
 
 
 def test_a_diverged_member_is_recorded_as_when_alone(tmp_path) -> None:
@@ -419,7 +419,7 @@ def test_a_diverged_member_is_recorded_as_when_alone(tmp_path) -> None:
     ok, diverged = (r.record for r in results.studies["width"])
     assert ok.stop_reason == "completed" and ok.metrics
     assert diverged.stop_reason == "diverged" and not diverged.metrics
-    assert diverged.extra["fused_group"]["size"] == 2
+    assert diverged.fused_group.size == 2
     assert math.isfinite(ok.metrics["test"].loss)
 
 

@@ -74,3 +74,35 @@ def test_saving_again_replaces_the_run(tmp_path):
 def test_loading_a_folder_that_is_not_a_store(tmp_path):
     with pytest.raises(StoreError, match="not a reportgen output folder"):
         Store(tmp_path).load()
+
+
+def test_a_record_of_the_previous_format_loads_with_typed_fields(tmp_path):
+    """Records written before the typed fields kept them in a loose `extra` dict."""
+    store = Store(tmp_path)
+    store.save_run(record(), {"run_id": "abc"}, HISTORY, {})
+    path = tmp_path / "runs/abc/record.json"
+    data = json.loads(path.read_text())
+    for key in ("fused_group", "tuning", "restored_epoch", "expected_error"):
+        data.pop(key)
+    group = {"id": "abc", "size": 2, "run_ids": ["abc", "def"], "labels": ["a", "b"]}
+    data["extra"] = {"fused_group": group, "restored_epoch": 2}
+    path.write_text(json.dumps(data))
+    loaded = store.load_run("abc").record
+    assert loaded.fused_group_id == "abc" and loaded.fused_group.labels == ["a", "b"]
+    assert loaded.restored_epoch == 2 and loaded.tuning is None and not loaded.expected_error
+    assert "extra" not in loaded.to_dict()
+
+
+def test_an_unreadable_record_names_the_fix(tmp_path):
+    store = Store(tmp_path)
+    store.save_run(record(), {"run_id": "abc"}, HISTORY, {})
+    path = tmp_path / "runs/abc/record.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "unknown_field": 1}))
+    with pytest.raises(StoreError, match="rerun with --fresh") as caught:
+        store.load_run("abc")
+    assert "\n" not in str(caught.value)
+
+
+def test_unknown_origin_keys_are_refused():
+    with pytest.raises(TypeError, match="unknown run origin keys"):
+        record().with_origin({"fused": {}})

@@ -308,7 +308,7 @@ def test_seeded_searches_give_identical_trials_and_retrain_the_best(tmp_path):
     runs = {r.record.label: r.record for r in first.load().studies["tuners"]}
     best = runs["bayesian best"]
     assert set(best.metrics) == {"train", "val", "test"}
-    assert best.extra["tuning"]["trial"] == bayes.best["number"]
+    assert best.tuning.trial == bayes.best["number"]
     assert best.epochs_run == 3 and bayes.retrained["run_id"] == best.run_id
     assert bayes.retrained["metrics"]["test"]["accuracy"] == best.metrics["test"].accuracy
     # The best trial trained exactly this config with this seed: the same validation score.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -341,3 +344,25 @@ def test_every_figure_and_table_of_a_search_is_referenced(models: dict[str, Repo
         model = models[lang]
         assert {f.number for f in model.figures()} <= referenced(model, figure)
         assert {t.number for t in model.tables()} <= referenced(model, table)
+
+
+def test_an_output_folder_of_the_previous_format_gives_the_same_report(
+        results: ResultSet, models: dict[str, ReportModel], tmp_path: Path) -> None:
+    """Before: importance computed at report time (not in the tuning record), run origins in a
+    loose `extra` dict. Such a folder still loads, and its report is the same."""
+    old = tmp_path / "old"
+    shutil.copytree(results.root, old)
+    for path in (old / "tuning").glob("*.json"):
+        data = json.loads(path.read_text())
+        assert data.pop("importance") is not None
+        path.write_text(json.dumps(data))
+    for path in (old / "runs").glob("*/record.json"):
+        data = json.loads(path.read_text())
+        extra = {k: data.pop(k) for k in ("fused_group", "tuning", "restored_epoch")
+                 if data[k] is not None}
+        data.pop("expected_error")
+        path.write_text(json.dumps({**data, "extra": extra}))
+    loaded = Store(old).load()
+    assert [r.importance for r in loaded.tuning["tuners"]] == \
+        [r.importance for r in results.tuning["tuners"]]
+    assert build(loaded, "en") == models["en"]

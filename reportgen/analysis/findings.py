@@ -7,6 +7,7 @@ the figures draw them. Thresholds that turn a number into a verdict live here, n
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,16 +18,15 @@ from reportgen.analysis import seeds as seed_facts
 from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
 from reportgen.manifest import Manifest, Study
 from reportgen.records import DatasetSummary, RunRecord
-from reportgen.store import ResultSet, StoredRun, run_id_of
+from reportgen.store import ResultSet, StoredRun
 from reportgen.tuning.records import TuningRecord
 
 OVERFIT_GAP = 0.05  # train − val accuracy above this is called a sign of overfitting
 SMALL_MARGIN = 0.005  # below half a point, a single-seed ranking is fragile
 
 
-def _slug(name: str) -> str:
-    import re
-
+def slug(name: str) -> str:
+    """A language-neutral id part (a study's key; anchors and CSV file names)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "x"
 
 
@@ -145,11 +145,11 @@ class Findings:
 def analyse(results: ResultSet) -> Findings:
     studies = tuple(study_findings(results))
     records = [r for s in studies for r in s.runs]
-    versions = dict(results.index.get("versions") or {})
+    versions = dict(results.index.versions)
     for record in records:
         for lib, version in record.versions.items():
             versions.setdefault(lib, version)
-    provenance = Provenance(results.index.get("created_at"), versions,
+    provenance = Provenance(results.index.created_at, versions,
                             run_facts.fused_groups(records))
     samples = {name: found for name in results.datasets
                if (found := sample_facts.dataset_samples(results, name)) is not None}
@@ -157,11 +157,11 @@ def analyse(results: ResultSet) -> Findings:
 
 
 def study_findings(results: ResultSet) -> list[StudyFindings]:
-    failed = results.index.get("failed", {}) or {}
+    failed = results.index.failed
     out = []
     for study in results.manifest.studies:
         stored: list[StoredRun] = results.studies.get(study.id, [])
-        run_ids = [run_id_of(e) for e in results.index.get("studies", {}).get(study.id, [])]
+        run_ids = [e.run_id for e in results.index.studies.get(study.id, [])]
         lost = tuple((rid, str(failed[rid])) for rid in run_ids if rid in failed)
         names = study.datasets()
         for name in names:
@@ -172,7 +172,7 @@ def study_findings(results: ResultSet) -> list[StudyFindings]:
                 continue
             records = tuple(s.record for s in group)
             split, ranking = run_facts.rank_runs(records)
-            key = _slug(study.id) if len(names) == 1 else f"{_slug(study.id)}-{_slug(name)}"
+            key = slug(study.id) if len(names) == 1 else f"{slug(study.id)}-{slug(name)}"
             found = StudyFindings(
                 key=key, study=study, dataset=name, runs=records,
                 histories=tuple(s.history for s in group), failed=lost_here,

@@ -66,7 +66,7 @@ class Context:
     def pct(self, value: float | None) -> str:
         return i18n.format_percent(value, self.lang)
 
-    def int(self, value: Any) -> str:
+    def integer(self, value: Any) -> str:
         return i18n.format_int(value, self.lang)
 
     def study_title(self, found: StudyFindings) -> str:

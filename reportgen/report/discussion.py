@@ -131,31 +131,31 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
     stops = found.stops
     if stops.diverged:
         runs = ", ".join(ctx._("%(run)s (epoch %(epoch)s)", run=r.label,
-                               epoch=ctx.int(r.diverged_epoch or r.epochs_run))
+                               epoch=ctx.integer(r.diverged_epoch or r.epochs_run))
                          for r in stops.diverged)
         items.append(ctx.ngettext(
             "%(n)s run diverged (its loss stopped being finite) and has no final metrics: "
             "%(runs)s.",
             "%(n)s runs diverged (their loss stopped being finite) and have no final "
-            "metrics: %(runs)s.", len(stops.diverged)) % {"n": ctx.int(len(stops.diverged)),
+            "metrics: %(runs)s.", len(stops.diverged)) % {"n": ctx.integer(len(stops.diverged)),
                                                           "runs": runs})
     if stops.early:
         runs = ", ".join(ctx._(
             "%(run)s (epoch %(epoch)s of %(max)s, best epoch %(best)s)", run=r.label,
-            epoch=ctx.int(r.epochs_run), max=ctx.int(get_path(r.config, "training.epochs")),
-            best=ctx.int(r.best_epoch)) for r in stops.early)
+            epoch=ctx.integer(r.epochs_run), max=ctx.integer(get_path(r.config, "training.epochs")),
+            best=ctx.integer(r.best_epoch)) for r in stops.early)
         items.append(ctx.ngettext(
             "%(n)s run stopped early because %(monitor)s stopped improving: %(runs)s.",
             "%(n)s runs stopped early because %(monitor)s stopped improving: %(runs)s.",
-            len(stops.early)) % {"n": ctx.int(len(stops.early)),
+            len(stops.early)) % {"n": ctx.integer(len(stops.early)),
                                  "monitor": stops.early[0].monitor, "runs": runs})
     if stops.threshold:
         runs = ", ".join(ctx._("%(run)s (epoch %(epoch)s)", run=r.label,
-                               epoch=ctx.int(r.epochs_run)) for r in stops.threshold)
+                               epoch=ctx.integer(r.epochs_run)) for r in stops.threshold)
         items.append(ctx.ngettext(
             "%(n)s run reached its stop threshold: %(runs)s.",
             "%(n)s runs reached their stop threshold: %(runs)s.", len(stops.threshold),
-        ) % {"n": ctx.int(len(stops.threshold)), "runs": runs})
+        ) % {"n": ctx.integer(len(stops.threshold)), "runs": runs})
     # named, not quoted: the error's own (English) text is in the appendix's error table
     failed = [r.label for r in stops.failed] + [rid[:12] for rid, _ in stops.lost]
     if failed:
@@ -164,5 +164,5 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
             "appendix).",
             "%(n)s runs failed and have no results: %(runs)s (their error messages are in "
             "the appendix).", len(failed),
-        ) % {"n": ctx.int(len(failed)), "runs": "; ".join(failed)})
+        ) % {"n": ctx.integer(len(failed)), "runs": "; ".join(failed)})
     return items

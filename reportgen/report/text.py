@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 
+from reportgen.analysis.findings import slug as slug  # one definition: ids are the keys
 from reportgen.report import i18n
 
 HEADING_OFFSET = 3  # a "# Title" in a student's notes sits below the report's own h2/h3/h4
@@ -30,11 +30,6 @@ def markdown(text: str) -> str:
             level = min(6, int(token.tag[1]) + HEADING_OFFSET)
             token.tag = f"h{level}"
     return md.renderer.render(tokens, md.options, {})
-
-
-def slug(name: str) -> str:
-    """A language-neutral id for anchors and CSV file names."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "x"
 
 
 def value_text(value: Any, lang: str) -> str:

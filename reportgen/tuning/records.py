@@ -120,11 +120,14 @@ def load(root: str | Path, file: str) -> TuningRecord:
     return TuningRecord.from_dict(json.loads((Path(root) / FOLDER / file).read_text()))
 
 
-def load_all(root: str | Path, index: dict[str, Any]) -> dict[str, list[TuningRecord]]:
-    """study id -> its tuning records, in plan order (files the index lists but that are
-    missing, e.g. a study still being tuned by workers, are left out)."""
+def load_all(root: str | Path, files_of: dict[str, Any]) -> dict[str, list[TuningRecord]]:
+    """study id -> its tuning records, in plan order, from the index's `tuning` (study id ->
+    files; a whole index as a dict is accepted too). Files the index lists but that are
+    missing, e.g. a study still being tuned by workers, are left out."""
+    if "studies" in files_of:  # a whole index
+        files_of = files_of.get("tuning", {})
     out: dict[str, list[TuningRecord]] = {}
-    for study_id, files in index.get("tuning", {}).items():
+    for study_id, files in files_of.items():
         out[study_id] = [load(root, f) for f in files if (Path(root) / FOLDER / f).is_file()]
     return out
 
