@@ -75,8 +75,6 @@ def spread_table(ctx: Context, found: StudyFindings) -> Table:
                  "the next table."))
 
 
-
-
 def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
     """Per configuration the mean curve over its seeds, with a band from the lowest to the
     highest seed at each epoch."""
