@@ -1,0 +1,1 @@
+"""Findings: language-neutral facts computed once from a ResultSet; no prose, no matplotlib."""
