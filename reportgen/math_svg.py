@@ -2,7 +2,8 @@
 
 Glyphs are drawn as paths (no font needed to view it), the picture is cropped to the formula,
 and the output is deterministic (no date, fixed element ids), so the same formula gives the
-same bytes in every report. The string starts at `<svg` so it can be inlined in HTML as is.
+same bytes in every report. The string starts at `<svg` so it can be inlined in HTML as is; its
+`vertical-align` puts the formula's baseline on the text's.
 """
 
 from __future__ import annotations
@@ -51,4 +52,5 @@ def math_to_svg(formula: str, size: float = 12.0, color: str = "black") -> str:
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
     svg = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1), count=1)
-    return svg
+    # Inline in running text, the formula's baseline sits on the line's: lower it by its depth.
+    return svg.replace("<svg ", f'<svg style="vertical-align: -{depth:.2f}pt" ', 1)

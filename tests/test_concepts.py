@@ -20,6 +20,7 @@ from reportgen.report.concepts import (
     concepts_for_run,
     concepts_for_study,
     ordered,
+    references,
 )
 
 ISSUE_FACTORS = ["gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
@@ -183,3 +184,8 @@ def test_concepts_come_in_reading_order():
     assert keys == ("mlp", "act_relu", "init_glorot", "cross_entropy", "adam")
     with pytest.raises(KeyError, match="unknown concept 'x'"):
         ordered(["x"])
+
+
+def test_references_of_concepts_in_list_order_without_repeats():
+    assert references(["adam", "sgd", "gd"]) == ["cauchy1847", "goodfellow2016", "kingma2015",
+                                                 "robbins1951"]

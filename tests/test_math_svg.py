@@ -42,3 +42,10 @@ def test_bad_formula_raises_a_value_error_naming_it(bad, reason):
         math_to_svg(bad)
     assert repr(bad) in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_inline_svg_is_lowered_by_the_formula_depth():
+    flat = ET.fromstring(math_to_svg("x"))
+    deep = ET.fromstring(math_to_svg(r"\frac{1}{1 + e^{-z}}"))
+    depth = lambda root: -float(root.get("style").split(":")[1].strip().removesuffix("pt"))  # noqa: E731
+    assert depth(deep) > depth(flat) >= 0

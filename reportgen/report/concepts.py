@@ -22,6 +22,7 @@ from typing import Any
 from babel.messages.pofile import read_po
 
 from reportgen.manifest import Choice, RunConfig, SearchSpec
+from reportgen.report.bibliography import sort_keys
 from reportgen.report.i18n import LANGUAGES, templates_dir
 
 DOMAIN = "concepts"
@@ -79,7 +80,7 @@ _CONCEPTS = [
                        r"\sqrt{\frac{6}{n_{in} + n_{out}}}\right)"], "glorot2010"),
     _c("init_he", [r"\mathrm{Var}(W) = \frac{2}{n_{in}}"], "he2015"),
     _c("init_lecun", [r"\mathrm{Var}(W) = \frac{1}{n_{in}}"], "lecun1998b"),
-    _c("init_random", [r"W \sim \mathcal{N}(0,\, 0.05^2)", r"W \sim \mathcal{U}(-0.05,\, 0.05)"],
+    _c("init_random", [r"W \sim \mathcal{N}(0,\, s^2)", r"W \sim \mathcal{U}(-s,\, s)"],
        "goodfellow2016"),
     _c("init_constant", [r"W^{(l)} = c\,\mathbf{1} \;\Rightarrow\; "
                          r"\frac{\partial L}{\partial W_{j\cdot}} = "
@@ -175,6 +176,11 @@ def concept(key: str, lang: str) -> ConceptText:
         raise KeyError(f"concept {key!r} has no {lang} text in {catalog_path(lang)}")
     base = CONCEPTS[key]
     return ConceptText(key, title, text, base.formulas, base.references)
+
+
+def references(keys: Iterable[str]) -> list[str]:
+    """The bibliography keys cited by concepts `keys`, in reference-list order."""
+    return sort_keys(ref for key in keys for ref in CONCEPTS[key].references)
 
 
 # -------------------------------------------------------------------- which concepts
