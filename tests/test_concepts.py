@@ -21,6 +21,7 @@ from reportgen.report.concepts import (
     concepts_for_study,
     ordered,
     references,
+    text_parts,
 )
 
 ISSUE_FACTORS = ["gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
@@ -76,6 +77,10 @@ def test_spanish_text_has_no_untranslated_terms(key):
 def test_formulas_typeset_and_references_exist(key):
     for formula in CONCEPTS[key].formulas:
         check_formula(formula)
+    for lang in ("es", "en"):
+        for kind, piece in concept(key, lang).parts:
+            if kind == "math":
+                check_formula(piece)
     assert CONCEPTS[key].references
     for ref in CONCEPTS[key].references:
         assert ref in BIBLIOGRAPHY
@@ -189,3 +194,11 @@ def test_concepts_come_in_reading_order():
 def test_references_of_concepts_in_list_order_without_repeats():
     assert references(["adam", "sgd", "gd"]) == ["cauchy1847", "goodfellow2016", "kingma2015",
                                                  "robbins1951"]
+
+
+def test_text_parts_split_inline_math():
+    assert text_parts(r"rate $\eta_0$ to $\eta_{min}$.") == (
+        ("text", "rate "), ("math", r"\eta_0"), ("text", " to "), ("math", r"\eta_{min}"),
+        ("text", "."))
+    with pytest.raises(ValueError, match="unbalanced"):
+        text_parts("a $b")

@@ -4,7 +4,9 @@ Each concept has a key (`adam`, `dropout`, `hyperband`…), its formulas as matp
 (language-neutral, typeset by `math_svg`) and bibliography keys, here; its title and paragraph
 live in the `concepts` gettext domain (`templates/locale/<lang>/LC_MESSAGES/concepts.po`), one
 message per text with context `<key>.title` / `<key>.text` and the English text as message id,
-so translators see the source beside the Spanish.
+so translators see the source beside the Spanish. Symbols with subscripts inside a paragraph
+are inline mathtext between dollars (`$\\eta_0$`); `text_parts` splits a paragraph into text and
+math for typesetting (plain Greek letters stay as text).
 
 `concepts_for_run` / `concepts_for_study` say which concepts a configuration or a study uses:
 what it trains with (optimizer, activations, regularisation…) and what it varies or searches
@@ -37,13 +39,26 @@ class Concept:
 
 @dataclass(frozen=True)
 class ConceptText:
-    """A concept in one language, ready to show."""
+    """A concept in one language, ready to show. `text` may hold inline math in $…$."""
 
     key: str
     title: str
     text: str
     formulas: tuple[str, ...]
     references: tuple[str, ...]
+
+    @property
+    def parts(self) -> tuple[tuple[str, str], ...]:
+        return text_parts(self.text)
+
+
+def text_parts(text: str) -> tuple[tuple[str, str], ...]:
+    """("text", …) and ("math", mathtext without $) pieces of a paragraph, in order."""
+    pieces = text.split("$")
+    if len(pieces) % 2 == 0:
+        raise ValueError(f"unbalanced $ in {text[:60]!r}…")
+    return tuple(("math" if i % 2 else "text", piece) for i, piece in enumerate(pieces)
+                 if piece)
 
 
 def _c(key: str, formulas: Iterable[str], *references: str) -> Concept:
