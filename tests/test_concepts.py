@@ -7,7 +7,7 @@ import pytest
 
 from reportgen import manifest as mf
 from reportgen.manifest import RunConfig, SearchSpec
-from reportgen.math_svg import check_formula
+from reportgen.figures.math import check_formula
 from reportgen.plan import expand
 from reportgen.report.bibliography import BIBLIOGRAPHY
 from reportgen.report.concepts import (

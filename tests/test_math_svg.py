@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reportgen.math_svg import math_to_svg
+from reportgen.figures.math import math_to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

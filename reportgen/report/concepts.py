@@ -1,7 +1,7 @@
 """The concepts a report explains: one short paragraph, formulas and references per factor.
 
 Each concept has a key (`adam`, `dropout`, `hyperband`…), its formulas as matplotlib mathtext
-(language-neutral, typeset by `math_svg`) and bibliography keys, here; its title and paragraph
+(language-neutral, typeset by `figures.math`) and bibliography keys, here; its title and paragraph
 live in the `concepts` gettext domain (`templates/locale/<lang>/LC_MESSAGES/concepts.po`), one
 message per text with context `<key>.title` / `<key>.text` and the English text as message id,
 so translators see the source beside the Spanish. Symbols with subscripts inside a paragraph
