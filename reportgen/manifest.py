@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen import tomlpos
+from reportgen import names, tomlpos
 from reportgen.errors import ManifestError
 
 LANGUAGES = ("es", "en")
@@ -665,6 +666,12 @@ class SearchSpec(Frozen):
 
 class Variant(Frozen):
     name: str = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return names.check_label(value)
+
     title: Text | None = None
     engine: Engine | None = None
     seed: int | None = Field(None, ge=0)
@@ -682,7 +689,7 @@ Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summar
 
 
 class Study(Frozen):
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=names.MAX_NAME)
     title: Text | None = None
     description: Text | None = None
     notes: Text | None = None
@@ -739,6 +746,19 @@ class Manifest(Frozen):
     # Set by `load`, not by the user:
     source_path: str = ""
     source_text: str = ""
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _file_names(cls, value: Any) -> Any:
+        """Dataset names are file names in the output folder (`datasets/<name>.json`)."""
+        for key in value if isinstance(value, dict) else ():
+            # a study's inline dataset is hoisted as "<study id>:dataset"
+            name = key.removesuffix(":dataset") if key.endswith(":dataset") else key
+            try:
+                names.check_file_name(name)
+            except ValueError as exc:
+                raise KeyMessage(key, str(exc)) from None
+        return value
 
     @property
     def sha256(self) -> str:
@@ -830,7 +850,8 @@ def format_path(path: tuple[str | int, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            name = f'"{part}"' if ("." in part or " " in part or not part) else part
+            quote = "." in part or " " in part or not part or not part.isprintable()
+            name = json.dumps(part, ensure_ascii=False) if quote else part
             out += ("." if out else "") + name
     return out
 

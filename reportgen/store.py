@@ -8,6 +8,7 @@ never leaves a half-written run, and a rerun skips what is already finished.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -27,19 +28,29 @@ from reportgen.tuning.records import TuningRecord
 from reportgen.tuning.records import load_all as load_tuning
 
 MANIFEST_COPY = "manifest.toml"
+SLUG_MAX = 80
 INDEX = "index.json"
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: Path, data: bytes | str, *, within: Path | None = None) -> None:
+    """Write `path` whole or not at all; with `within`, refuse any path that resolves outside
+    that folder (names in it come from the manifest)."""
+    if within is not None and not Path(path).resolve().is_relative_to(Path(within).resolve()):
+        raise StoreError(f"{path}: refusing to write outside the output folder {within}")
     raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:200]}.")
+    except OSError as exc:  # a name too long, a read-only or missing folder: one line, exit 2
+        raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
 
 
@@ -82,6 +93,9 @@ def read_history(path: Path) -> list[dict[str, Any]]:
 def slug(text: str) -> str:
     """A file-name-safe version of a label: it can never leave the output folder."""
     cleaned = re.sub(r"[^\w.=-]+", "-", text, flags=re.UNICODE).strip("-.")
+    if len(cleaned) > SLUG_MAX:  # file names stay short; the hash keeps long labels apart
+        digest = hashlib.sha256(cleaned.encode()).hexdigest()[:10]
+        cleaned = f"{cleaned[:SLUG_MAX - 11].rstrip('-.')}-{digest}"
     return cleaned or "run"
 
 
@@ -165,14 +179,15 @@ class Store:
         for row in proba:
             writer.writerow([*(f"{p:.6f}" for p in row), classes[int(row.argmax())]])
         path = self.root / "predictions" / f"{slug(study_id)}-{slug(label)}.csv"
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, buffer.getvalue(), within=self.root)
         return path
 
     # -- dataset summaries, manifest copy and index
     def save_dataset(self, summary: DatasetSummary) -> None:
         from dataclasses import asdict
 
-        write_atomic(self.root / "datasets" / f"{summary.name}.json", dump_json(asdict(summary)))
+        write_atomic(self.root / "datasets" / f"{summary.name}.json", dump_json(asdict(summary)),
+                     within=self.root)
 
     def load_dataset(self, name: str) -> DatasetSummary:
         path = self.root / "datasets" / f"{name}.json"
@@ -185,7 +200,8 @@ class Store:
         """datasets/<name>.npz: the sample images the report shows (data/samples.py)."""
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
-        write_atomic(self.root / "datasets" / f"{name}.npz", buffer.getvalue())
+        write_atomic(self.root / "datasets" / f"{name}.npz", buffer.getvalue(),
+                     within=self.root)
 
     def load_dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
         """The arrays of `save_dataset_samples`, or None (not images, or an older store)."""

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 Path = tuple[str | int, ...]
@@ -18,7 +19,16 @@ _PART = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)""")
 
 
 def _split_key(dotted: str) -> list[str]:
-    return [p.strip("\"'") for p in _PART.findall(dotted)]
+    return [_unquote(p) for p in _PART.findall(dotted)]
+
+
+def _unquote(part: str) -> str:
+    if part.startswith('"'):  # a basic string: TOML's escapes are JSON's (plus \U, rare)
+        try:
+            return str(json.loads(part))
+        except ValueError:
+            pass
+    return part.strip("\"'")
 
 
 def index_lines(text: str) -> list[tuple[Path, int]]:

@@ -174,7 +174,7 @@ def write_tables(model: ReportModel, out_dir: str | Path) -> list[Path]:
     written = []
     for table in model.tables():
         path = Path(out_dir) / table.csv_path
-        write_atomic(path, table_csv(table))
+        write_atomic(path, table_csv(table), within=Path(out_dir))
         written.append(path)
     return written
 

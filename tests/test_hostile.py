@@ -1,0 +1,71 @@
+"""Hostile manifests (issue 15): names that would leave the output folder, abusive sizes,
+inputs that used to end in a traceback. Each is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from reportgen.cli import app
+from reportgen.errors import ReportgenError
+from reportgen.store import slug, write_atomic
+from tests.helpers import TINY, write_manifest
+
+runner = CliRunner()
+
+
+def validate_error(tmp_path, text: str) -> str:
+    result = runner.invoke(app, ["validate", str(write_manifest(tmp_path, text))])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+# ---------------------------------------------------------------- names become file names
+@pytest.mark.parametrize("name", ["../../../x", "/tmp/x", "a/b", "..", ".hidden", "x" * 65,
+                                  "con\nsole"])
+def test_dataset_names_that_are_not_file_names_are_refused(tmp_path, name):
+    quoted = name.replace("\n", "\\n")
+    text = TINY.replace("[datasets.digits]", f'[datasets."{quoted}"]').replace(
+        'dataset = "digits"', f'dataset = "{quoted}"')
+    line = validate_error(tmp_path, text)
+    assert re.search(r"tiny\.toml:\d+: datasets\.", line), line
+    assert "name" in line
+
+
+def test_long_study_id_is_refused_at_validate(tmp_path):
+    line = validate_error(tmp_path, TINY.replace('id = "width"', f'id = "{"w" * 240}"'))
+    assert re.search(r":\d+: studies\[0\]\.id: .*64", line), line
+
+
+def test_long_variant_name_is_refused_at_validate(tmp_path):
+    text = TINY + '\n[[studies.variants]]\nname = "' + "v" * 300 + '"\n'
+    line = validate_error(tmp_path, text)
+    assert "studies[0].variants[0].name" in line, line
+
+
+def test_slug_is_short_and_distinct_for_long_labels():
+    long_a, long_b = "hidden=" + "1" * 400, "hidden=" + "1" * 399 + "2"
+    assert len(slug(long_a)) <= 80 and len(slug(long_b)) <= 80
+    assert slug(long_a) != slug(long_b)
+    assert slug("hidden=256") == "hidden=256"  # short labels unchanged
+
+
+def test_atomic_write_refuses_a_path_outside_its_folder(tmp_path):
+    root = tmp_path / "out"
+    for bad in (root / "datasets" / "../../../escaped.json", tmp_path / "elsewhere.json",
+                root / ".." / "x.json"):
+        with pytest.raises(ReportgenError, match="outside"):
+            write_atomic(bad, "{}", within=root)
+        assert not bad.exists()
+    write_atomic(root / "datasets" / "ok.json", "{}", within=root)
+    assert (root / "datasets" / "ok.json").read_text() == "{}"
+
+
+def test_atomic_write_says_when_a_name_is_too_long(tmp_path):
+    with pytest.raises(ReportgenError, match="cannot write"):
+        write_atomic(tmp_path / ("x" * 300 + ".json"), "{}", within=tmp_path)
