@@ -137,6 +137,11 @@ def run(
             if not checked.ok:
                 raise typer.Exit(1)
             return
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ReportgenError(f"{out_dir}: cannot create the output folder "
+                                 f"({exc.strerror or exc})") from None
         searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
         if worker:
             console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "

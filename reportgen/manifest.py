@@ -796,11 +796,16 @@ def loads(text: str, source: str = "<manifest>") -> Manifest:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{source}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ManifestError(f"{source}: invalid TOML: arrays or tables nested too deeply "
+                            "for a manifest") from None
     data = _hoist_inline_blocks(data)
     try:
         manifest = Manifest.model_validate({**data, "source_path": source, "source_text": text})
     except ValidationError as exc:
         raise _manifest_error(exc, data, text, source) from None
+    except RecursionError:
+        raise ManifestError(f"{source}: values nested too deeply for a manifest") from None
     _check_references(manifest, text, source)
     return manifest
 

@@ -164,8 +164,12 @@ class Store:
         return StoredRun(record, stored.history)
 
     def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
-        with np.load(self.run_dir(run_id) / "predictions.npz") as data:
-            return {key: data[key] for key in data.files}
+        path = self.run_dir(run_id) / "predictions.npz"
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except ValueError as exc:  # a pickled array: never unpickle a handed-over folder
+            raise StoreError(f"{path}: unreadable ({exc})") from None
 
     def save_posteriors(self, study_id: str, label: str, proba: np.ndarray,
                         classes: list[str]) -> Path:
@@ -208,8 +212,11 @@ class Store:
         path = self.root / "datasets" / f"{name}.npz"
         if not path.is_file():
             return None
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except ValueError as exc:
+            raise StoreError(f"{path}: unreadable ({exc})") from None
 
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)

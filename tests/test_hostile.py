@@ -69,3 +69,39 @@ def test_atomic_write_refuses_a_path_outside_its_folder(tmp_path):
 def test_atomic_write_says_when_a_name_is_too_long(tmp_path):
     with pytest.raises(ReportgenError, match="cannot write"):
         write_atomic(tmp_path / ("x" * 300 + ".json"), "{}", within=tmp_path)
+
+
+# ---------------------------------------------------------------- tracebacks from input alone
+@pytest.mark.parametrize("nested", ["[" * 600 + "]" * 600, "{ a = " * 600 + "1" + " }" * 600],
+                         ids=["arrays", "tables"])
+def test_deep_nesting_is_one_line(tmp_path, nested):
+    line = validate_error(tmp_path, TINY + f"\n[extra]\nx = {nested}\n")
+    assert "nested too deeply" in line and "tiny.toml" in line, line
+
+
+def test_an_output_folder_that_cannot_be_created_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    path = write_manifest(tmp_path)
+    result = runner.invoke(app, ["run", str(path), "--out", str(blocker / "out")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().startswith(f"error: {blocker / 'out'}: cannot create the "
+                                            "output folder"), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_pickled_arrays_in_a_handed_over_folder_are_refused_in_one_line(tmp_path):
+    import numpy as np
+
+    from reportgen.store import Store
+
+    store = Store(tmp_path)
+    (tmp_path / "datasets").mkdir()
+    np.savez(tmp_path / "datasets" / "digits.npz", x=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ReportgenError, match=r"digits\.npz: .*pickle"):
+        store.load_dataset_samples("digits")
+    run = tmp_path / "runs" / "abc"
+    run.mkdir(parents=True)
+    np.savez(run / "predictions.npz", x=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ReportgenError, match=r"predictions\.npz: .*pickle"):
+        store.load_predictions("abc")
