@@ -23,6 +23,8 @@ console = Console(highlight=False, soft_wrap=True)  # soft wrap: long paths stay
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
+ALLOW_LARGE_HELP = ("Accept a manifest that plans more than the limits (1,000 runs, 10,000 "
+                    "epochs per run, 1,000 trials per search, 200,000 epochs in all).")
 
 
 @contextlib.contextmanager
@@ -97,6 +99,7 @@ def run(
         min=0.0, show_default=False, help="With --check: largest accepted absolute difference "
              "of a metric (default: exact on the CPU, the fused or CUDA tolerance where "
              "those apply).")] = None,
+    allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
     from reportgen import execute, manifest, plan
@@ -122,7 +125,7 @@ def run(
             except ValueError as exc:
                 raise ReportgenError(f"--max-fused-memory: {exc}") from None
         spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec, only=only)
+        the_plan = plan.expand(spec, only=only, allow_large=allow_large)
         out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
         store = Store(out_dir)
         if check:  # reruns into memory: no training of missing runs, no rendering
@@ -173,17 +176,20 @@ def run(
 def validate(
     manifest_path: Annotated[Path, typer.Argument(metavar="MANIFEST",
                                                   help="The experiment manifest (TOML).")],
+    allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
-    """Check MANIFEST without training: schema, references and every run's configuration."""
+    """Check MANIFEST without training: schema, references, every run's configuration and the
+    planned work (runs, trials, epochs) against the limits."""
     from reportgen import manifest, plan
 
     with user_errors():
         spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec)
+        the_plan = plan.expand(spec, allow_large=allow_large)
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
     console.print(f"{manifest_path}: valid — {len(spec.studies)} "
                   f"stud{'y' if len(spec.studies) == 1 else 'ies'}, {len(the_plan.runs)} "
                   f"run(s){searches}")
+    console.print(f"planned work: {the_plan.work.describe()}")
 
 
 @app.command()

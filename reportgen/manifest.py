@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,7 +32,24 @@ LANGUAGES = ("es", "en")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are never a meaningful setting (lr = inf passes `gt=0`)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+SMALLEST, LARGEST = 1e-12, 1e6
+
+
+def sane(value: float) -> float:
+    """Refuse magnitudes no setting means: 1e-320 (a typo for 0 or 1e-3?) or 1e15."""
+    if value != 0 and not SMALLEST <= abs(value) <= LARGEST:
+        raise ValueError(f"{value:g} is out of range: use 0 or a magnitude between "
+                         f"{SMALLEST:g} and {LARGEST:g}")
+    return value
+
+
+# A float of the schema: finite, 0 or of a magnitude a setting can have.
+Real = Annotated[float, AfterValidator(sane)]
+MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
 
 
 # ---------------------------------------------------------------- texts
@@ -81,7 +100,7 @@ Engine = Literal["torch", "numpy"]
 
 
 class Defaults(Frozen):
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     device: str = "auto"
     engine: Engine = "torch"
 
@@ -102,7 +121,9 @@ def check_device(value: str) -> str:
 
 # ---------------------------------------------------------------- datasets
 Count = Annotated[int, Field(gt=0)]
-Fraction = Annotated[float, Field(gt=0, lt=1)]
+# a layer's width or filters: a million-unit layer is a typo, not a lab
+Units = Annotated[int, Field(gt=0, le=65_536)]
+Fraction = Annotated[Real, Field(gt=0, lt=1)]
 
 
 class SplitSpec(Frozen):
@@ -118,7 +139,18 @@ class SplitSpec(Frozen):
     test: Count | Fraction | None = 0.2
     stratify: bool = True
     shuffle: bool = True
-    seed: int = Field(0, ge=0)  # fixed apart from the training seed: repeats share one split
+    # fixed apart from the training seed: repeats share one split
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+
+    @field_validator("train", "val", "test", mode="before")
+    @classmethod
+    def _fraction_or_count(cls, value: Any) -> Any:
+        """A float is a fraction: say so, rather than the int branch's complaint."""
+        if isinstance(value, float) and not value.is_integer():
+            if not 0 < value < 1:
+                raise ValueError(f"a fraction must be between 0 and 1 (got {value:g})")
+            sane(value)
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> SplitSpec:
@@ -248,8 +280,8 @@ class _ModelBase(Frozen):
         return value
 
     # Every model type: kernel penalties (Keras meaning) and the output units.
-    l1: float = Field(0.0, ge=0)
-    l2: float = Field(0.0, ge=0)
+    l1: Real = Field(0.0, ge=0)
+    l2: Real = Field(0.0, ge=0)
     outputs: Literal["auto"] | Count = "auto"
 
 
@@ -257,9 +289,9 @@ class _LayeredModel(_ModelBase):
     """What the MLP and the CNN share: per-layer activation, initialiser, dropout, batch norm."""
 
     activation: Activation | list[Activation] = "relu"
-    negative_slope: float = Field(0.01, ge=0)
+    negative_slope: Real = Field(0.01, ge=0)
     init: Initializer = "glorot_uniform"
-    dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
+    dropout: Annotated[Real, Field(ge=0, lt=1)] | list[Annotated[Real, Field(ge=0, lt=1)]] = 0.0
     batchnorm: bool = False
 
 
@@ -267,7 +299,7 @@ class ModelSpec(_LayeredModel):
     """The multilayer perceptron (`type = "mlp"`, the default): inputs are flattened."""
 
     type: Literal["mlp"] = "mlp"
-    hidden: list[Count] = [64]
+    hidden: list[Units] = [64]
 
     @field_validator("hidden", mode="before")
     @classmethod
@@ -298,11 +330,11 @@ class CnnSpec(_LayeredModel):
     Flatten and a dense head (`hidden`), then the linear output layer."""
 
     type: Literal["cnn"] = "cnn"
-    filters: list[Count] = [32, 64]
+    filters: list[Units] = [32, 64]
     kernel: Count = 3
     padding: Literal["same", "valid"] = "same"
     pool: Literal["max", "none"] = "max"
-    hidden: list[Count] = []
+    hidden: list[Units] = []
 
     @field_validator("filters", "hidden", mode="before")
     @classmethod
@@ -371,17 +403,17 @@ class OptimizerSpec(Frozen):
     """Optimizer and its hyperparameters (Keras defaults; unused ones are ignored)."""
 
     name: OptimizerName = "adam"
-    lr: float | None = Field(None, gt=0)
-    momentum: float = Field(0.0, ge=0, lt=1)
+    lr: Real | None = Field(None, gt=0)
+    momentum: Real = Field(0.0, ge=0, lt=1)
     nesterov: bool = False
-    beta1: float = Field(0.9, ge=0, lt=1)
-    beta2: float = Field(0.999, ge=0, lt=1)
-    eps: float = Field(1e-7, gt=0)
+    beta1: Real = Field(0.9, ge=0, lt=1)
+    beta2: Real = Field(0.999, ge=0, lt=1)
+    eps: Real = Field(1e-7, gt=0)
     amsgrad: bool = False
-    rho: float = Field(0.9, ge=0, lt=1)
+    rho: Real = Field(0.9, ge=0, lt=1)
     centered: bool = False
-    weight_decay: float = Field(0.0, ge=0)
-    initial_accumulator_value: float = Field(0.1, ge=0)
+    weight_decay: Real = Field(0.0, ge=0)
+    initial_accumulator_value: Real = Field(0.1, ge=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -399,9 +431,9 @@ class OptimizerSpec(Frozen):
 
 class ScheduleSpec(Frozen):
     kind: Literal["none", "linear", "exponential", "step", "cosine"] = "none"
-    final_lr: float | None = Field(None, ge=0)
+    final_lr: Real | None = Field(None, ge=0)
     step_size: Count = 10
-    gamma: float = Field(0.1, gt=0)
+    gamma: Real = Field(0.1, gt=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -418,14 +450,14 @@ class ScheduleSpec(Frozen):
 class EarlyStoppingSpec(Frozen):
     monitor: str = "val_loss"
     patience: int = Field(5, ge=0)
-    min_delta: float = Field(0.0, ge=0)
+    min_delta: Real = Field(0.0, ge=0)
     restore_best: bool = True
     mode: Literal["auto", "min", "max"] = "auto"
 
 
 class StopAtSpec(Frozen):
     monitor: str = "accuracy"
-    threshold: float
+    threshold: Real
 
 
 class TrainingSpec(Frozen):
@@ -455,7 +487,7 @@ class RunConfig(Frozen):
     model: AnyModelSpec
     training: TrainingSpec
     engine: Engine
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, le=MAX_SEED)
     device: str
 
     @field_validator("device")
@@ -557,6 +589,15 @@ def parse_space_param(raw: Any, prefix: str = "") -> IntRange | FloatRange | Cho
         step = raw.get("step")
         if step is not None and not _number(step, integer=False):
             raise ValueError(f"{prefix}step must be a number (got {step!r})")
+        for name, value in (("float", low), ("float", high), ("step", step)):
+            if value is None:
+                continue
+            if math.isinf(value) or math.isnan(value):
+                raise ValueError(f"{prefix}{name}: {value} is not a finite number")
+            try:
+                sane(value)
+            except ValueError as exc:
+                raise ValueError(f"{prefix}{name}: {exc}") from None
         if step is not None and step <= 0:
             raise ValueError(f"{prefix}step must be > 0")
         if log and (step is not None or low <= 0):
@@ -604,7 +645,7 @@ class SearchSpec(Frozen):
     min_epochs: Count = 1
     factor: int = Field(3, ge=2)
     n_startup_trials: int = Field(10, ge=0)
-    timeout: float | None = Field(None, gt=0)
+    timeout: Real | None = Field(None, gt=0)
     retrain_best: bool = True
     storage: str = "sqlite"
     sampler: Literal["tpe", "random"] = "tpe"  # the sampler Hyperband draws configurations with
@@ -674,7 +715,7 @@ class Variant(Frozen):
 
     title: Text | None = None
     engine: Engine | None = None
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     device: str | None = None
     set: dict[str, Any] = {}
     # The variant is meant to fail (seed 004 §6: 5 output units for 10 classes); the report
@@ -697,7 +738,7 @@ class Study(Frozen):
     model: str = "default"
     training: str = "default"
     engine: Engine | None = None
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     device: str | None = None
     vary: dict[str, list[Any]] = {}
     variants: list[Variant] = []
@@ -736,9 +777,17 @@ class Study(Frozen):
         return [self.dataset] if isinstance(self.dataset, str) else list(self.dataset)
 
 
+class Limits(Frozen):
+    """`[limits]`: the planned-work limits of `reportgen.limits`."""
+
+    allow_large: bool = Field(False, description="Lift the limits on runs, epochs and trials "
+                              "(as --allow-large does).")
+
+
 class Manifest(Frozen):
     report: ReportSection
     defaults: Defaults = Defaults()
+    limits: Limits = Limits()
     datasets: dict[str, DatasetSpec]
     models: dict[str, AnyModelSpec] = {}
     trainings: dict[str, TrainingSpec] = {}

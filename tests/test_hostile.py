@@ -105,3 +105,91 @@ def test_pickled_arrays_in_a_handed_over_folder_are_refused_in_one_line(tmp_path
     np.savez(run / "predictions.npz", x=np.array([{"a": 1}], dtype=object))
     with pytest.raises(ReportgenError, match=r"predictions\.npz: .*pickle"):
         store.load_predictions("abc")
+
+
+# ---------------------------------------------------------------- abusive sizes
+SEARCH = TINY.replace('vary = { "model.hidden" = [[8], [16]] }', """
+[studies.search]
+algorithms = ["{algorithm}"]
+{extra}
+[studies.search.space]
+{space}
+""")
+
+
+def search_manifest(algorithm: str = "random", extra: str = "",
+                    space: str = '"training.optimizer.lr" = { float = [1e-4, 1e-1], log = true }'
+                    ) -> str:
+    return (SEARCH.replace("{algorithm}", algorithm).replace("{extra}", extra)
+            .replace("{space}", space))
+
+
+ABUSIVE = {
+    "epochs 1e9": TINY.replace("epochs = 3", "epochs = 1e9"),
+    "10,000 runs": TINY.replace('vary = { "model.hidden" = [[8], [16]] }',
+                                'vary = { "model.hidden" = [[8], [16]], "seed" = ['
+                                + ", ".join(map(str, range(5000))) + "] }"),
+    "million-point vary": TINY.replace(
+        'vary = { "model.hidden" = [[8], [16]] }',
+        "vary = { " + ", ".join(f'"training.optimizer.{k}" = [' + ", ".join(
+            f"0.{i + 1:03d}" for i in range(100)) + "]" for k in ("lr", "beta1", "beta2"))
+        + " }"),
+    "max_trials 1e7": search_manifest(extra="max_trials = 10000000"),
+    "hyperband max_epochs 1e9": search_manifest("hyperband", "max_epochs = 1000000000"),
+}
+
+
+@pytest.mark.parametrize("case", list(ABUSIVE))
+def test_abusive_sizes_are_refused_quickly_naming_the_limit(tmp_path, case):
+    import time
+
+    started = time.perf_counter()
+    line = validate_error(tmp_path, ABUSIVE[case])
+    assert time.perf_counter() - started < 20
+    assert "more than the limit" in line and "--allow-large" in line, line
+
+
+def test_allow_large_accepts_and_states_the_planned_work(tmp_path):
+    path = write_manifest(tmp_path, TINY.replace("epochs = 3", "epochs = 20000"))
+    result = runner.invoke(app, ["validate", str(path), "--allow-large"])
+    assert result.exit_code == 0, result.output
+    assert "planned work: 2 run(s), up to 40,000 epochs in all" in result.stdout
+    result = runner.invoke(app, ["validate", str(write_manifest(
+        tmp_path, TINY.replace("[defaults]", "[limits]\nallow_large = true\n\n[defaults]")
+        .replace("epochs = 3", "epochs = 20000")))])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_states_trials_of_a_search(tmp_path):
+    result = runner.invoke(app, ["validate", str(write_manifest(
+        tmp_path, search_manifest(extra="max_trials = 4")))])
+    assert result.exit_code == 0, result.output
+    # 4 trials of 3 epochs and the retrained best run
+    assert "planned work: 0 run(s), up to 4 trial(s), up to 15 epochs in all" in result.stdout
+
+
+def test_a_grid_too_large_to_hold_is_refused_even_when_allowed(tmp_path):
+    text = search_manifest("grid", space='"seed" = { int = [1, 1000000000] }')
+    result = runner.invoke(app, ["validate", str(write_manifest(tmp_path, text)),
+                                 "--allow-large"])
+    assert result.exit_code == 2, result.output
+    assert "1,000,000,000 points" in result.stderr
+
+
+@pytest.mark.parametrize("setting", [
+    "lr = inf", "lr = 1e15", "lr = 1e-320", "lr = nan", "eps = 1e-320"])
+def test_absurd_numbers_are_refused(tmp_path, setting):
+    text = TINY.replace("batch_size = 64", f"batch_size = 64\noptimizer = {{ {setting} }}")
+    line = validate_error(tmp_path, text)
+    assert "trainings.quick.optimizer" in line, line
+
+
+def test_a_vanishing_split_fraction_is_refused(tmp_path):
+    line = validate_error(tmp_path, TINY.replace("test = 0.2 }", "test = 1e-320 }"))
+    assert "datasets.digits.split" in line and "out of range" in line, line
+
+
+def test_absurd_search_ranges_are_refused(tmp_path):
+    text = search_manifest(space='"training.optimizer.lr" = { float = [1e-320, 1e15] }')
+    line = validate_error(tmp_path, text)
+    assert "out of range" in line, line
