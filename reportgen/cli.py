@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from reportgen import __version__
+from reportgen.credentials import mask
 from reportgen.errors import ReportgenError
 from reportgen.store import Store, write_atomic
 
@@ -33,7 +34,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ReportgenError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        err_console.print(f"error: {mask(str(exc))}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen import names, tomlpos
+from reportgen import credentials, names, tomlpos
 from reportgen.errors import ManifestError
 
 LANGUAGES = ("es", "en")
@@ -625,6 +625,13 @@ def parse_space_param(raw: Any, prefix: str = "") -> IntRange | FloatRange | Cho
     return Layers(min_layers=low, max_layers=high, units=units)
 
 
+class StorageEnv(Frozen):
+    """`storage = { env = "REPORTGEN_STORAGE" }`: the URL is read from that environment
+    variable when the search runs, so its password is never written in the manifest."""
+
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 SpaceParam = Annotated[IntRange | FloatRange | Choice | Layers, BeforeValidator(parse_space_param)]
 Algorithm = Literal["hyperband", "bayesian", "gp", "random", "grid"]
 OBJECTIVES = ("val_accuracy", "val_loss", "accuracy", "loss")
@@ -647,7 +654,7 @@ class SearchSpec(Frozen):
     n_startup_trials: int = Field(10, ge=0)
     timeout: Real | None = Field(None, gt=0)
     retrain_best: bool = True
-    storage: str = "sqlite"
+    storage: str | StorageEnv = "sqlite"
     sampler: Literal["tpe", "random"] = "tpe"  # the sampler Hyperband draws configurations with
     space: dict[str, SpaceParam] = {}
 
@@ -681,8 +688,8 @@ class SearchSpec(Frozen):
 
     @field_validator("storage")
     @classmethod
-    def _storage(cls, value: str) -> str:
-        if value != "sqlite" and "://" not in value:
+    def _storage(cls, value: str | StorageEnv) -> str | StorageEnv:
+        if isinstance(value, str) and value != "sqlite" and "://" not in value:
             raise ValueError('use "sqlite" (a file in the output folder) or an RDB URL such as '
                              f"postgresql://user@host/db (got {value!r})")
         return value
@@ -850,7 +857,9 @@ def loads(text: str, source: str = "<manifest>") -> Manifest:
                             "for a manifest") from None
     data = _hoist_inline_blocks(data)
     try:
-        manifest = Manifest.model_validate({**data, "source_path": source, "source_text": text})
+        # the text is kept masked: it is listed in the report and copied to the output folder
+        manifest = Manifest.model_validate({**data, "source_path": source,
+                                            "source_text": credentials.mask(text)})
     except ValidationError as exc:
         raise _manifest_error(exc, data, text, source) from None
     except RecursionError:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reportgen import limits
+from reportgen import credentials, limits
 from reportgen.engines.numpy_engine import option_path, unsupported_options
 from reportgen.errors import ManifestError
 from reportgen.manifest import (
@@ -265,6 +265,12 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
         origins = {path: (*where, "variants", v_index, "space", path)
                    if variant and path in variant.space else (*where, "search", "space", path)
                    for path in entries}
+        try:
+            problem = credentials.storage_problem(credentials.resolve_storage(search.storage))
+        except credentials.StorageError as exc:
+            problem = str(exc)
+        if problem:
+            _fail(manifest, (*where, "search", "storage"), problem)
         if not entries:
             _fail(manifest, (*where, "search"), "space: name at least one dotted path to tune "
                   '(e.g. "training.optimizer.lr" = { float = [1e-4, 1e-1], log = true })')

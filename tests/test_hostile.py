@@ -193,3 +193,83 @@ def test_absurd_search_ranges_are_refused(tmp_path):
     text = search_manifest(space='"training.optimizer.lr" = { float = [1e-320, 1e15] }')
     line = validate_error(tmp_path, text)
     assert "out of range" in line, line
+
+
+# ---------------------------------------------------------------- credentials
+PG = "postgresql://ana:s3cret-pw@db.example.org:5432/lab"
+
+
+def test_the_storage_password_is_masked_in_the_kept_manifest_text():
+    from reportgen import manifest
+
+    text = search_manifest(extra=f'storage = "{PG}"')
+    spec = manifest.loads(text, source="m.toml")
+    assert "s3cret-pw" not in spec.source_text  # listed in the report, copied to OUT
+    assert "postgresql://ana:***@db.example.org:5432/lab" in spec.source_text
+    assert spec.source_text.count("\n") == text.count("\n")  # lines still point right
+    assert spec.studies[0].search.storage == PG  # the search itself still connects
+
+
+def test_the_manifest_copy_in_the_output_folder_has_no_password(tmp_path):
+    from reportgen import manifest
+    from reportgen.store import Store
+
+    spec = manifest.loads(search_manifest(extra=f'storage = "{PG}"'), source="m.toml")
+    store = Store(tmp_path)
+    store.save_manifest(spec.source_text)  # what execute writes
+    assert "s3cret-pw" not in (tmp_path / "manifest.toml").read_text()
+
+
+def test_error_messages_never_show_the_password(tmp_path):
+    text = TINY.replace("[[8], [16]]", f'[[8], ["{PG}"]]')  # echoed as the wrong value
+    line = validate_error(tmp_path, text)
+    assert "s3cret-pw" not in line and "postgresql://ana:***@" in line, line
+
+
+def test_a_postgres_storage_is_checked_at_validate_without_showing_the_password(tmp_path):
+    pytest.importorskip("sqlalchemy")
+    try:  # with a driver installed the URL is fine until a run connects
+        import psycopg  # noqa: F401
+        pytest.skip("a PostgreSQL driver is installed")
+    except ImportError:
+        pass
+    line = validate_error(tmp_path, search_manifest(extra=f'storage = "{PG}"'))
+    assert "search.storage" in line and "reportgen[postgres]" in line, line
+    assert "s3cret-pw" not in line
+
+
+def test_storage_from_an_unset_environment_variable_is_refused_at_validate(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.delenv("REPORTGEN_TEST_STORAGE", raising=False)
+    text = search_manifest(extra='storage = { env = "REPORTGEN_TEST_STORAGE" }')
+    line = validate_error(tmp_path, text)
+    assert re.search(r":\d+: studies\[0\]\.search\.storage: environment variable "
+                     r"REPORTGEN_TEST_STORAGE is not set", line), line
+
+
+def test_storage_from_the_environment_is_used(tmp_path, monkeypatch):
+    from reportgen.tuning import runner as tuning_runner
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    monkeypatch.setenv("REPORTGEN_TEST_STORAGE", url)
+    text = search_manifest(extra='storage = { env = "REPORTGEN_TEST_STORAGE" }')
+    result = runner.invoke(app, ["validate", str(write_manifest(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    from reportgen import manifest
+
+    search = manifest.loads(text).studies[0].search
+    assert tuning_runner.storage_url(search.storage, tmp_path) == url
+
+
+@pytest.mark.parametrize("url", ["nonsense://x/y", "postgresql//missing-colon"])
+def test_unusable_storage_urls_are_refused_at_validate(tmp_path, url):
+    line = validate_error(tmp_path, search_manifest(extra=f'storage = "{url}"'))
+    assert "search.storage" in line, line
+
+
+def test_mask_hides_url_and_parameter_passwords():
+    from reportgen.credentials import mask
+
+    assert mask(f"x {PG} y") == "x postgresql://ana:***@db.example.org:5432/lab y"
+    assert mask("host=db password=hunter2 user=ana") == "host=db password=*** user=ana"
+    assert mask("mysql://ana@db/lab and 1:2@3") == "mysql://ana@db/lab and 1:2@3"

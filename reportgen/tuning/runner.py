@@ -39,6 +39,7 @@ from optuna.samplers import BaseSampler, GPSampler, RandomSampler, TPESampler
 from optuna.trial import FrozenTrial, TrialState
 from pydantic import ValidationError
 
+from reportgen.credentials import mask, resolve_storage
 from reportgen.data import Dataset
 from reportgen.errors import ReportgenError
 from reportgen.manifest import RunConfig
@@ -75,6 +76,7 @@ class SearchResult:
 # ---------------------------------------------------------------- storage and study identity
 def storage_url(storage: str, root: str | Path) -> str:
     """`"sqlite"` means a SQLite file in the output folder; anything else is an RDB URL."""
+    storage = resolve_storage(storage)  # `{ env = "NAME" }`: the URL is in the environment
     if storage != "sqlite":
         return storage
     path = (Path(root) / FOLDER / DB_FILE).resolve()
@@ -105,12 +107,13 @@ def open_storage(url: str, coordinator: bool) -> optuna.storages.RDBStorage:
                     url, engine_kwargs=engine_kwargs, heartbeat_interval=HEARTBEAT_SECONDS,
                     grace_period=GRACE_SECONDS,
                     heartbeat_stale_trial_callback=requeue if coordinator else None)
-        except ImportError as exc:  # e.g. postgresql:// without psycopg2
-            raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {exc}") from None
+        except ImportError as exc:  # e.g. postgresql:// without its driver
+            raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {exc} "
+                                 "(pip install 'reportgen[postgres]')") from None
         except Exception as exc:
             last = exc
             time.sleep(0.2 * (attempt + 1))
-    raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {last}")
+    raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {mask(str(last))}")
 
 
 def study_name(task: SearchTask, data_fingerprint: str) -> str:
