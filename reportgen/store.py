@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen import csvsafe
 from reportgen import manifest as manifest_mod
 from reportgen.errors import StoreError
 from reportgen.records import HISTORY_COLUMNS, DatasetSummary, RunRecord
@@ -179,9 +180,9 @@ class Store:
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([*(f"p_{name}" for name in classes), "predicted"])
+        writer.writerow(csvsafe.row([*(f"p_{name}" for name in classes), "predicted"]))
         for row in proba:
-            writer.writerow([*(f"{p:.6f}" for p in row), classes[int(row.argmax())]])
+            writer.writerow([*(f"{p:.6f}" for p in row), csvsafe.cell(classes[int(row.argmax())])])
         path = self.root / "predictions" / f"{slug(study_id)}-{slug(label)}.csv"
         write_atomic(path, buffer.getvalue(), within=self.root)
         return path
