@@ -25,7 +25,7 @@ from urllib.request import url2pathname
 import jinja2
 from markupsafe import Markup
 
-from reportgen import csvsafe
+from reportgen import csvsafe, lifeline
 from reportgen.report import i18n
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell, ReportModel, Table
@@ -239,7 +239,9 @@ def _in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
     needs. A worker's exception is raised here, as the same type, by `future.result()`.
     """
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        # workers die with this process, even SIGKILLed (they would block for good)
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=lifeline.die_with_parent, initargs=(os.getpid(),))
     except (OSError, NotImplementedError):  # no working semaphores here (some sandboxes)
         return None
     with pool:
