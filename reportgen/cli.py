@@ -103,7 +103,7 @@ def run(
     allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
-    from reportgen import execute, manifest, plan
+    from reportgen import execute, manifest, plan, preflight
 
     with user_errors():
         if check and (worker or fresh):
@@ -127,6 +127,7 @@ def run(
                 raise ReportgenError(f"--max-fused-memory: {exc}") from None
         spec = manifest.load(manifest_path)
         the_plan = plan.expand(spec, only=only, allow_large=allow_large)
+        preflight.check(spec, only)
         out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
         store = Store(out_dir)
         if check:  # reruns into memory: no training of missing runs, no rendering
@@ -181,11 +182,12 @@ def validate(
 ) -> None:
     """Check MANIFEST without training: schema, references, every run's configuration and the
     planned work (runs, trials, epochs) against the limits."""
-    from reportgen import manifest, plan
+    from reportgen import manifest, plan, preflight
 
     with user_errors():
         spec = manifest.load(manifest_path)
         the_plan = plan.expand(spec, allow_large=allow_large)
+        preflight.check(spec)
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
     console.print(f"{manifest_path}: valid — {len(spec.studies)} "
                   f"stud{'y' if len(spec.studies) == 1 else 'ies'}, {len(the_plan.runs)} "

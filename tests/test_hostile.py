@@ -273,3 +273,30 @@ def test_mask_hides_url_and_parameter_passwords():
     assert mask(f"x {PG} y") == "x postgresql://ana:***@db.example.org:5432/lab y"
     assert mask("host=db password=hunter2 user=ana") == "host=db password=*** user=ana"
     assert mask("mysql://ana@db/lab and 1:2@3") == "mysql://ana@db/lab and 1:2@3"
+
+
+# ---------------------------------------------------------------- validate sees what run sees
+def files_manifest(tmp_path, extra: str = "") -> str:
+    import numpy as np
+
+    np.save(tmp_path / "x.npy", np.zeros((20, 4), dtype=np.float32))
+    np.save(tmp_path / "y.npy", np.arange(20) % 3)
+    return TINY.replace('source = "sklearn"\nname = "digits"',
+                        f'source = "files"\nx = "x.npy"\ny = "y.npy"{extra}')
+
+
+def test_validate_finds_a_missing_data_file_with_its_line(tmp_path):
+    text = files_manifest(tmp_path, '\npredict = "unlabeled.npy"')
+    line = validate_error(tmp_path, text)
+    number = text.splitlines().index('predict = "unlabeled.npy"') + 1
+    assert line == (f"error: {tmp_path / 'tiny.toml'}:{number}: datasets.digits.predict: "
+                    f"file not found: {tmp_path / 'unlabeled.npy'}")
+
+
+def test_validate_counts_class_descriptions_against_the_data(tmp_path):
+    line = validate_error(tmp_path, TINY.replace(
+        'preprocess = "minmax"', 'preprocess = "minmax"\nclass_descriptions = ["a", "b", "c"]'))
+    assert re.search(r":\d+: datasets\.digits\.class_descriptions: lists 3 entries but the "
+                     r"data has 10 classes", line), line
+    line = validate_error(tmp_path, files_manifest(tmp_path, '\nclasses = ["a", "b"]'))
+    assert "datasets.digits.classes: lists 2 entries but the data has 3 classes" in line, line
