@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen import credentials, names, tomlpos
+from reportgen import credentials, names, suggest, tomlerrors, tomlpos
 from reportgen.errors import ManifestError
 
 LANGUAGES = ("es", "en")
@@ -848,10 +848,11 @@ def load(path: str | Path) -> Manifest:
 
 
 def loads(text: str, source: str = "<manifest>") -> Manifest:
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Windows Notepad): harmless
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{source}: invalid TOML: {exc}") from None
+        raise ManifestError(tomlerrors.explain(exc, text, source)) from None
     except RecursionError:
         raise ManifestError(f"{source}: invalid TOML: arrays or tables nested too deeply "
                             "for a manifest") from None
@@ -959,13 +960,17 @@ def _manifest_error(exc: ValidationError, data: Any, text: str, source: str) -> 
         path += (ctx["discriminator"].strip("'"),)
         message = f"must be one of {ctx['expected_tags']} (got {ctx['tag']!r})"
         return ManifestError(_where(source, text, path) + message)
-    return ManifestError(_where(source, text, path) + describe_error(error))
+    return ManifestError(_where(source, text, path) + describe_error(error, Manifest))
 
 
-def describe_error(error: Any) -> str:
+def describe_error(error: Any, root: type[BaseModel] | None = None) -> str:
+    """One error in words; an unknown key gets the closest key `root`'s schema allows there."""
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        loc = tuple(error["loc"])
+        if root is None or not loc:
+            return "unknown key"
+        return "unknown key" + suggest.did_you_mean(str(loc[-1]), suggest.keys_at(root, loc[:-1]))
     if kind == "missing":
         return "required key is missing"
     message = str(error["msg"])

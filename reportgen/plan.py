@@ -34,6 +34,7 @@ from reportgen.manifest import (
     describe_error,
     format_path,
 )
+from reportgen.suggest import did_you_mean
 from reportgen.tomlpos import line_of
 from reportgen.tuning import hyperband, space
 
@@ -335,7 +336,8 @@ def assign(tree: dict[str, Any], path: str, value: Any) -> None:
     (`model.hidden.0`). Raises ValueError with the reason when the path cannot be set."""
     parts = path.split(".")
     if parts[0] not in ROOTS:
-        raise ValueError(f"unknown key {parts[0]!r}: paths start with {', '.join(ROOTS)}")
+        raise ValueError(f"unknown key {parts[0]!r}{did_you_mean(parts[0], ROOTS)}: paths "
+                         f"start with {', '.join(ROOTS)}")
     node: Any = tree
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -373,12 +375,13 @@ def _validate(tree: dict[str, Any], manifest: Manifest,
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(p) for p in error["loc"] if not _is_branch_tag(p)]
+        message = describe_error(error, RunConfig)
         for path, origin in origins.items():
             parts = path.split(".")
             if loc[: len(parts)] == parts or parts[: len(loc)] == loc:
                 rest = ".".join(loc[len(parts):])
-                _fail(manifest, origin, (f"{rest}: " if rest else "") + describe_error(error))
-        _fail(manifest, where, f"{'.'.join(loc)}: {describe_error(error)}")
+                _fail(manifest, origin, (f"{rest}: " if rest else "") + message)
+        _fail(manifest, where, f"{'.'.join(loc)}: {message}")
     raise AssertionError("unreachable")
 
 

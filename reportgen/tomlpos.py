@@ -70,8 +70,11 @@ def index_lines(text: str) -> list[tuple[Path, int]]:
 def line_of(text: str, path: Path) -> int | None:
     """The line defining the longest prefix of `path`, or None when nothing matches."""
     best: tuple[int, int] | None = None
+    first_below: int | None = None  # `trainigs` is only defined by `[trainigs.quick]`
     for key_path, lineno in index_lines(text):
         n = len(key_path)
         if n <= len(path) and tuple(path[:n]) == key_path and (best is None or n > best[0]):
             best = (n, lineno)
-    return best[1] if best else None
+        elif first_below is None and path and key_path[: len(path)] == tuple(path):
+            first_below = lineno
+    return best[1] if best else first_below
