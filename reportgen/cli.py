@@ -17,7 +17,7 @@ from reportgen.errors import ReportgenError
 from reportgen.store import Store, write_atomic
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True,
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
     help="Turn an experiment manifest into a finished, bilingual (es/en) ML lab report.",
 )
 console = Console(highlight=False, soft_wrap=True)  # soft wrap: long paths stay on one line
@@ -66,16 +66,21 @@ def main(
 def run(
     manifest_path: Annotated[Path, typer.Argument(metavar="MANIFEST",
                                                   help="The experiment manifest (TOML).")],
-    out: Annotated[Path | None, typer.Option(help="Output folder [default: report.out, "
-                                             "or out/<manifest stem>].")] = None,
-    lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en "
-                                             "[default: report.languages].")] = None,
-    format: Annotated[str | None, typer.Option("--format", help="Formats to render: html,pdf "
-                                               "[default: report.formats].")] = None,
-    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N; overrides "
-                                               "the manifest.")] = None,
-    only: Annotated[list[str] | None, typer.Option(help="Run only this study id "
-                                                   "(repeatable).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", show_default=False,
+        help="Output folder (default: report.out, or out/<manifest stem>).")] = None,
+    lang: Annotated[str | None, typer.Option(
+        metavar="LANGS", show_default=False,
+        help="Languages to render, e.g. es,en (default: report.languages).")] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMATS", show_default=False,
+        help="Formats to render: html,pdf (default: report.formats).")] = None,
+    device: Annotated[str | None, typer.Option(
+        metavar="DEVICE", show_default=False,
+        help="auto, cpu, cuda or cuda:N (default: the manifest's).")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        metavar="STUDY", show_default=False,
+        help="Run only this study id; repeatable (default: every study).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Retrain runs already in the "
                                         "output folder.")] = False,
     worker: Annotated[bool, typer.Option("--worker", help="Only run trials of the manifest's "
@@ -87,6 +92,7 @@ def run(
              "as one batched model: --fuse wherever possible, --no-fuse never (default: where "
              "it is faster: on a GPU, and on a CPU for small networks).")] = None,
     max_fused_memory: Annotated[str | None, typer.Option(
+        metavar="SIZE", show_default=False,
         help="Memory a fused group may use, e.g. 512MiB or 4GiB; larger groups are split "
              "(default: half the GPU's free memory; on a CPU 2 GiB).")] = None,
     check: Annotated[bool, typer.Option(
@@ -94,10 +100,12 @@ def run(
              "whose metrics do not reproduce; changes nothing in the output folder. "
              "Exit 1 when one differs.")] = False,
     sample: Annotated[int | None, typer.Option(
-        min=0, show_default=False, help="With --check: how many stored runs to rerun, spread "
+        min=0, metavar="N", show_default=False,
+        help="With --check: how many stored runs to rerun, spread "
              "over the studies, chosen from the manifest's hash (default 3; 0: all).")] = None,
     tol: Annotated[float | None, typer.Option(
-        min=0.0, show_default=False, help="With --check: largest accepted absolute difference "
+        min=0.0, metavar="DIFF", show_default=False,
+        help="With --check: largest accepted absolute difference "
              "of a metric (default: exact on the CPU, the fused or CUDA tolerance where "
              "those apply).")] = None,
     allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
@@ -199,9 +207,12 @@ def validate(
 def report(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR",
                                             help="An output folder written by `run`.")],
-    lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en.")] = None,
-    format: Annotated[str | None, typer.Option("--format",
-                                               help="Formats to render: html,pdf.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        metavar="LANGS", show_default=False,
+        help="Languages to render, e.g. es,en (default: report.languages).")] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMATS", show_default=False,
+        help="Formats to render: html,pdf (default: report.formats).")] = None,
 ) -> None:
     """Render the reports again from stored results, without training."""
 
@@ -212,18 +223,21 @@ def report(
 
 @app.command()
 def diff(
-    key: Annotated[Path, typer.Argument(help="The answer key: an output folder or its "
-                                        "results.json.")],
+    key: Annotated[Path, typer.Argument(
+        metavar="KEY", help="The answer key: an output folder or its results.json.")],
     other: Annotated[Path, typer.Argument(metavar="STUDENT",
                                           help="The result set to check, likewise.")],
     tol: Annotated[float | None, typer.Option(
-        min=0.0, help="Largest accepted absolute difference of every metric. Default: the key's "
+        min=0.0, metavar="DIFF", show_default=False,
+        help="Largest accepted absolute difference of every metric (default: the key's "
              "per-metric tolerance (measured over repeated seeds) where it has one, else "
-             "0.02.")] = None,
-    format: Annotated[str, typer.Option("--format", help="table, json or html (a bilingual "
-                                        "es/en page).")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
-                                                "instead of the standard output.")] = None,
+             "0.02).")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT",
+        help="table, json or html (a bilingual es/en page).")] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", show_default=False,
+        help="Write to this file (default: the standard output).")] = None,
 ) -> None:
     """Compare two result sets study by study and run by run.
 
