@@ -204,6 +204,25 @@ def validate(
 
 
 @app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", show_default=False,
+        help="Write the schema to this file (default: the standard output).")] = None,
+) -> None:
+    """Write the manifest's JSON Schema, for editors: start a manifest with
+    `#:schema path/to/manifest.schema.json` and Taplo / Even Better TOML complete its keys."""
+    from reportgen.schema import dumps
+
+    text = dumps()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    with user_errors():
+        write_atomic(output, text)
+    console.print(f"wrote {output}", markup=False)
+
+
+@app.command()
 def report(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR",
                                             help="An output folder written by `run`.")],
