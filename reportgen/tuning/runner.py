@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import socket
 import threading
@@ -268,6 +269,45 @@ def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
     study.enqueue_trial(trial.params, user_attrs={RETRY_OF: trial.number, ATTEMPT: attempt})
 
 
+def back_to_waiting(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
+    """RUNNING → WAITING for a trial whose process is gone (Ctrl-C, SIGKILL): it runs again as
+    itself, first of the remaining trials, with the parameters it had drawn. A retry as a new
+    trial at the end would let the trials after it be sampled without its result, so a resumed
+    TPE search would differ from an uninterrupted one."""
+    from optuna.storages._rdb import models
+
+    with storage.engine.begin() as connection:
+        for table in (models.TrialIntermediateValueModel, models.TrialHeartbeatModel):
+            connection.execute(sqlalchemy.delete(table).where(table.trial_id == trial_id))
+        statement = (sqlalchemy.update(models.TrialModel)
+                     .where(models.TrialModel.trial_id == trial_id,
+                            models.TrialModel.state == TrialState.RUNNING)
+                     .values(state=TrialState.WAITING, datetime_start=None))
+        return connection.execute(statement).rowcount == 1
+
+
+def release_dead_local(study: optuna.Study, storage: optuna.storages.RDBStorage) -> int:
+    """Put back the RUNNING trials of processes of this machine that no longer exist (killed):
+    without waiting for their heartbeat to go stale, and as themselves (`back_to_waiting`)."""
+    host = socket.gethostname()
+    released = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker_host, _, pid = str(trial.user_attrs.get("worker", "")).rpartition(":")
+        if worker_host == host and pid.isdigit() and not _alive(int(pid)):
+            released += back_to_waiting(storage, trial._trial_id)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def requeue_failed(study: optuna.Study) -> int:
     """Re-enqueue every FAILED trial not yet retried (an earlier run's failures)."""
     trials = study.get_trials(deepcopy=False)
@@ -322,8 +362,18 @@ def _claim(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
                  .where(models.TrialModel.trial_id == trial_id,
                         models.TrialModel.state == TrialState.WAITING)
                  .values(state=TrialState.RUNNING, datetime_start=dt.datetime.now()))
+    attrs = models.TrialUserAttributeModel
     with storage.engine.begin() as connection:
-        return connection.execute(statement).rowcount == 1
+        if connection.execute(statement).rowcount != 1:
+            return False
+        # who runs it, in the same transaction: a process killed a moment after claiming is
+        # still known to be dead on resume (`release_dead_local`)
+        connection.execute(sqlalchemy.delete(attrs).where(attrs.trial_id == trial_id,
+                                                          attrs.key == "worker"))
+        connection.execute(sqlalchemy.insert(attrs).values(
+            trial_id=trial_id, key="worker",
+            value_json=json.dumps(f"{socket.gethostname()}:{os.getpid()}")))
+        return True
 
 
 @contextmanager
@@ -367,9 +417,10 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         task, objective = self.task, self.task.search.objective
+        # who runs it, before drawing: a process killed while drawing is known to be dead
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         values = space.suggest(trial, task.space)
         trial.set_user_attr("set", values)
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         try:
             config = trial_config(task, values)
         except ValidationError as exc:
@@ -441,9 +492,8 @@ def run_trial(study: optuna.Study, storage: optuna.storages.RDBStorage, trial_id
             except optuna.TrialPruned:
                 study.tell(trial, state=TrialState.PRUNED)
                 return TrialState.PRUNED
-            except KeyboardInterrupt:
-                trial.set_user_attr("error", "interrupted")
-                study.tell(trial, state=TrialState.FAIL)  # re-enqueued by the next run
+            except KeyboardInterrupt:  # the next run trains this very trial first
+                back_to_waiting(storage, trial_id)
                 raise
             except optuna.exceptions.UpdateFinishedTrialError:
                 raise
@@ -466,6 +516,7 @@ def optimise(study: optuna.Study, storage: optuna.storages.RDBStorage, task: Sea
     processes are running (re-enqueueing those whose process died). Returns trials run here."""
     deadline = time.monotonic() + task.search.timeout if task.search.timeout else None
     if coordinator:
+        release_dead_local(study, storage)
         requeue_failed(study)
     ran = 0
     while deadline is None or time.monotonic() < deadline:
