@@ -12,17 +12,20 @@ import typer
 from rich.console import Console
 
 from reportgen import __version__
+from reportgen.credentials import mask
 from reportgen.errors import ReportgenError
 from reportgen.store import Store, write_atomic
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True,
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
     help="Turn an experiment manifest into a finished, bilingual (es/en) ML lab report.",
 )
 console = Console(highlight=False, soft_wrap=True)  # soft wrap: long paths stay on one line
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_BAD_INPUT = 2
+ALLOW_LARGE_HELP = ("Accept a manifest that plans more than the limits (1,000 runs, 10,000 "
+                    "epochs per run, 1,000 trials per search, 200,000 epochs in all).")
 
 
 @contextlib.contextmanager
@@ -31,7 +34,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ReportgenError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        err_console.print(f"error: {mask(str(exc))}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -63,16 +66,21 @@ def main(
 def run(
     manifest_path: Annotated[Path, typer.Argument(metavar="MANIFEST",
                                                   help="The experiment manifest (TOML).")],
-    out: Annotated[Path | None, typer.Option(help="Output folder [default: report.out, "
-                                             "or out/<manifest stem>].")] = None,
-    lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en "
-                                             "[default: report.languages].")] = None,
-    format: Annotated[str | None, typer.Option("--format", help="Formats to render: html,pdf "
-                                               "[default: report.formats].")] = None,
-    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N; overrides "
-                                               "the manifest.")] = None,
-    only: Annotated[list[str] | None, typer.Option(help="Run only this study id "
-                                                   "(repeatable).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", show_default=False,
+        help="Output folder (default: report.out, or out/<manifest stem>).")] = None,
+    lang: Annotated[str | None, typer.Option(
+        metavar="LANGS", show_default=False,
+        help="Languages to render, e.g. es,en (default: report.languages).")] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMATS", show_default=False,
+        help="Formats to render: html,pdf (default: report.formats).")] = None,
+    device: Annotated[str | None, typer.Option(
+        metavar="DEVICE", show_default=False,
+        help="auto, cpu, cuda or cuda:N (default: the manifest's).")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        metavar="STUDY", show_default=False,
+        help="Run only this study id; repeatable (default: every study).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Retrain runs already in the "
                                         "output folder.")] = False,
     worker: Annotated[bool, typer.Option("--worker", help="Only run trials of the manifest's "
@@ -84,6 +92,7 @@ def run(
              "as one batched model: --fuse wherever possible, --no-fuse never (default: where "
              "it is faster: on a GPU, and on a CPU for small networks).")] = None,
     max_fused_memory: Annotated[str | None, typer.Option(
+        metavar="SIZE", show_default=False,
         help="Memory a fused group may use, e.g. 512MiB or 4GiB; larger groups are split "
              "(default: half the GPU's free memory; on a CPU 2 GiB).")] = None,
     check: Annotated[bool, typer.Option(
@@ -91,15 +100,18 @@ def run(
              "whose metrics do not reproduce; changes nothing in the output folder. "
              "Exit 1 when one differs.")] = False,
     sample: Annotated[int | None, typer.Option(
-        min=0, show_default=False, help="With --check: how many stored runs to rerun, spread "
+        min=0, metavar="N", show_default=False,
+        help="With --check: how many stored runs to rerun, spread "
              "over the studies, chosen from the manifest's hash (default 3; 0: all).")] = None,
     tol: Annotated[float | None, typer.Option(
-        min=0.0, show_default=False, help="With --check: largest accepted absolute difference "
+        min=0.0, metavar="DIFF", show_default=False,
+        help="With --check: largest accepted absolute difference "
              "of a metric (default: exact on the CPU, the fused or CUDA tolerance where "
              "those apply).")] = None,
+    allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
-    from reportgen import execute, manifest, plan
+    from reportgen import execute, manifest, plan, preflight
 
     with user_errors():
         if check and (worker or fresh):
@@ -122,7 +134,8 @@ def run(
             except ValueError as exc:
                 raise ReportgenError(f"--max-fused-memory: {exc}") from None
         spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec, only=only)
+        the_plan = plan.expand(spec, only=only, allow_large=allow_large)
+        preflight.check(spec, only)
         out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
         store = Store(out_dir)
         if check:  # reruns into memory: no training of missing runs, no rendering
@@ -137,6 +150,11 @@ def run(
             if not checked.ok:
                 raise typer.Exit(1)
             return
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ReportgenError(f"{out_dir}: cannot create the output folder "
+                                 f"({exc.strerror or exc})") from None
         searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
         if worker:
             console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "
@@ -168,26 +186,52 @@ def run(
 def validate(
     manifest_path: Annotated[Path, typer.Argument(metavar="MANIFEST",
                                                   help="The experiment manifest (TOML).")],
+    allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
-    """Check MANIFEST without training: schema, references and every run's configuration."""
-    from reportgen import manifest, plan
+    """Check MANIFEST without training: schema, references, every run's configuration and the
+    planned work (runs, trials, epochs) against the limits."""
+    from reportgen import manifest, plan, preflight
 
     with user_errors():
         spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec)
+        the_plan = plan.expand(spec, allow_large=allow_large)
+        preflight.check(spec)
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
     console.print(f"{manifest_path}: valid — {len(spec.studies)} "
                   f"stud{'y' if len(spec.studies) == 1 else 'ies'}, {len(the_plan.runs)} "
                   f"run(s){searches}")
+    console.print(f"planned work: {the_plan.work.describe()}")
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", show_default=False,
+        help="Write the schema to this file (default: the standard output).")] = None,
+) -> None:
+    """Write the manifest's JSON Schema, for editors: start a manifest with
+    `#:schema path/to/manifest.schema.json` and Taplo / Even Better TOML complete its keys."""
+    from reportgen.schema import dumps
+
+    text = dumps()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    with user_errors():
+        write_atomic(output, text)
+    console.print(f"wrote {output}", markup=False)
 
 
 @app.command()
 def report(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR",
                                             help="An output folder written by `run`.")],
-    lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en.")] = None,
-    format: Annotated[str | None, typer.Option("--format",
-                                               help="Formats to render: html,pdf.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        metavar="LANGS", show_default=False,
+        help="Languages to render, e.g. es,en (default: report.languages).")] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMATS", show_default=False,
+        help="Formats to render: html,pdf (default: report.formats).")] = None,
 ) -> None:
     """Render the reports again from stored results, without training."""
 
@@ -198,18 +242,21 @@ def report(
 
 @app.command()
 def diff(
-    key: Annotated[Path, typer.Argument(help="The answer key: an output folder or its "
-                                        "results.json.")],
+    key: Annotated[Path, typer.Argument(
+        metavar="KEY", help="The answer key: an output folder or its results.json.")],
     other: Annotated[Path, typer.Argument(metavar="STUDENT",
                                           help="The result set to check, likewise.")],
     tol: Annotated[float | None, typer.Option(
-        min=0.0, help="Largest accepted absolute difference of every metric. Default: the key's "
+        min=0.0, metavar="DIFF", show_default=False,
+        help="Largest accepted absolute difference of every metric (default: the key's "
              "per-metric tolerance (measured over repeated seeds) where it has one, else "
-             "0.02.")] = None,
-    format: Annotated[str, typer.Option("--format", help="table, json or html (a bilingual "
-                                        "es/en page).")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
-                                                "instead of the standard output.")] = None,
+             "0.02).")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT",
+        help="table, json or html (a bilingual es/en page).")] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", show_default=False,
+        help="Write to this file (default: the standard output).")] = None,
 ) -> None:
     """Compare two result sets study by study and run by run.
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,14 +25,31 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen import tomlpos
+from reportgen import credentials, names, suggest, tomlerrors, tomlpos
 from reportgen.errors import ManifestError
 
 LANGUAGES = ("es", "en")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are never a meaningful setting (lr = inf passes `gt=0`)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+SMALLEST, LARGEST = 1e-12, 1e6
+
+
+def sane(value: float) -> float:
+    """Refuse magnitudes no setting means: 1e-320 (a typo for 0 or 1e-3?) or 1e15."""
+    if value != 0 and not SMALLEST <= abs(value) <= LARGEST:
+        raise ValueError(f"{value:g} is out of range: use 0 or a magnitude between "
+                         f"{SMALLEST:g} and {LARGEST:g}")
+    return value
+
+
+# A float of the schema: finite, 0 or of a magnitude a setting can have.
+Real = Annotated[float, AfterValidator(sane)]
+MAX_SEED = 2**32 - 1  # numpy's seeds are 32-bit
 
 
 # ---------------------------------------------------------------- texts
@@ -52,19 +72,27 @@ class Text(Frozen):
 
 # ---------------------------------------------------------------- report & defaults
 class ReportSection(Frozen):
-    title: Text
-    subtitle: Text | None = None
-    authors: list[str] = []
-    course: str | None = None
-    institution: str | None = None
-    date: dt.date | None = None
-    languages: list[Literal["es", "en"]] = list(LANGUAGES)
-    formats: list[Literal["html", "pdf"]] = ["html", "pdf"]
-    kind: Literal["student", "answer-key"] = "student"
-    out: str | None = None
-    abstract: Text | None = None
-    introduction: Text | None = None
-    conclusions: Text | None = None
+    title: Text = Field(description="Report title (a text: a string, or { es = …, en = … }).")
+    subtitle: Text | None = Field(None, description="Shown under the title.")
+    authors: list[str] = Field([], description="Authors shown on the cover.")
+    course: str | None = Field(None, description="Course shown on the cover.")
+    institution: str | None = Field(None, description="Institution shown on the cover.")
+    date: dt.date | None = Field(None,
+        description="Report date, a TOML date such as 2025-05-01 (default: today).")
+    languages: list[Literal["es", "en"]] = Field(list(LANGUAGES),
+        description="One document per language: es, en (default: both).")
+    formats: list[Literal["html", "pdf"]] = Field(["html", "pdf"],
+        description="Formats to render: html, pdf (default: both).")
+    kind: Literal["student", "answer-key"] = Field("student",
+        description="student, or answer-key (adds the expected-results appendix).")
+    out: str | None = Field(None,
+        description="Output folder, relative to the working directory (default: out/<manifest "
+                    "stem>).")
+    abstract: Text | None = Field(None,
+        description="Your abstract (Markdown), per language or one text for both.")
+    introduction: Text | None = Field(None, description="Your introduction (Markdown).")
+    conclusions: Text | None = Field(None,
+        description="Your conclusions (Markdown), placed before the generated ones.")
 
     @field_validator("languages", "formats")
     @classmethod
@@ -80,9 +108,11 @@ Engine = Literal["torch", "numpy"]
 
 
 class Defaults(Frozen):
-    seed: int = Field(0, ge=0)
-    device: str = "auto"
-    engine: Engine = "torch"
+    seed: int = Field(0, ge=0, le=MAX_SEED,
+        description="Seed of initial weights, shuffling and dropout for every run.")
+    device: str = Field("auto",
+        description="auto (the first CUDA GPU when present, else the CPU), cpu, cuda or cuda:N.")
+    engine: Engine = Field("torch", description="torch, or numpy (the from-scratch engine).")
 
     @field_validator("device")
     @classmethod
@@ -101,7 +131,9 @@ def check_device(value: str) -> str:
 
 # ---------------------------------------------------------------- datasets
 Count = Annotated[int, Field(gt=0)]
-Fraction = Annotated[float, Field(gt=0, lt=1)]
+# a layer's width or filters: a million-unit layer is a typo, not a lab
+Units = Annotated[int, Field(gt=0, le=65_536)]
+Fraction = Annotated[Real, Field(gt=0, lt=1)]
 
 
 class SplitSpec(Frozen):
@@ -112,12 +144,28 @@ class SplitSpec(Frozen):
     Each part is a fraction (0 < f < 1) or a count of samples.
     """
 
-    train: Count | Fraction | None = None
-    val: Count | Fraction | None = 0.2
-    test: Count | Fraction | None = 0.2
-    stratify: bool = True
-    shuffle: bool = True
-    seed: int = Field(0, ge=0)  # fixed apart from the training seed: repeats share one split
+    train: Count | Fraction | None = Field(None,
+        description="Fraction (0 < f < 1) or count of samples for training (default: the rest).")
+    val: Count | Fraction | None = Field(0.2,
+        description="Fraction or count of samples for validation.")
+    test: Count | Fraction | None = Field(0.2,
+        description="Fraction or count of samples for the test split.")
+    stratify: bool = Field(True, description="Keep class proportions in every split.")
+    shuffle: bool = Field(True,
+        description="false = Keras validation_split: the last samples, in file order.")
+    # fixed apart from the training seed: repeats share one split
+    seed: int = Field(0, ge=0, le=MAX_SEED,
+        description="The split's own seed, fixed apart from the training seed.")
+
+    @field_validator("train", "val", "test", mode="before")
+    @classmethod
+    def _fraction_or_count(cls, value: Any) -> Any:
+        """A float is a fraction: say so, rather than the int branch's complaint."""
+        if isinstance(value, float) and not value.is_integer():
+            if not 0 < value < 1:
+                raise ValueError(f"a fraction must be between 0 and 1 (got {value:g})")
+            sane(value)
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> SplitSpec:
@@ -132,13 +180,16 @@ Preprocess = Literal["none", "divide255", "minmax", "standard"]
 
 
 class DatasetBase(Frozen):
-    title: Text | None = None
-    description: Text | None = None
-    classes: list[str] | None = None
+    title: Text | None = Field(None, description="Dataset name shown in the report.")
+    description: Text | None = Field(None, description="Text shown in the dataset section.")
+    classes: list[str] | None = Field(None,
+        description="Display names of the classes, in label order.")
     # One text per class, in label order: shown as a table in the dataset section (seed 000's
     # diabetic-retinopathy severity scale).
-    class_descriptions: list[Text] | None = None
-    preprocess: Preprocess = "none"
+    class_descriptions: list[Text] | None = Field(None,
+        description="One text per class, in label order, shown as a table.")
+    preprocess: Preprocess = Field("none",
+        description="none, divide255, minmax or standard; fitted on the training split only.")
 
     @model_validator(mode="after")
     def _one_description_per_class(self) -> DatasetBase:
@@ -151,27 +202,30 @@ class DatasetBase(Frozen):
 
 class SklearnDataset(DatasetBase):
     source: Literal["sklearn"]
-    name: Literal["digits", "breast_cancer", "iris", "wine"]
-    split: SplitSpec = SplitSpec()
+    name: Literal["digits", "breast_cancer", "iris", "wine"] = Field(
+        description="digits, breast_cancer, iris or wine.")
+    split: SplitSpec = Field(SplitSpec(), description="How to split the data into train/val/test.")
 
 
 class FilesDataset(DatasetBase):
     source: Literal["files"]
-    x: str
-    y: str
-    predict: str | None = None
-    shape: list[Count] | None = None
-    split: SplitSpec = SplitSpec()
+    x: str = Field(description="Features: a .npy, .npz or .csv file, relative to the manifest.")
+    y: str = Field(description="Labels: a .npy, .npz or .csv file, relative to the manifest.")
+    predict: str | None = Field(None,
+        description="An unlabeled set: each run writes its class probabilities for it.")
+    shape: list[Count] | None = Field(None,
+        description="Per-sample shape, e.g. [28, 28], when x is stored flat.")
+    split: SplitSpec = Field(SplitSpec(), description="How to split the data into train/val/test.")
 
 
 class MedmnistDataset(DatasetBase):
     """A 2D MedMNIST flag with its official train/val/test splits."""
 
     source: Literal["medmnist"]
-    name: str  # the medmnist flag, e.g. "retinamnist"
-    size: Literal[28, 64, 128, 224] = 28
-    root: str = "~/.medmnist"
-    download: bool = False
+    name: str = Field(description="The MedMNIST flag, e.g. retinamnist.")
+    size: Literal[28, 64, 128, 224] = Field(28, description="Image size: 28, 64, 128 or 224.")
+    root: str = Field("~/.medmnist", description="Folder holding the .npz file.")
+    download: bool = Field(False, description="Download the file when it is missing.")
     preprocess: Preprocess = "divide255"
 
 
@@ -179,11 +233,11 @@ class OpenmlDataset(DatasetBase):
     """An OpenML dataset through sklearn.datasets.fetch_openml, cached under `data_home`."""
 
     source: Literal["openml"]
-    name: str | None = None
-    id: Count | None = None
+    name: str | None = Field(None, description="OpenML dataset name (or give id).")
+    id: Count | None = Field(None, description="OpenML dataset id.")
     version: Count | None = None
-    data_home: str = "~/scikit_learn_data"
-    download: bool = True
+    data_home: str = Field("~/scikit_learn_data", description="scikit-learn's OpenML cache folder.")
+    download: bool = Field(True, description="Fetch from OpenML when not cached.")
     split: SplitSpec = SplitSpec()
     preprocess: Preprocess = "divide255"
 
@@ -198,10 +252,12 @@ class TorchvisionDataset(DatasetBase):
     """torchvision's MNIST, FashionMNIST or KMNIST; val is split from the official train set."""
 
     source: Literal["torchvision"]
-    name: Literal["MNIST", "FashionMNIST", "KMNIST"]
-    root: str = "~/.torchvision"
-    download: bool = False
-    val: Count | Fraction = 0.1
+    name: Literal["MNIST", "FashionMNIST", "KMNIST"] = Field(
+        description="MNIST, FashionMNIST or KMNIST.")
+    root: str = Field("~/.torchvision", description="Folder holding the torchvision files.")
+    download: bool = Field(False, description="Download the files when missing.")
+    val: Count | Fraction = Field(0.1,
+        description="Fraction or count of the official train set kept for validation.")
     preprocess: Preprocess = "divide255"
 
 
@@ -247,26 +303,29 @@ class _ModelBase(Frozen):
         return value
 
     # Every model type: kernel penalties (Keras meaning) and the output units.
-    l1: float = Field(0.0, ge=0)
-    l2: float = Field(0.0, ge=0)
-    outputs: Literal["auto"] | Count = "auto"
+    l1: Real = Field(0.0, ge=0, description="L1 kernel penalty (Keras meaning).")
+    l2: Real = Field(0.0, ge=0, description="L2 kernel penalty (Keras meaning).")
+    outputs: Literal["auto"] | Count = Field("auto",
+        description="Output units: auto (one per class) or a count.")
 
 
 class _LayeredModel(_ModelBase):
     """What the MLP and the CNN share: per-layer activation, initialiser, dropout, batch norm."""
 
-    activation: Activation | list[Activation] = "relu"
-    negative_slope: float = Field(0.01, ge=0)
-    init: Initializer = "glorot_uniform"
-    dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
-    batchnorm: bool = False
+    activation: Activation | list[Activation] = Field("relu",
+        description="Activation of every layer, or one per layer.")
+    negative_slope: Real = Field(0.01, ge=0)
+    init: Initializer = Field("glorot_uniform", description="Weight initialiser (Keras names).")
+    dropout: Annotated[Real, Field(ge=0, lt=1)] | list[Annotated[Real, Field(ge=0, lt=1)]] = \
+        Field(0.0, description="Dropout after every layer, or one rate per layer.")
+    batchnorm: bool = Field(False, description="Batch normalisation after every layer.")
 
 
 class ModelSpec(_LayeredModel):
     """The multilayer perceptron (`type = "mlp"`, the default): inputs are flattened."""
 
-    type: Literal["mlp"] = "mlp"
-    hidden: list[Count] = [64]
+    type: Literal["mlp"] = Field("mlp", description="Model type: mlp (default), cnn or resnet18.")
+    hidden: list[Units] = Field([64], description="Widths of the hidden layers, e.g. [128, 64].")
 
     @field_validator("hidden", mode="before")
     @classmethod
@@ -297,11 +356,11 @@ class CnnSpec(_LayeredModel):
     Flatten and a dense head (`hidden`), then the linear output layer."""
 
     type: Literal["cnn"] = "cnn"
-    filters: list[Count] = [32, 64]
-    kernel: Count = 3
+    filters: list[Units] = Field([32, 64], description="Filters of each convolution block.")
+    kernel: Count = Field(3, description="Convolution kernel size.")
     padding: Literal["same", "valid"] = "same"
     pool: Literal["max", "none"] = "max"
-    hidden: list[Count] = []
+    hidden: list[Units] = Field([], description="Widths of the dense layers after Flatten.")
 
     @field_validator("filters", "hidden", mode="before")
     @classmethod
@@ -369,18 +428,19 @@ DEFAULT_LR = {"gd": 0.01, "sgd": 0.01, "adagrad": 0.001, "rmsprop": 0.001, "adam
 class OptimizerSpec(Frozen):
     """Optimizer and its hyperparameters (Keras defaults; unused ones are ignored)."""
 
-    name: OptimizerName = "adam"
-    lr: float | None = Field(None, gt=0)
-    momentum: float = Field(0.0, ge=0, lt=1)
+    name: OptimizerName = Field("adam", description="gd, sgd, adagrad, rmsprop, adam or adamw.")
+    lr: Real | None = Field(None, gt=0,
+        description="Learning rate (default: Keras' default for the optimizer).")
+    momentum: Real = Field(0.0, ge=0, lt=1, description="SGD momentum.")
     nesterov: bool = False
-    beta1: float = Field(0.9, ge=0, lt=1)
-    beta2: float = Field(0.999, ge=0, lt=1)
-    eps: float = Field(1e-7, gt=0)
+    beta1: Real = Field(0.9, ge=0, lt=1)
+    beta2: Real = Field(0.999, ge=0, lt=1)
+    eps: Real = Field(1e-7, gt=0)
     amsgrad: bool = False
-    rho: float = Field(0.9, ge=0, lt=1)
+    rho: Real = Field(0.9, ge=0, lt=1)
     centered: bool = False
-    weight_decay: float = Field(0.0, ge=0)
-    initial_accumulator_value: float = Field(0.1, ge=0)
+    weight_decay: Real = Field(0.0, ge=0)
+    initial_accumulator_value: Real = Field(0.1, ge=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -398,9 +458,9 @@ class OptimizerSpec(Frozen):
 
 class ScheduleSpec(Frozen):
     kind: Literal["none", "linear", "exponential", "step", "cosine"] = "none"
-    final_lr: float | None = Field(None, ge=0)
+    final_lr: Real | None = Field(None, ge=0)
     step_size: Count = 10
-    gamma: float = Field(0.1, gt=0)
+    gamma: Real = Field(0.1, gt=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -417,25 +477,30 @@ class ScheduleSpec(Frozen):
 class EarlyStoppingSpec(Frozen):
     monitor: str = "val_loss"
     patience: int = Field(5, ge=0)
-    min_delta: float = Field(0.0, ge=0)
+    min_delta: Real = Field(0.0, ge=0)
     restore_best: bool = True
     mode: Literal["auto", "min", "max"] = "auto"
 
 
 class StopAtSpec(Frozen):
     monitor: str = "accuracy"
-    threshold: float
+    threshold: Real
 
 
 class TrainingSpec(Frozen):
-    epochs: Count = 10
-    batch_size: Count | Literal["full"] = 32
-    optimizer: OptimizerSpec = OptimizerSpec()
-    loss: Literal["cross_entropy", "mse"] = "cross_entropy"
-    schedule: ScheduleSpec = ScheduleSpec()
-    early_stopping: EarlyStoppingSpec | None = None
-    stop_at: StopAtSpec | None = None
-    eval_every: Count = 1
+    epochs: Count = Field(10, description="Epochs to train.")
+    batch_size: Count | Literal["full"] = Field(32,
+        description="Mini-batch size, or full (full-batch gradient descent).")
+    optimizer: OptimizerSpec = Field(OptimizerSpec(),
+        description="The optimizer: its name, or a table with its hyperparameters.")
+    loss: Literal["cross_entropy", "mse"] = Field("cross_entropy",
+        description="cross_entropy or mse.")
+    schedule: ScheduleSpec = Field(ScheduleSpec(),
+        description="Learning-rate schedule: none, linear, exponential, step, cosine.")
+    early_stopping: EarlyStoppingSpec | None = Field(None,
+        description="Stop when the monitored metric stops improving.")
+    stop_at: StopAtSpec | None = Field(None, description="Stop when a metric reaches a threshold.")
+    eval_every: Count = Field(1, description="Evaluate every N epochs.")
     divergence: Literal["stop"] = "stop"
 
     @model_validator(mode="after")
@@ -454,7 +519,7 @@ class RunConfig(Frozen):
     model: AnyModelSpec
     training: TrainingSpec
     engine: Engine
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, le=MAX_SEED)
     device: str
 
     @field_validator("device")
@@ -556,6 +621,15 @@ def parse_space_param(raw: Any, prefix: str = "") -> IntRange | FloatRange | Cho
         step = raw.get("step")
         if step is not None and not _number(step, integer=False):
             raise ValueError(f"{prefix}step must be a number (got {step!r})")
+        for name, value in (("float", low), ("float", high), ("step", step)):
+            if value is None:
+                continue
+            if math.isinf(value) or math.isnan(value):
+                raise ValueError(f"{prefix}{name}: {value} is not a finite number")
+            try:
+                sane(value)
+            except ValueError as exc:
+                raise ValueError(f"{prefix}{name}: {exc}") from None
         if step is not None and step <= 0:
             raise ValueError(f"{prefix}step must be > 0")
         if log and (step is not None or low <= 0):
@@ -583,6 +657,13 @@ def parse_space_param(raw: Any, prefix: str = "") -> IntRange | FloatRange | Cho
     return Layers(min_layers=low, max_layers=high, units=units)
 
 
+class StorageEnv(Frozen):
+    """`storage = { env = "REPORTGEN_STORAGE" }`: the URL is read from that environment
+    variable when the search runs, so its password is never written in the manifest."""
+
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 SpaceParam = Annotated[IntRange | FloatRange | Choice | Layers, BeforeValidator(parse_space_param)]
 Algorithm = Literal["hyperband", "bayesian", "gp", "random", "grid"]
 OBJECTIVES = ("val_accuracy", "val_loss", "accuracy", "loss")
@@ -596,18 +677,25 @@ class SearchSpec(Frozen):
     per algorithm; Hyperband's default is the number of configurations of its bracket plan.
     """
 
-    algorithms: list[Algorithm] = ["bayesian"]
-    objective: str = "val_accuracy"
-    max_trials: Count | dict[Algorithm, Count] | None = None
-    max_epochs: Count | None = None
-    min_epochs: Count = 1
-    factor: int = Field(3, ge=2)
+    algorithms: list[Algorithm] = Field(["bayesian"],
+        description="hyperband, bayesian, gp, random, grid (one study each).")
+    objective: str = Field("val_accuracy", description="val_accuracy, val_loss, accuracy or loss.")
+    max_trials: Count | dict[Algorithm, Count] | None = Field(None,
+        description="Trials per algorithm: a count, or a table per algorithm.")
+    max_epochs: Count | None = Field(None,
+        description="Epochs of a full trial (default: the training's epochs).")
+    min_epochs: Count = Field(1, description="Hyperband's smallest budget.")
+    factor: int = Field(3, ge=2, description="Hyperband's reduction factor.")
     n_startup_trials: int = Field(10, ge=0)
-    timeout: float | None = Field(None, gt=0)
-    retrain_best: bool = True
-    storage: str = "sqlite"
+    timeout: Real | None = Field(None, gt=0, description="Seconds after which no new trial starts.")
+    retrain_best: bool = Field(True,
+        description="Retrain the best configuration as an ordinary run.")
+    storage: str | StorageEnv = Field("sqlite",
+        description="sqlite (a file in the output folder), an RDB URL, or { env = \"NAME\" }.")
     sampler: Literal["tpe", "random"] = "tpe"  # the sampler Hyperband draws configurations with
-    space: dict[str, SpaceParam] = {}
+    space: dict[str, SpaceParam] = Field({},
+        description="Dotted paths to tune, e.g. \"training.optimizer.lr\"= { float = [1e-4, "
+                    "1e-1], log = true }.")
 
     @field_validator("algorithms")
     @classmethod
@@ -639,8 +727,8 @@ class SearchSpec(Frozen):
 
     @field_validator("storage")
     @classmethod
-    def _storage(cls, value: str) -> str:
-        if value != "sqlite" and "://" not in value:
+    def _storage(cls, value: str | StorageEnv) -> str | StorageEnv:
+        if isinstance(value, str) and value != "sqlite" and "://" not in value:
             raise ValueError('use "sqlite" (a file in the output folder) or an RDB URL such as '
                              f"postgresql://user@host/db (got {value!r})")
         return value
@@ -664,17 +752,27 @@ class SearchSpec(Frozen):
 
 
 class Variant(Frozen):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1,
+        description="Variant name, shown in the report (at most 64 characters).")
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return names.check_label(value)
+
     title: Text | None = None
     engine: Engine | None = None
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     device: str | None = None
-    set: dict[str, Any] = {}
+    set: dict[str, Any] = Field({},
+        description="Dotted paths set by this variant, e.g. { \"model.hidden\" = [256] }.")
     # The variant is meant to fail (seed 004 §6: 5 output units for 10 classes); the report
     # shows the error as its outcome instead of stopping the whole run.
-    expect_error: bool = False
+    expect_error: bool = Field(False,
+        description="The variant is meant to fail: the report shows the error.")
     # Search-space entries replacing (or adding to) the study's `[studies.search.space]`.
-    space: dict[str, SpaceParam] = {}
+    space: dict[str, SpaceParam] = Field({},
+        description="Search-space entries replacing the study's.")
 
 
 Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summary",
@@ -682,24 +780,34 @@ Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summar
 
 
 class Study(Frozen):
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
-    title: Text | None = None
-    description: Text | None = None
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=names.MAX_NAME,
+        description="Study id: letters, digits, _ and -, at most 64 characters.")
+    title: Text | None = Field(None, description="Study title shown in the report.")
+    description: Text | None = Field(None,
+        description="Text shown at the start of the study's section.")
     notes: Text | None = None
-    dataset: str | list[str]
-    model: str = "default"
-    training: str = "default"
+    dataset: str | list[str] = Field(
+        description="Name of a [datasets.X] block (or a list, or an inline table).")
+    model: str = Field("default", description="Name of a [models.X] block, or an inline table.")
+    training: str = Field("default",
+        description="Name of a [trainings.X] block, or an inline table.")
     engine: Engine | None = None
-    seed: int | None = Field(None, ge=0)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     device: str | None = None
-    vary: dict[str, list[Any]] = {}
-    variants: list[Variant] = []
-    evaluate: list[Literal["train", "val", "test"]] = ["val", "test"]
-    show: list[Section] = ["curves", "confusion", "per_class", "model_summary", "distribution"]
-    search: SearchSpec | None = None
+    vary: dict[str, list[Any]] = Field({},
+        description="A grid of dotted paths and their values, e.g. { \"model.hidden\"= [[64], "
+                    "[128]] }.")
+    variants: list[Variant] = Field([], description="Named variants, each setting dotted paths.")
+    evaluate: list[Literal["train", "val", "test"]] = Field(["val", "test"],
+        description="Splits to evaluate: train, val, test.")
+    show: list[Section] = Field(
+        ["curves", "confusion", "per_class", "model_summary", "distribution"],
+        description="Figures and tables of the study's section.")
+    search: SearchSpec | None = Field(None, description="Tune the study's config tree with Optuna.")
     # Each configuration trains `repeats` times with seeds seed, seed+1, …: the report gives
     # mean ± std and min–max, and an answer key's tolerances come from that spread.
-    repeats: int = Field(1, ge=1, le=100)
+    repeats: int = Field(1, ge=1, le=100,
+        description="Train each configuration this many times (seeds seed, seed+1, …).")
     # Train runs that differ only in hyperparameters, seeds, activations... as one batched
     # model where that is faster (engines/fused.py); false trains each run on its own.
     fuse: bool = True
@@ -729,9 +837,17 @@ class Study(Frozen):
         return [self.dataset] if isinstance(self.dataset, str) else list(self.dataset)
 
 
+class Limits(Frozen):
+    """`[limits]`: the planned-work limits of `reportgen.limits`."""
+
+    allow_large: bool = Field(False, description="Lift the limits on runs, epochs and trials "
+                              "(as --allow-large does).")
+
+
 class Manifest(Frozen):
     report: ReportSection
     defaults: Defaults = Defaults()
+    limits: Limits = Limits()
     datasets: dict[str, DatasetSpec]
     models: dict[str, AnyModelSpec] = {}
     trainings: dict[str, TrainingSpec] = {}
@@ -739,6 +855,19 @@ class Manifest(Frozen):
     # Set by `load`, not by the user:
     source_path: str = ""
     source_text: str = ""
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _file_names(cls, value: Any) -> Any:
+        """Dataset names are file names in the output folder (`datasets/<name>.json`)."""
+        for key in value if isinstance(value, dict) else ():
+            # a study's inline dataset is hoisted as "<study id>:dataset"
+            name = key.removesuffix(":dataset") if key.endswith(":dataset") else key
+            try:
+                names.check_file_name(name)
+            except ValueError as exc:
+                raise KeyMessage(key, str(exc)) from None
+        return value
 
     @property
     def sha256(self) -> str:
@@ -772,15 +901,23 @@ def load(path: str | Path) -> Manifest:
 
 
 def loads(text: str, source: str = "<manifest>") -> Manifest:
+    text = text.removeprefix("\ufeff")  # a byte-order mark (Windows Notepad): harmless
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{source}: invalid TOML: {exc}") from None
+        raise ManifestError(tomlerrors.explain(exc, text, source)) from None
+    except RecursionError:
+        raise ManifestError(f"{source}: invalid TOML: arrays or tables nested too deeply "
+                            "for a manifest") from None
     data = _hoist_inline_blocks(data)
     try:
-        manifest = Manifest.model_validate({**data, "source_path": source, "source_text": text})
+        # the text is kept masked: it is listed in the report and copied to the output folder
+        manifest = Manifest.model_validate({**data, "source_path": source,
+                                            "source_text": credentials.mask(text)})
     except ValidationError as exc:
         raise _manifest_error(exc, data, text, source) from None
+    except RecursionError:
+        raise ManifestError(f"{source}: values nested too deeply for a manifest") from None
     _check_references(manifest, text, source)
     return manifest
 
@@ -830,7 +967,8 @@ def format_path(path: tuple[str | int, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            name = f'"{part}"' if ("." in part or " " in part or not part) else part
+            quote = "." in part or " " in part or not part or not part.isprintable()
+            name = json.dumps(part, ensure_ascii=False) if quote else part
             out += ("." if out else "") + name
     return out
 
@@ -875,13 +1013,17 @@ def _manifest_error(exc: ValidationError, data: Any, text: str, source: str) -> 
         path += (ctx["discriminator"].strip("'"),)
         message = f"must be one of {ctx['expected_tags']} (got {ctx['tag']!r})"
         return ManifestError(_where(source, text, path) + message)
-    return ManifestError(_where(source, text, path) + describe_error(error))
+    return ManifestError(_where(source, text, path) + describe_error(error, Manifest))
 
 
-def describe_error(error: Any) -> str:
+def describe_error(error: Any, root: type[BaseModel] | None = None) -> str:
+    """One error in words; an unknown key gets the closest key `root`'s schema allows there."""
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        loc = tuple(error["loc"])
+        if root is None or not loc:
+            return "unknown key"
+        return "unknown key" + suggest.did_you_mean(str(loc[-1]), suggest.keys_at(root, loc[:-1]))
     if kind == "missing":
         return "required key is missing"
     message = str(error["msg"])

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reportgen import credentials, limits
 from reportgen.engines.numpy_engine import option_path, unsupported_options
 from reportgen.errors import ManifestError
 from reportgen.manifest import (
@@ -33,6 +34,7 @@ from reportgen.manifest import (
     describe_error,
     format_path,
 )
+from reportgen.suggest import did_you_mean
 from reportgen.tomlpos import line_of
 from reportgen.tuning import hyperband, space
 
@@ -102,14 +104,41 @@ class Plan:
     def searches_for(self, study_id: str) -> list[SearchTask]:
         return [t for t in self.searches if t.study_id == study_id]
 
+    @property
+    def work(self) -> limits.Work:
+        """Runs, trials and epochs this plan trains (a search's at most: its whole budget,
+        plus the retrained best run)."""
+        epochs = sum(r.config.training.epochs for r in self.runs)
+        epochs += sum(task_epochs(t) for t in self.searches)
+        return limits.Work(runs=len(self.runs), trials=sum(t.max_trials for t in self.searches),
+                           epochs=epochs)
+
+
+def task_epochs(task: SearchTask) -> int:
+    """Epochs a search may train: its trials (Hyperband's bracket plan when it sets the
+    budget) and the retrained best configuration, once per repeat."""
+    search = task.search
+    if task.algorithm == "hyperband" and search.trials_for("hyperband") is None:
+        trials = sum(b.budget_epochs for b in hyperband.bracket_plan(
+            search.min_epochs, task.max_epochs, search.factor))
+    else:
+        trials = task.max_trials * task.max_epochs
+    return trials + (task.max_epochs if search.retrain_best else 0)
+
 
 def stable_hash(data: Any) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def expand(manifest: Manifest, only: list[str] | None = None) -> Plan:
-    """Every run of every study (or of the studies in `only`), in manifest order."""
+def expand(manifest: Manifest, only: list[str] | None = None, *,
+           allow_large: bool = False) -> Plan:
+    """Every run of every study (or of the studies in `only`), in manifest order.
+
+    Planned work above `limits` is a ManifestError unless `allow_large` (or the manifest's
+    `[limits] allow_large`); sizes are checked before anything is expanded.
+    """
+    allow_large = allow_large or manifest.limits.allow_large
     if only:
         known = {s.id for s in manifest.studies}
         if unknown := [s for s in only if s not in known]:
@@ -119,7 +148,13 @@ def expand(manifest: Manifest, only: list[str] | None = None) -> Plan:
             )
     runs: list[RunSpec] = []
     searches: list[SearchTask] = []
+    planned = 0
     for index, study in enumerate(manifest.studies):
+        if not only or study.id in only:
+            planned += planned_runs(study)
+            if planned > limits.MAX_RUNS and not allow_large:
+                _fail(manifest, ("studies", index), limits.over(
+                    "the manifest plans this many runs up to here:", planned, limits.MAX_RUNS))
         for v_index, variant in enumerate(study.variants):
             if variant.space and study.search is None:
                 _fail(manifest, ("studies", index, "variants", v_index, "space"),
@@ -130,8 +165,32 @@ def expand(manifest: Manifest, only: list[str] | None = None) -> Plan:
             runs += [repeat for spec in _expand_study(manifest, index, study)
                      for repeat in repeated(spec, study.repeats)]
         else:
-            searches += _expand_search(manifest, index, study, study.search)
-    return Plan(runs, searches)
+            searches += _expand_search(manifest, index, study, study.search, allow_large)
+    the_plan = Plan(runs, searches)
+    if not allow_large:
+        _check_sizes(manifest, the_plan)
+    return the_plan
+
+
+def planned_runs(study: Study) -> int:
+    """The runs (or a search's base runs) a study expands into, counted without expanding."""
+    grid = 1
+    for values in study.vary.values():
+        grid *= len(values)
+    return len(study.datasets()) * max(1, len(study.variants)) * grid * study.repeats
+
+
+def _check_sizes(manifest: Manifest, the_plan: Plan) -> None:
+    for run in the_plan.runs:
+        if run.config.training.epochs > limits.MAX_EPOCHS:
+            raise ManifestError(f"{run.origin}: " + limits.over(
+                f"run {run.label!r} trains for epochs =", run.config.training.epochs,
+                limits.MAX_EPOCHS))
+    work = the_plan.work
+    if work.epochs > limits.MAX_TOTAL_EPOCHS:
+        raise ManifestError(f"{manifest.source_path}: " + limits.over(
+            "the manifest plans epochs of training in all:", work.epochs,
+            limits.MAX_TOTAL_EPOCHS))
 
 
 def _base_tree(manifest: Manifest, study: Study, dataset: str) -> dict[str, Any]:
@@ -196,7 +255,7 @@ def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]
 
 
 def _expand_search(manifest: Manifest, index: int, study: Study,
-                   search: SearchSpec) -> list[SearchTask]:
+                   search: SearchSpec, allow_large: bool = False) -> list[SearchTask]:
     """One task per base run × algorithm; every space entry is checked against the schema."""
     where = ("studies", index)
     tasks = []
@@ -207,10 +266,20 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
         origins = {path: (*where, "variants", v_index, "space", path)
                    if variant and path in variant.space else (*where, "search", "space", path)
                    for path in entries}
+        try:
+            problem = credentials.storage_problem(credentials.resolve_storage(search.storage))
+        except credentials.StorageError as exc:
+            problem = str(exc)
+        if problem:
+            _fail(manifest, (*where, "search", "storage"), problem)
         if not entries:
             _fail(manifest, (*where, "search"), "space: name at least one dotted path to tune "
                   '(e.g. "training.optimizer.lr" = { float = [1e-4, 1e-1], log = true })')
         max_epochs = search.max_epochs or base.config.training.epochs
+        if max_epochs > limits.MAX_EPOCHS and not allow_large:
+            at = ("max_epochs",) if search.max_epochs else ()
+            _fail(manifest, (*where, "search", *at),
+                  limits.over("a trial trains for max_epochs =", max_epochs, limits.MAX_EPOCHS))
         if search.min_epochs > max_epochs:
             _fail(manifest, (*where, "search", "min_epochs"),
                   f"{search.min_epochs} is more than the {max_epochs} epochs of a trial")
@@ -232,7 +301,15 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
                 if problem := space.grid_problem(entries):
                     _fail(manifest, origins[problem[0]], problem[1])
                 size = space.grid_size(entries)
+                if size > limits.MAX_GRID:
+                    _fail(manifest, (*where, "search", "space"),
+                          f"the grid has {size:,} points, more than the {limits.MAX_GRID:,} "
+                          "a grid search can hold: give steps or fewer choices")
                 budget = min(budget or size, size)
+            if (budget or DEFAULT_TRIALS) > limits.MAX_TRIALS and not allow_large:
+                at = ("max_trials",) if search.trials_for(algorithm) else ()
+                _fail(manifest, (*where, "search", *at), limits.over(
+                    f"the {algorithm} search plans trials:", budget or 0, limits.MAX_TRIALS))
             tasks.append(SearchTask(base=base, algorithm=algorithm, search=search,
                                     space=entries, max_trials=budget or DEFAULT_TRIALS,
                                     max_epochs=max_epochs))
@@ -259,7 +336,8 @@ def assign(tree: dict[str, Any], path: str, value: Any) -> None:
     (`model.hidden.0`). Raises ValueError with the reason when the path cannot be set."""
     parts = path.split(".")
     if parts[0] not in ROOTS:
-        raise ValueError(f"unknown key {parts[0]!r}: paths start with {', '.join(ROOTS)}")
+        raise ValueError(f"unknown key {parts[0]!r}{did_you_mean(parts[0], ROOTS)}: paths "
+                         f"start with {', '.join(ROOTS)}")
     node: Any = tree
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -297,12 +375,13 @@ def _validate(tree: dict[str, Any], manifest: Manifest,
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(p) for p in error["loc"] if not _is_branch_tag(p)]
+        message = describe_error(error, RunConfig)
         for path, origin in origins.items():
             parts = path.split(".")
             if loc[: len(parts)] == parts or parts[: len(loc)] == loc:
                 rest = ".".join(loc[len(parts):])
-                _fail(manifest, origin, (f"{rest}: " if rest else "") + describe_error(error))
-        _fail(manifest, where, f"{'.'.join(loc)}: {describe_error(error)}")
+                _fail(manifest, origin, (f"{rest}: " if rest else "") + message)
+        _fail(manifest, where, f"{'.'.join(loc)}: {message}")
     raise AssertionError("unreachable")
 
 

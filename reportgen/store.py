@@ -8,6 +8,7 @@ never leaves a half-written run, and a rerun skips what is already finished.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen import csvsafe
 from reportgen import manifest as manifest_mod
 from reportgen.errors import StoreError
 from reportgen.records import (
@@ -34,19 +36,29 @@ from reportgen.tuning.records import TuningRecord
 from reportgen.tuning.records import load_all as load_tuning
 
 MANIFEST_COPY = "manifest.toml"
+SLUG_MAX = 80
 INDEX = "index.json"
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: Path, data: bytes | str, *, within: Path | None = None) -> None:
+    """Write `path` whole or not at all; with `within`, refuse any path that resolves outside
+    that folder (names in it come from the manifest)."""
+    if within is not None and not Path(path).resolve().is_relative_to(Path(within).resolve()):
+        raise StoreError(f"{path}: refusing to write outside the output folder {within}")
     raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:200]}.")
+    except OSError as exc:  # a name too long, a read-only or missing folder: one line, exit 2
+        raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
 
 
@@ -89,6 +101,9 @@ def read_history(path: Path) -> list[dict[str, Any]]:
 def slug(text: str) -> str:
     """A file-name-safe version of a label: it can never leave the output folder."""
     cleaned = re.sub(r"[^\w.=-]+", "-", text, flags=re.UNICODE).strip("-.")
+    if len(cleaned) > SLUG_MAX:  # file names stay short; the hash keeps long labels apart
+        digest = hashlib.sha256(cleaned.encode()).hexdigest()[:10]
+        cleaned = f"{cleaned[:SLUG_MAX - 11].rstrip('-.')}-{digest}"
     return cleaned or "run"
 
 
@@ -167,8 +182,12 @@ class Store:
                              "train the run again") from None
 
     def load_predictions(self, run_id: str) -> dict[str, np.ndarray]:
-        with np.load(self.run_dir(run_id) / "predictions.npz") as data:
-            return {key: data[key] for key in data.files}
+        path = self.run_dir(run_id) / "predictions.npz"
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except ValueError as exc:  # a pickled array: never unpickle a handed-over folder
+            raise StoreError(f"{path}: unreadable ({exc})") from None
 
     def save_posteriors(self, study_id: str, label: str, proba: np.ndarray,
                         classes: list[str]) -> Path:
@@ -178,18 +197,19 @@ class Store:
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([*(f"p_{name}" for name in classes), "predicted"])
+        writer.writerow(csvsafe.row([*(f"p_{name}" for name in classes), "predicted"]))
         for row in proba:
-            writer.writerow([*(f"{p:.6f}" for p in row), classes[int(row.argmax())]])
+            writer.writerow([*(f"{p:.6f}" for p in row), csvsafe.cell(classes[int(row.argmax())])])
         path = self.root / "predictions" / f"{slug(study_id)}-{slug(label)}.csv"
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, buffer.getvalue(), within=self.root)
         return path
 
     # -- dataset summaries, manifest copy and index
     def save_dataset(self, summary: DatasetSummary) -> None:
         from dataclasses import asdict
 
-        write_atomic(self.root / "datasets" / f"{summary.name}.json", dump_json(asdict(summary)))
+        write_atomic(self.root / "datasets" / f"{summary.name}.json", dump_json(asdict(summary)),
+                     within=self.root)
 
     def load_dataset(self, name: str) -> DatasetSummary:
         path = self.root / "datasets" / f"{name}.json"
@@ -202,15 +222,19 @@ class Store:
         """datasets/<name>.npz: the sample images the report shows (data/samples.py)."""
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
-        write_atomic(self.root / "datasets" / f"{name}.npz", buffer.getvalue())
+        write_atomic(self.root / "datasets" / f"{name}.npz", buffer.getvalue(),
+                     within=self.root)
 
     def load_dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
         """The arrays of `save_dataset_samples`, or None (not images, or an older store)."""
         path = self.root / "datasets" / f"{name}.npz"
         if not path.is_file():
             return None
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except ValueError as exc:
+            raise StoreError(f"{path}: unreadable ({exc})") from None
 
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 Path = tuple[str | int, ...]
@@ -18,7 +19,16 @@ _PART = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|$)""")
 
 
 def _split_key(dotted: str) -> list[str]:
-    return [p.strip("\"'") for p in _PART.findall(dotted)]
+    return [_unquote(p) for p in _PART.findall(dotted)]
+
+
+def _unquote(part: str) -> str:
+    if part.startswith('"'):  # a basic string: TOML's escapes are JSON's (plus \U, rare)
+        try:
+            return str(json.loads(part))
+        except ValueError:
+            pass
+    return part.strip("\"'")
 
 
 def index_lines(text: str) -> list[tuple[Path, int]]:
@@ -60,8 +70,11 @@ def index_lines(text: str) -> list[tuple[Path, int]]:
 def line_of(text: str, path: Path) -> int | None:
     """The line defining the longest prefix of `path`, or None when nothing matches."""
     best: tuple[int, int] | None = None
+    first_below: int | None = None  # `trainigs` is only defined by `[trainigs.quick]`
     for key_path, lineno in index_lines(text):
         n = len(key_path)
         if n <= len(path) and tuple(path[:n]) == key_path and (best is None or n > best[0]):
             best = (n, lineno)
-    return best[1] if best else None
+        elif first_below is None and path and key_path[: len(path)] == tuple(path):
+            first_below = lineno
+    return best[1] if best else first_below

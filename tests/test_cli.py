@@ -69,4 +69,6 @@ def test_missing_data_file_is_one_line(tmp_path):
     result = runner.invoke(app, ["run", str(write_manifest(tmp_path, text)),
                                  "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: datasets.digits.x: file not found: {tmp_path / 'x.npy'}"
+    line = text.splitlines().index('x = "x.npy"') + 1
+    assert result.stderr.strip() == (f"error: {tmp_path / 'tiny.toml'}:{line}: datasets.digits.x: "
+                                     f"file not found: {tmp_path / 'x.npy'}")

@@ -71,7 +71,8 @@ def test_bad_override_value_blames_the_vary_key():
 def test_unknown_override_root_and_key():
     with pytest.raises(ManifestError, match="unknown key 'modle'"):
         expand(TINY.replace('"model.hidden"', '"modle.hidden"'))
-    with pytest.raises(ManifestError, match=r'vary\."model.hiden": unknown key$'):
+    with pytest.raises(ManifestError,
+                       match=r'vary\."model.hiden": unknown key \(did you mean `hidden`\?\)$'):
         expand(TINY.replace('"model.hidden"', '"model.hiden"'))
 
 

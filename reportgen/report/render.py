@@ -22,6 +22,7 @@ from urllib.request import url2pathname
 import jinja2
 from markupsafe import Markup
 
+from reportgen import csvsafe
 from reportgen.report import i18n
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell, ReportModel, Table
@@ -153,9 +154,9 @@ def table_csv(table: Table) -> str:
     """Raw values (no locale formatting), header from the language-neutral column keys."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.key for c in table.columns])
+    writer.writerow(csvsafe.row([c.key for c in table.columns]))
     for row in (*table.rows, *table.foot):
-        writer.writerow([_csv_value(cell.value) for cell in row])
+        writer.writerow(csvsafe.row([_csv_value(cell.value) for cell in row]))
     return buffer.getvalue()
 
 
@@ -171,6 +172,6 @@ def write_tables(model: ReportModel, out_dir: str | Path) -> list[Path]:
     written = []
     for table in model.tables():
         path = Path(out_dir) / table.csv_path
-        write_atomic(path, table_csv(table))
+        write_atomic(path, table_csv(table), within=Path(out_dir))
         written.append(path)
     return written

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from reportgen import lifeline
 from reportgen.analysis.findings import Findings, analyse
 from reportgen.report import render, samples_section
 from reportgen.report.build import build
@@ -66,7 +67,7 @@ def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: s
     written: list[Path] = []
     if "html" in formats:
         path = out / f"report.{lang}.html"
-        write_atomic(path, page)
+        write_atomic(path, page, within=out)
         written.append(path)
     if "pdf" in formats:
         written.append(render.pdf(page, out / f"report.{lang}.pdf", out))
@@ -94,7 +95,9 @@ def in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
     exception is raised here, as the same type, by `future.result()`.
     """
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        # workers die with this process, even SIGKILLed (they would block for good)
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=lifeline.die_with_parent, initargs=(os.getpid(),))
     except (OSError, NotImplementedError):  # no working semaphores here (some sandboxes)
         return None
     with pool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import socket
 import threading
@@ -40,6 +41,7 @@ from optuna.samplers import BaseSampler, GPSampler, RandomSampler, TPESampler
 from optuna.trial import FrozenTrial, TrialState
 from pydantic import ValidationError
 
+from reportgen.credentials import mask, resolve_storage
 from reportgen.data import Dataset
 from reportgen.errors import ReportgenError
 from reportgen.manifest import RunConfig
@@ -76,6 +78,7 @@ class SearchResult:
 # ---------------------------------------------------------------- storage and study identity
 def storage_url(storage: str, root: str | Path) -> str:
     """`"sqlite"` means a SQLite file in the output folder; anything else is an RDB URL."""
+    storage = resolve_storage(storage)  # `{ env = "NAME" }`: the URL is in the environment
     if storage != "sqlite":
         return storage
     path = (Path(root) / FOLDER / DB_FILE).resolve()
@@ -106,12 +109,13 @@ def open_storage(url: str, coordinator: bool) -> optuna.storages.RDBStorage:
                     url, engine_kwargs=engine_kwargs, heartbeat_interval=HEARTBEAT_SECONDS,
                     grace_period=GRACE_SECONDS,
                     heartbeat_stale_trial_callback=requeue if coordinator else None)
-        except ImportError as exc:  # e.g. postgresql:// without psycopg2
-            raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {exc}") from None
+        except ImportError as exc:  # e.g. postgresql:// without its driver
+            raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {exc} "
+                                 "(pip install 'reportgen[postgres]')") from None
         except Exception as exc:
             last = exc
             time.sleep(0.2 * (attempt + 1))
-    raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {last}")
+    raise ReportgenError(f"search.storage: cannot open {shown_url(url)}: {mask(str(last))}")
 
 
 def study_name(task: SearchTask, data_fingerprint: str) -> str:
@@ -266,6 +270,45 @@ def requeue(study: optuna.Study, trial: FrozenTrial) -> None:
     study.enqueue_trial(trial.params, user_attrs={RETRY_OF: trial.number, ATTEMPT: attempt})
 
 
+def back_to_waiting(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
+    """RUNNING → WAITING for a trial whose process is gone (Ctrl-C, SIGKILL): it runs again as
+    itself, first of the remaining trials, with the parameters it had drawn. A retry as a new
+    trial at the end would let the trials after it be sampled without its result, so a resumed
+    TPE search would differ from an uninterrupted one."""
+    from optuna.storages._rdb import models
+
+    with storage.engine.begin() as connection:
+        for table in (models.TrialIntermediateValueModel, models.TrialHeartbeatModel):
+            connection.execute(sqlalchemy.delete(table).where(table.trial_id == trial_id))
+        statement = (sqlalchemy.update(models.TrialModel)
+                     .where(models.TrialModel.trial_id == trial_id,
+                            models.TrialModel.state == TrialState.RUNNING)
+                     .values(state=TrialState.WAITING, datetime_start=None))
+        return connection.execute(statement).rowcount == 1
+
+
+def release_dead_local(study: optuna.Study, storage: optuna.storages.RDBStorage) -> int:
+    """Put back the RUNNING trials of processes of this machine that no longer exist (killed):
+    without waiting for their heartbeat to go stale, and as themselves (`back_to_waiting`)."""
+    host = socket.gethostname()
+    released = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker_host, _, pid = str(trial.user_attrs.get("worker", "")).rpartition(":")
+        if worker_host == host and pid.isdigit() and not _alive(int(pid)):
+            released += back_to_waiting(storage, trial._trial_id)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def requeue_failed(study: optuna.Study) -> int:
     """Re-enqueue every FAILED trial not yet retried (an earlier run's failures)."""
     trials = study.get_trials(deepcopy=False)
@@ -320,8 +363,18 @@ def _claim(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
                  .where(models.TrialModel.trial_id == trial_id,
                         models.TrialModel.state == TrialState.WAITING)
                  .values(state=TrialState.RUNNING, datetime_start=dt.datetime.now()))
+    attrs = models.TrialUserAttributeModel
     with storage.engine.begin() as connection:
-        return connection.execute(statement).rowcount == 1
+        if connection.execute(statement).rowcount != 1:
+            return False
+        # who runs it, in the same transaction: a process killed a moment after claiming is
+        # still known to be dead on resume (`release_dead_local`)
+        connection.execute(sqlalchemy.delete(attrs).where(attrs.trial_id == trial_id,
+                                                          attrs.key == "worker"))
+        connection.execute(sqlalchemy.insert(attrs).values(
+            trial_id=trial_id, key="worker",
+            value_json=json.dumps(f"{socket.gethostname()}:{os.getpid()}")))
+        return True
 
 
 @contextmanager
@@ -365,9 +418,10 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         task, objective = self.task, self.task.search.objective
+        # who runs it, before drawing: a process killed while drawing is known to be dead
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         values = space.suggest(trial, task.space)
         trial.set_user_attr("set", values)
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         try:
             config = trial_config(task, values)
         except ValidationError as exc:
@@ -439,9 +493,8 @@ def run_trial(study: optuna.Study, storage: optuna.storages.RDBStorage, trial_id
             except optuna.TrialPruned:
                 study.tell(trial, state=TrialState.PRUNED)
                 return TrialState.PRUNED
-            except KeyboardInterrupt:
-                trial.set_user_attr("error", "interrupted")
-                study.tell(trial, state=TrialState.FAIL)  # re-enqueued by the next run
+            except KeyboardInterrupt:  # the next run trains this very trial first
+                back_to_waiting(storage, trial_id)
                 raise
             except optuna.exceptions.UpdateFinishedTrialError:
                 raise
@@ -464,6 +517,7 @@ def optimise(study: optuna.Study, storage: optuna.storages.RDBStorage, task: Sea
     processes are running (re-enqueueing those whose process died). Returns trials run here."""
     deadline = time.monotonic() + task.search.timeout if task.search.timeout else None
     if coordinator:
+        release_dead_local(study, storage)
         requeue_failed(study)
     ran = 0
     while deadline is None or time.monotonic() < deadline:

@@ -99,18 +99,27 @@ def grid_points(space: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     return points
 
 
+def _axis_length(param: Any) -> int:
+    """len(_axis(param)) without building the axis: `int = [1, 1000000000]` is one number."""
+    if isinstance(param, IntRange):
+        return (param.high - param.low) // param.step + 1
+    if isinstance(param, FloatRange) and param.step is not None:
+        return math.floor((param.high - param.low) / param.step + 1e-9) + 1
+    return len(_axis(param))
+
+
 def grid_problem(space: dict[str, Any]) -> tuple[str, str] | None:
     """(path, reason) of the first entry that has no finite grid, or None."""
     for path, param in space.items():
         try:
-            _axis(param)
+            _axis_length(param)
         except ValueError as exc:
             return path, str(exc)
     return None
 
 
 def grid_size(space: dict[str, Any]) -> int:
-    return math.prod(len(_axis(param)) for param in space.values())
+    return math.prod(_axis_length(param) for param in space.values())
 
 
 def describe(space: dict[str, Any]) -> dict[str, Any]:
