@@ -83,6 +83,8 @@ class Defaults(Frozen):
     seed: int = Field(0, ge=0)
     device: str = "auto"
     engine: Engine = "torch"
+    # units of work trained at once (`reportgen run --jobs`); "auto": from the machine
+    jobs: Annotated[int, Field(ge=1)] | Literal["auto"] = 1
 
     @field_validator("device")
     @classmethod

@@ -96,6 +96,8 @@ class RunRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     # the configuration's label shared by a study's `repeats` of it; None without repeats
     config_label: str | None = None
+    # who trained it: "host:pid", on Ray "node <id> · host:pid"; None in older stores
+    worker: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

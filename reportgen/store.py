@@ -35,12 +35,19 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 → what the user's umask allows
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def dump_json(data: Any) -> str:
@@ -116,6 +123,7 @@ class Store:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=self.runs_dir, prefix=f".{record.run_id}."))
         try:
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 → what the user's umask allows
             (tmp / "spec.json").write_text(dump_json(spec))
             (tmp / "history.csv").write_text(history_csv(history))
             with (tmp / "predictions.npz").open("wb") as handle:

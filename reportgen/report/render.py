@@ -13,8 +13,8 @@ import json
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
@@ -181,12 +181,14 @@ def write_tables(model: ReportModel, out_dir: str | Path) -> list[Path]:
 
 def write_reports(results: ResultSet, out_dir: str | Path,
                   languages: Sequence[str] | None = None,
-                  formats: Iterable[str] | None = None, *, parallel: bool = True) -> list[Path]:
+                  formats: Iterable[str] | None = None, *, parallel: bool = True,
+                  on_written: Callable[[Path], None] | None = None) -> list[Path]:
     """Write report.<lang>.html / report.<lang>.pdf and tables/<table-id>.csv into `out_dir`.
 
     Languages and formats default to the manifest's. Tables are language-neutral (raw values,
     keyed columns), so their CSVs are written once. Each language is built and rendered in its
     own process when there are several and more than one CPU (`parallel=False`: all in this one).
+    `on_written(path)` hears of each file as it is written (of a process's, when it ends).
     """
     out = Path(out_dir)
     report = results.manifest.report
@@ -195,14 +197,14 @@ def write_reports(results: ResultSet, out_dir: str | Path,
     jobs = [(results, out, lang, formats, position == 0)
             for position, lang in enumerate(languages)]
     workers = min(len(jobs), _cpu_count()) if parallel else 1
-    parts = _in_processes(jobs, workers) if workers > 1 else None
+    parts = _in_processes(jobs, workers, on_written) if workers > 1 else None
     if parts is None:
-        parts = [_write_language(*job) for job in jobs]
+        parts = [_write_language(*job, on_written=on_written) for job in jobs]
     return [path for part in parts for path in part]
 
 
 def _write_language(results: ResultSet, out: Path, lang: str, formats: list[str],
-                    tables: bool) -> list[Path]:
+                    tables: bool, on_written: Callable[[Path], None] | None = None) -> list[Path]:
     from reportgen.report.build import build
 
     model = build(results, lang)
@@ -212,8 +214,12 @@ def _write_language(results: ResultSet, out: Path, lang: str, formats: list[str]
         path = out / f"report.{lang}.html"
         write_atomic(path, page)
         written.append(path)
+        if on_written:
+            on_written(path)
     if "pdf" in formats:
         written.append(pdf(page, out / f"report.{lang}.pdf", out))
+        if on_written:
+            on_written(written[-1])
     if tables:
         written += write_tables(model, out)
     return written
@@ -229,7 +235,8 @@ def _cpu_count() -> int:
 Job = tuple[ResultSet, Path, str, list[str], bool]
 
 
-def _in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
+def _in_processes(jobs: list[Job], workers: int,
+                  on_written: Callable[[Path], None] | None = None) -> list[list[Path]] | None:
     """`_write_language` of each job in worker processes; None where none can be started.
 
     Building the figures and WeasyPrint's layout are single-threaded Python, so only processes
@@ -247,6 +254,10 @@ def _in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
         except OSError:  # processes cannot be started (process limit, no exec)
             return None
         try:
+            for future in as_completed(futures):
+                for path in future.result() if on_written else ():
+                    if path.suffix != ".csv":
+                        on_written(path)
             return [future.result() for future in futures]
         except BrokenProcessPool:  # a worker died or could not start (unimportable __main__)
             return None
