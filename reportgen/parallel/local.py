@@ -70,7 +70,13 @@ class LocalPool:
 
     def submit(self, unit: Unit) -> None:
         self.attempts[unit.key] = self.attempts.get(unit.key, 0) + 1
-        self.futures[self.executor.submit(_perform, unit)] = unit
+        try:
+            future = self.executor.submit(_perform, unit)
+        except BrokenProcessPool:  # a worker died since the last wait: a fresh pool
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._executor()
+            future = self.executor.submit(_perform, unit)
+        self.futures[future] = unit
 
     def pending(self) -> int:
         return len(self.futures)
@@ -88,16 +94,15 @@ class LocalPool:
         """Units finished within `timeout` seconds, with their result or exception; units
         lost with a dead worker are resubmitted instead (or failed after `ATTEMPTS`)."""
         finished, _ = wait(list(self.futures), timeout, return_when=FIRST_COMPLETED)
-        if any(isinstance(f.exception(), BrokenProcessPool) for f in finished):
-            finished = set(wait(list(self.futures)).done)  # the others fail with it at once
-            broken = True
-        else:
-            broken = False
+        broken = any(isinstance(f.exception(), BrokenProcessPool) for f in finished) \
+            or self._worker_died()
+        if broken:  # every unit not returned yet went down with the pool
+            finished = set(self.futures)
         out: list[tuple[Unit, Done | BaseException]] = []
         lost: list[Unit] = []
         for future in finished:
             unit = self.futures.pop(future)
-            error = future.exception()
+            error = future.exception() if future.done() else BrokenProcessPool()
             if isinstance(error, BrokenProcessPool) and self.attempts[unit.key] < ATTEMPTS:
                 lost.append(unit)
             elif isinstance(error, BrokenProcessPool):
@@ -110,6 +115,12 @@ class LocalPool:
             for unit in sorted(lost, key=lambda u: u.key):
                 self.submit(unit)
         return out
+
+    def _worker_died(self) -> bool:
+        """A worker gone without the pool noticing: one that died while starting (e.g. a
+        script without `if __name__ == "__main__":`) leaves the executor waiting forever."""
+        processes = getattr(self.executor, "_processes", None) or {}
+        return any(process.exitcode is not None for process in list(processes.values()))
 
     def close(self, wait: bool = True) -> None:
         self.executor.shutdown(wait=wait, cancel_futures=True)

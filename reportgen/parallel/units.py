@@ -148,6 +148,7 @@ def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str
     for position in left:
         spec = specs[position]
         device = run_device(unit.device or spec.config.device, pin)
+        progress.run_started(spec, unit.run_ids[position])
         try:
             keep(position, train_run(spec, unit.run_ids[position], dataset, device,
                                      describe_device(device), list(unit.evaluate),
