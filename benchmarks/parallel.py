@@ -10,6 +10,10 @@ counts from the call to its return: the worker pool's start-up (spawned interpre
 torch) is included; Ray's start-up (`ray.init`) is not, as a cluster outlives one manifest.
 The three passes must produce the same metrics (checked). The load average before and after
 is printed: other processes on the machine slow every pass, not one alike.
+
+Measured on this 2-core VM (load average 0.20 before), 19 runs: --jobs 1 27.7 s, --jobs 2
+19.0 s (1.46×), local Ray 33.7 s (0.82×: Ray's own processes share the two cores). Each pool
+worker pays about 6 s importing torch; on training alone the two workers give about 1.7×.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ class Driver:
         self.keys = itertools.count()
         self.handlers: dict[int, Callable[[Done | BaseException], None]] = {}
         self.waiting: dict[str, list[tuple[RunSpec, OnRun]]] = {}  # run id in flight → reusers
+        self.held: list[RunUnit] | None = None
 
     # ------------------------------------------------------------ runs
     def want(self, spec: RunSpec, on_run: OnRun | None = None) -> bool:
@@ -124,7 +125,33 @@ class Driver:
 
     def _submit(self, unit: Unit, handle: Callable[[Done | BaseException], None]) -> None:
         self.handlers[unit.key] = handle
-        self.pool.submit(unit)
+        if self.held is not None and isinstance(unit, RunUnit):
+            self.held.append(unit)
+        else:
+            self.pool.submit(unit)
+
+    def hold(self) -> None:
+        """Collect run units instead of submitting them, until `release`."""
+        self.held = []
+
+    def release(self) -> None:
+        """Submit the collected run units longest first (estimated epochs × multiply-adds per
+        sample × training samples), so that no long run starts last while the other workers
+        idle; the order changes no result."""
+        held, self.held = self.held or [], None
+        for unit in sorted(held, key=self._cost, reverse=True):
+            self.pool.submit(unit)
+
+    def _cost(self, unit: RunUnit) -> float:
+        from reportgen.models import summary_rows
+
+        total = 0.0
+        for spec in unit.specs:
+            dataset = self.writer.datasets[spec.config.dataset]
+            params = sum(row.params for row in summary_rows(
+                spec.config.model, dataset.input_shape, dataset.n_classes))
+            total += spec.config.training.epochs * params * len(dataset.splits["train"])
+        return total
 
     # ------------------------------------------------------------ studies
     def study(self, runs: list[RunSpec], groups: dict[int, list[RunSpec]],
@@ -222,6 +249,7 @@ def drive(manifest: Manifest, plan: Plan, writer: Writer, problems: dict[int, st
     try:
         driver = Driver(pool, writer, problems, device, progress)
         progress.pool(len(plan.runs), pool.workers)
+        driver.hold()  # the plan's runs go out longest first; searches start right away
         for study in manifest.studies:
             runs = plan.for_study(study.id)
             groups = _fused_groups(study, runs, writer.datasets, problems, writer.store,
@@ -231,6 +259,7 @@ def drive(manifest: Manifest, plan: Plan, writer: Writer, problems: dict[int, st
             driver.study(runs, groups, study.evaluate)
             for task in plan.searches_for(study.id):
                 driver.search(task, study.repeats, study.evaluate)
+        driver.release()
         driver.run()
         interrupted = False
     finally:
