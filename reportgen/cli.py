@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -95,6 +95,15 @@ def run(
         metavar="SIZE", show_default=False,
         help="Memory a fused group may use, e.g. 512MiB or 4GiB; larger groups are split "
              "(default: half the GPU's free memory; on a CPU 2 GiB).")] = None,
+    jobs: Annotated[str | None, typer.Option(
+        "--jobs", "-j", metavar="N|auto", show_default=False,
+        help="Train up to N runs, fused groups or searches' trials at once in worker "
+             "processes; auto: one per core, or per GPU as many as its memory holds "
+             "(default: [defaults] jobs, else 1).")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        metavar="auto|ray://HOST:PORT", show_default=False,
+        help="Train on a Ray cluster (pip install 'reportgen[ray]'): auto joins the one "
+             "`ray start` runs here, else starts a local one.")] = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Retrain a sample of the stored runs, in memory, and report those "
              "whose metrics do not reproduce; changes nothing in the output folder. "
@@ -116,6 +125,11 @@ def run(
     with user_errors():
         if check and (worker or fresh):
             raise ReportgenError("--check cannot be combined with --worker or --fresh")
+        if (jobs is not None or cluster is not None) and (check or worker):
+            raise ReportgenError("--jobs and --cluster cannot be combined with --check or "
+                                 "--worker (start several workers instead)")
+        if jobs is not None and jobs != "auto" and not (jobs.isdigit() and int(jobs) >= 1):
+            raise ReportgenError(f"--jobs: expected a whole number ≥ 1 or auto, got {jobs!r}")
         if not check and (sample is not None or tol is not None):
             raise ReportgenError("--sample and --tol only apply with --check")
         languages = _csv(lang, ("es", "en"), "--lang")
@@ -166,7 +180,8 @@ def run(
             with _progress() as progress:
                 outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
                                           progress=progress, worker=worker, fuse=fuse,
-                                          max_fused_memory=budget)
+                                          max_fused_memory=budget, cluster=cluster,
+                                          jobs=_jobs(jobs, spec.defaults.jobs))
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished runs are kept in {out_dir}; "
                               "run again to continue")
@@ -180,6 +195,12 @@ def run(
         _render(store, languages, formats)
     if outcome.failed:
         raise typer.Exit(1)
+
+
+def _jobs(option: str | None, default: int | str) -> int | str:
+    if option is None:
+        return default
+    return option if option == "auto" else int(option)
 
 
 @app.command()
@@ -299,14 +320,42 @@ def _render(store: Store, languages: list[str] | None, formats: list[str] | None
     results = store.load()
     results_mod.write(results)
     report_spec = results.manifest.report
-    written = write_reports(results, results.root, languages or report_spec.languages,
-                            formats or report_spec.formats)
+    languages = languages or report_spec.languages
+    formats = formats or report_spec.formats
+    with _render_progress(len(languages) * len(formats),
+                          f"rendering {', '.join(languages)} as {', '.join(formats)}") as shown:
+        written = write_reports(results, results.root, languages, formats, on_written=shown)
     tables = [p for p in written if p.suffix == ".csv"]
-    for path in written:
-        if path.suffix != ".csv":
-            console.print(f"wrote {path}")
     if tables:
         console.print(f"wrote {len(tables)} table(s) as CSV in {tables[0].parent}")
+
+
+@contextlib.contextmanager
+def _render_progress(total: int, title: str) -> Iterator[Callable[[Path], None]]:
+    """A bar over the report files on a terminal; otherwise a line when rendering starts and
+    one per file as it is written, with the time since the start."""
+    import time
+
+    started = time.perf_counter()
+
+    def line(path: Path) -> str:
+        return f"wrote {path} ({time.perf_counter() - started:.1f} s)"
+
+    if not console.is_terminal:
+        console.print(f"{title}…", markup=False)
+        yield lambda path: console.print(line(path), markup=False)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bars:
+        task = bars.add_task(title, total=total)
+
+        def written(path: Path) -> None:
+            bars.console.print(line(path), markup=False, highlight=False)
+            bars.advance(task)
+
+        yield written
 
 
 @contextlib.contextmanager

@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib.metadata
+import os
 import platform
+import socket
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from reportgen.models import image_problem, summary_rows
 from reportgen.plan import Plan, RunSpec, SearchTask, repeated
 from reportgen.records import SPLITS, DatasetSummary, RunRecord
 from reportgen.store import Store, run_id_of
+from reportgen.threads import run_threads
 from reportgen.training import FitResult, fit
 
 LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
@@ -41,6 +44,12 @@ class Progress(Protocol):
     def epoch(self, row: dict[str, Any]) -> None: ...
     def run_finished(self, spec: RunSpec, record: RunRecord | None, skipped: bool,
                      error: str | None = None) -> None: ...
+    def trial_finished(self, label: str, state: str, value: float | None, epochs: int,
+                       error: str | None) -> None: ...
+    # with --jobs or --cluster: the units and workers, and what each worker trains now
+    def pool(self, units: int, workers: int) -> None: ...
+    def worker(self, worker: str, label: str | None, epochs: int = 0) -> None: ...
+    def worker_epoch(self, worker: str) -> None: ...
 
 
 class SilentProgress:
@@ -55,6 +64,19 @@ class SilentProgress:
 
     def run_finished(self, spec: RunSpec, record: RunRecord | None, skipped: bool,
                      error: str | None = None) -> None:
+        pass
+
+    def trial_finished(self, label: str, state: str, value: float | None, epochs: int,
+                       error: str | None) -> None:
+        pass
+
+    def pool(self, units: int, workers: int) -> None:
+        pass
+
+    def worker(self, worker: str, label: str | None, epochs: int = 0) -> None:
+        pass
+
+    def worker_epoch(self, worker: str) -> None:
         pass
 
 
@@ -93,16 +115,19 @@ def summarise(dataset: Dataset) -> DatasetSummary:
 def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None = None,
             fresh: bool = False, progress: Progress | None = None,
             worker: bool = False, fuse: bool | None = None,
-            max_fused_memory: int | None = None) -> Outcome:
+            max_fused_memory: int | None = None, jobs: int | str = 1,
+            cluster: str | None = None) -> Outcome:
     """Train every run of `plan` missing from `store` (all of them with `fresh`) and run its
     searches. A `worker` only runs trials of the plan's searches, next to a coordinating
     `execute` in another process sharing the search storage: no runs, no records, no index.
 
     Runs of a study that differ only in what a fused model can vary train as one (`grouping`):
     `fuse` None where that is expected to be faster, True wherever possible, False never;
-    `max_fused_memory` bounds a group's memory in bytes (default: `grouping.default_budget`)."""
-    from reportgen.engines import describe_device, make_trainer, resolve_device
+    `max_fused_memory` bounds a group's memory in bytes (default: `grouping.default_budget`).
 
+    `jobs` > 1 trains that many units (a run, a fused group, a search's trials) at once in
+    worker processes, `cluster` ("auto" or "ray://HOST:PORT") as Ray tasks: `parallel.driver`.
+    This process alone writes the store either way."""
     progress = progress or SilentProgress()
     datasets = _load_datasets(manifest, plan)
     problems = {id(spec): problem for spec in plan.runs
@@ -116,114 +141,196 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             raise ManifestError(f"{task.base.origin}: {problem}")
     if worker:
         return _work(plan, datasets, store, device, progress)
-    store.save_manifest(manifest.source_text)
-    index = _start_index(manifest, plan, store)
+    writer = Writer(store, _start_index(manifest, plan, store), datasets, fresh)
     for name, dataset in datasets.items():
         store.save_dataset(summarise(dataset))
         if (images := dataset_samples(dataset)) is not None:
             store.save_dataset_samples(name, images)
-        if name not in index["datasets"]:
-            index["datasets"].append(name)
-    outcome = Outcome()
+        if name not in writer.index["datasets"]:
+            writer.index["datasets"].append(name)
+    store.save_manifest(manifest.source_text)
+    if jobs == "auto":
+        from reportgen.parallel import devices
+
+        jobs = devices.auto_jobs(device, [*plan.runs, *(t.base for t in plan.searches)],
+                                 datasets)
+    if int(jobs) > 1 or cluster:
+        from reportgen.parallel import driver
+
+        driver.drive(manifest, plan, writer, problems, device=device, fuse=fuse,
+                     max_fused_memory=max_fused_memory, jobs=int(jobs), cluster=cluster,
+                     progress=progress)
+        store.save_index(writer.index)
+        return writer.outcome
+    _sequential(manifest, plan, writer, problems, device, fuse, max_fused_memory, progress)
+    store.save_index(writer.index)
+    return writer.outcome
+
+
+@dataclass
+class Writer:
+    """The one writer of a store: saves records and keeps the index and the outcome."""
+
+    store: Store
+    index: dict[str, Any]
+    datasets: dict[str, Dataset]
+    fresh: bool
+    outcome: Outcome = field(default_factory=Outcome)
+
+    def run_id(self, spec: RunSpec) -> str:
+        return spec.run_id(self.datasets[spec.config.dataset].fingerprint)
+
+    def stored(self, spec: RunSpec, run_id: str) -> RunRecord | None:
+        """The stored record when the run need not train (not `fresh`), counted as reused."""
+        if self.fresh or not self.store.has(run_id):
+            return None
+        self.outcome.skipped.append(run_id)
+        return self.store.load_run(run_id).record
+
+    def save_expected(self, spec: RunSpec, run_id: str, problem: str) -> RunRecord:
+        record = expected_failure(spec, run_id, self.datasets[spec.config.dataset], problem)
+        self.store.save_run(record, spec_json(spec, run_id), [], {})
+        self.outcome.trained.append(run_id)
+        self.store.save_index(self.index)
+        return record
+
+    def save(self, spec: RunSpec, run_id: str, record: RunRecord,
+             history: list[dict[str, Any]], predictions: dict[str, np.ndarray],
+             extra: dict[str, Any] | None) -> RunRecord:
+        record = record.with_origin(extra)
+        self.store.save_run(record, spec_json(spec, run_id), history, predictions)
+        if "proba_predict" in predictions:
+            self.store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
+                                       self.datasets[spec.config.dataset].classes)
+        self.index["failed"].pop(run_id, None)
+        self.outcome.trained.append(run_id)
+        self.store.save_index(self.index)
+        return record
+
+    def fail(self, run_id: str, message: str) -> None:
+        self.index["failed"][run_id] = message
+        self.outcome.failed[run_id] = message
+        self.store.save_index(self.index)
+
+
+def this_worker() -> str:
+    """Who trains here: host and process id (a Ray task adds its node)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def fused_note(group: list[RunSpec], run_ids: list[str]) -> dict[str, Any]:
+    return {"fused_group": {"id": run_ids[0][:12], "size": len(group), "run_ids": run_ids,
+                            "labels": [spec.label for spec in group]}}
+
+
+def fused_label(group: list[RunSpec]) -> str:
+    labels = [s.label for s in group]
+    shown = ", ".join(labels) if len(group) <= 3 else f"{labels[0]}, …, {labels[-1]}"
+    return f"{len(group)} runs fused: {shown}"
+
+
+Trained = tuple[RunRecord, list[dict[str, Any]], dict[str, np.ndarray]]
+
+
+def train_fused(group: list[RunSpec], run_ids: list[str], dataset: Dataset, run_device: str,
+                evaluate: list[str], progress: Progress,
+                on_trained: Any) -> list[int]:
+    """Train `group` as one fused model; `on_trained(position, (record, history,
+    predictions))` receives each member as it finishes. Should the group fail as a whole
+    (e.g. out of memory), returns the positions left unfinished, to train one by one."""
+    from reportgen.engines import describe_device, fused
+
+    device_name = describe_device(run_device)
+    longest = max(group, key=lambda spec: spec.config.training.epochs)
+    progress.run_started(dataclasses.replace(longest, label=fused_label(group)), run_ids[0])
+    started_at = _now()
+    done: set[int] = set()
+
+    def finished(member: fused.MemberResult) -> None:
+        spec, run_id = group[member.index], run_ids[member.index]
+        on_trained(member.index, run_record(
+            spec, run_id, dataset, device_name, evaluate, member.result, member.model,
+            started_at, time.perf_counter() - member.train_seconds))
+        done.add(member.index)
+
+    try:
+        with run_threads(run_device):
+            fused.train_group([spec.config for spec in group], dataset, run_device, finished,
+                              on_epoch=progress.epoch)
+    except Exception as exc:  # e.g. out of memory: a run's own failure shows alone
+        warnings.warn(f"fused training of {len(group)} runs of {group[0].study_id!r} "
+                      f"failed ({type(exc).__name__}: {exc}); training the unfinished "
+                      "ones one by one", RuntimeWarning, stacklevel=1)
+    return [position for position in range(len(group)) if position not in done]
+
+
+def _sequential(manifest: Manifest, plan: Plan, writer: Writer, problems: dict[int, str],
+                device: str | None, fuse: bool | None, max_fused_memory: int | None,
+                progress: Progress) -> None:
+    """Every unit one after another in this process; each run saved as it finishes."""
+    from reportgen.engines import describe_device, make_trainer, resolve_device
+
+    datasets, index = writer.datasets, writer.index
 
     def run_one(spec: RunSpec, evaluate: list[str],
                 extra: dict[str, Any] | None = None) -> RunRecord | None:
         """Train one run unless stored; its id goes into the study's list in the index."""
         dataset = datasets[spec.config.dataset]
-        run_id = spec.run_id(dataset.fingerprint)
+        run_id = writer.run_id(spec)
         list_run(index, spec, run_id)
-        if store.has(run_id) and not fresh:
-            outcome.skipped.append(run_id)
-            record = store.load_run(run_id).record
+        if (record := writer.stored(spec, run_id)) is not None:
             progress.run_finished(spec, record, skipped=True)
             return record
         progress.run_started(spec, run_id)
-        run_device = resolve_device(device or spec.config.device)
         if id(spec) in problems:  # an expected error: its message is the run's outcome
-            record = expected_failure(spec, run_id, dataset, problems[id(spec)])
-            store.save_run(record, spec_json(spec, run_id), [], {})
-            outcome.trained.append(run_id)
+            record = writer.save_expected(spec, run_id, problems[id(spec)])
             progress.run_finished(spec, record, skipped=False)
-            store.save_index(index)
             return record
+        run_device = resolve_device(device or spec.config.device)
         try:
             record, history, predictions = train_run(
                 spec, run_id, dataset, run_device, describe_device(run_device),
                 evaluate, make_trainer, progress)
         except Exception as exc:  # a run's own failure (e.g. out of memory) spares the rest
             message = f"{type(exc).__name__}: {exc}"
-            index["failed"][run_id] = message
-            outcome.failed[run_id] = message
+            writer.fail(run_id, message)
             progress.run_finished(spec, None, skipped=False, error=message)
-            record = None
-        else:
-            record = save_trained(spec, run_id, record, history, predictions, extra)
-            progress.run_finished(spec, record, skipped=False)
-        store.save_index(index)
-        return record
-
-    def save_trained(spec: RunSpec, run_id: str, record: RunRecord,
-                     history: list[dict[str, Any]], predictions: dict[str, np.ndarray],
-                     extra: dict[str, Any] | None) -> RunRecord:
-        record = record.with_origin(extra)
-        store.save_run(record, spec_json(spec, run_id), history, predictions)
-        if "proba_predict" in predictions:
-            store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
-                                  datasets[spec.config.dataset].classes)
-        index["failed"].pop(run_id, None)
-        outcome.trained.append(run_id)
+            return None
+        record = writer.save(spec, run_id, dataclasses.replace(record, worker=this_worker()),
+                             history, predictions, extra)
+        progress.run_finished(spec, record, skipped=False)
         return record
 
     def run_group(group: list[RunSpec], evaluate: list[str]) -> None:
         """Train runs of one study as one fused model (engines/fused.py); each is saved as it
-        finishes, like a run trained alone, with `extra["fused_group"]`. Should the group
-        fail as a whole (e.g. out of memory), its unfinished runs train one by one."""
-        from reportgen.engines import fused
-
-        dataset = datasets[group[0].config.dataset]
-        run_ids = [spec.run_id(dataset.fingerprint) for spec in group]
-        run_device = resolve_device(device or group[0].config.device)
-        device_name = describe_device(run_device)
-        note = {"fused_group": {"id": run_ids[0][:12], "size": len(group), "run_ids": run_ids,
-                                "labels": [spec.label for spec in group]}}
-        longest = max(group, key=lambda spec: spec.config.training.epochs)
-        labels = [s.label for s in group]
-        shown = ", ".join(labels) if len(group) <= 3 else f"{labels[0]}, …, {labels[-1]}"
-        progress.run_started(dataclasses.replace(
-            longest, label=f"{len(group)} runs fused: {shown}"), run_ids[0])
-        started_at = _now()
+        finishes, like a run trained alone, with `extra["fused_group"]`."""
+        run_ids = [writer.run_id(spec) for spec in group]
+        note = fused_note(group, run_ids)
         records: dict[int, RunRecord] = {}
 
-        def finished(member: fused.MemberResult) -> None:
-            spec, run_id = group[member.index], run_ids[member.index]
-            record, history, predictions = run_record(
-                spec, run_id, dataset, device_name, evaluate, member.result, member.model,
-                started_at, time.perf_counter() - member.train_seconds)
-            records[member.index] = save_trained(spec, run_id, record, history, predictions,
-                                                 note)
-            store.save_index(index)
+        def save(position: int, trained: Trained) -> None:
+            record, history, predictions = trained
+            records[position] = writer.save(
+                group[position], run_ids[position],
+                dataclasses.replace(record, worker=this_worker()), history, predictions, note)
 
-        try:
-            fused.train_group([spec.config for spec in group], dataset, run_device, finished,
-                              on_epoch=progress.epoch)
-        except Exception as exc:  # e.g. out of memory: a run's own failure shows alone
-            warnings.warn(f"fused training of {len(group)} runs of {group[0].study_id!r} "
-                          f"failed ({type(exc).__name__}: {exc}); training the unfinished "
-                          "ones one by one", RuntimeWarning, stacklevel=1)
+        resolved = resolve_device(device or group[0].config.device)
+        left = train_fused(group, run_ids, datasets[group[0].config.dataset], resolved,
+                           evaluate, progress, save)
         for position, spec in enumerate(group):
-            if position in records:
-                progress.run_finished(spec, records[position], skipped=False)
-            else:
+            if position in left:
                 run_one(spec, evaluate)
+            else:
+                progress.run_finished(spec, records[position], skipped=False)
 
     for study in manifest.studies:
         runs = plan.for_study(study.id)
         if runs:
             progress.study(study.id, len(runs))
-        groups = _fused_groups(study, runs, datasets, problems, store, fresh, device, fuse,
-                               max_fused_memory)
+        groups = _fused_groups(study, runs, datasets, problems, writer.store, writer.fresh,
+                               device, fuse, max_fused_memory)
         for spec in runs if groups else ():  # the index lists a study's runs in plan order
-            list_run(index, spec, spec.run_id(datasets[spec.config.dataset].fingerprint))
+            list_run(index, spec, writer.run_id(spec))
         for spec in runs:
             group = groups.get(id(spec))
             if group is None:
@@ -231,10 +338,8 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             elif group[0] is spec:
                 run_group(group, study.evaluate)
         for task in plan.searches_for(study.id):
-            _search(task, study.repeats, datasets, store, device, fresh, progress, index,
-                    outcome, lambda spec, extra, study=study: run_one(spec, study.evaluate, extra))
-    store.save_index(index)
-    return outcome
+            _search(task, study.repeats, writer, device, progress,
+                    lambda spec, extra, study=study: run_one(spec, study.evaluate, extra))
 
 
 def _fused_groups(study: Study, runs: list[RunSpec], datasets: dict[str, Dataset],
@@ -269,40 +374,61 @@ def search_problem(task: SearchTask, dataset: Dataset) -> str | None:
     return None
 
 
-def _search(task: SearchTask, repeats: int, datasets: dict[str, Dataset], store: Store,
-            device: str | None, fresh: bool, progress: Progress, index: dict[str, Any],
-            outcome: Outcome, run_one: Any) -> None:
+def _search(task: SearchTask, repeats: int, writer: Writer, device: str | None,
+            progress: Progress, run_one: Any) -> None:
     """Tune one (variant × algorithm), retrain its best configuration (`repeats` times, with
     seeds seed, seed+1, …), write its record; the record names the first retrained run."""
     from reportgen.engines import make_trainer, resolve_device
     from reportgen.tuning import runner
 
-    dataset = datasets[task.base.config.dataset]
+    list_search(writer.index, task)
+    result = runner.run_search(task, writer.datasets[task.base.config.dataset],
+                               writer.store.root,
+                               resolve_device(device or task.base.config.device), make_trainer,
+                               progress, coordinator=True, fresh=writer.fresh)
+    writer.outcome.trials += result.trials_run
+    specs, extra = retrain_specs(task, result, repeats)
+    if specs:
+        progress.study(f"{task.study_id} · {specs[0].config_label or specs[0].label}",
+                       len(specs))
+    trained = [run_one(spec, extra) for spec in specs]  # the record names the first
+    finish_search(writer, result.record, trained[0] if trained else None)
+
+
+def list_search(index: dict[str, Any], task: SearchTask) -> None:
+    from reportgen.tuning import runner
+
     files = index["tuning"].setdefault(task.study_id, [])
     if runner.record_file(task) not in files:
         files.append(runner.record_file(task))
-    result = runner.run_search(task, dataset, store.root,
-                               resolve_device(device or task.base.config.device), make_trainer,
-                               progress, coordinator=True, fresh=fresh)
-    outcome.trials += result.trials_run
+
+
+def retrain_specs(task: SearchTask, result: Any,
+                  repeats: int) -> tuple[list[RunSpec], dict[str, Any]]:
+    """The runs retraining a search's best configuration, and the note each record keeps."""
+    from reportgen.tuning import runner
+
+    if not task.search.retrain_best or result.best_set is None:
+        return [], {}
     record = result.record
-    if task.search.retrain_best and result.best_set is not None:
-        specs = repeated(runner.best_run_spec(task, result.best_set), repeats)
-        extra = {"tuning": {"file": record.file, "algorithm": task.algorithm,
-                            "trial": record.best["number"], "objective": record.objective,
-                            "value": record.best["value"]}}
-        progress.study(f"{task.study_id} · {specs[0].config_label or specs[0].label}",
-                       len(specs))
-        trained = [run_one(spec, extra) for spec in specs]  # the record names the first
-        best = trained[0]
-        if best is not None:
-            metrics = {split: {"accuracy": m.accuracy, "loss": m.loss}
-                       for split, m in best.metrics.items()}
-            record = dataclasses.replace(record, retrained={
-                "run_id": best.run_id, "label": best.label, "epochs": best.epochs_run,
-                "wall_seconds": best.wall_seconds, "metrics": metrics})
-    runner.write_record(store.root, record)
-    store.save_index(index)
+    extra = {"tuning": {"file": record.file, "algorithm": task.algorithm,
+                        "trial": record.best["number"], "objective": record.objective,
+                        "value": record.best["value"]}}
+    return repeated(runner.best_run_spec(task, result.best_set), repeats), extra
+
+
+def finish_search(writer: Writer, record: Any, best: RunRecord | None) -> None:
+    """Write the tuning record, naming the first retrained run."""
+    from reportgen.tuning import runner
+
+    if best is not None:
+        metrics = {split: {"accuracy": m.accuracy, "loss": m.loss}
+                   for split, m in best.metrics.items()}
+        record = dataclasses.replace(record, retrained={
+            "run_id": best.run_id, "label": best.label, "epochs": best.epochs_run,
+            "wall_seconds": best.wall_seconds, "metrics": metrics})
+    runner.write_record(writer.store.root, record)
+    writer.store.save_index(writer.index)
 
 
 def _work(plan: Plan, datasets: dict[str, Dataset], store: Store, device: str | None,
@@ -401,11 +527,12 @@ def train_run(spec: RunSpec, run_id: str, dataset: Dataset, device: str, device_
     config = spec.config
     started_at = _now()
     started = time.perf_counter()
-    trainer = make_trainer(config, dataset, device)
-    result = fit(trainer, config.training, has_val="val" in dataset.splits,
-                 on_epoch=progress.epoch)
-    return run_record(spec, run_id, dataset, device_name, evaluate, result, trainer, started_at,
-                      started)
+    with run_threads(device, config.engine):
+        trainer = make_trainer(config, dataset, device)
+        result = fit(trainer, config.training, has_val="val" in dataset.splits,
+                     on_epoch=progress.epoch)
+        return run_record(spec, run_id, dataset, device_name, evaluate, result, trainer,
+                          started_at, started)
 
 
 def run_record(spec: RunSpec, run_id: str, dataset: Dataset, device_name: str,

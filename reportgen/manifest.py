@@ -113,6 +113,9 @@ class Defaults(Frozen):
     device: str = Field("auto",
         description="auto (the first CUDA GPU when present, else the CPU), cpu, cuda or cuda:N.")
     engine: Engine = Field("torch", description="torch, or numpy (the from-scratch engine).")
+    jobs: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        1,
+        description="Units of work trained at once (reportgen run --jobs); auto: from the machine.")
 
     @field_validator("device")
     @classmethod

@@ -117,6 +117,8 @@ class RunRecord:
     error: str | None = None  # set when stop_reason == "failed"
     # the configuration's label shared by a study's `repeats` of it; None without repeats
     config_label: str | None = None
+    # who trained it: "host:pid", on Ray "node <id> · host:pid"; None in older stores
+    worker: str | None = None
     fused_group: FusedGroup | None = None  # trained in a fused group, not alone
     tuning: TuningOrigin | None = None  # the retrained best configuration of a search
     restored_epoch: int | None = None  # early stopping restored this epoch's weights

@@ -52,6 +52,7 @@ def write_atomic(path: Path, data: bytes | str, *, within: Path | None = None) -
     except OSError as exc:  # a name too long, a read-only or missing folder: one line, exit 2
         raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 → what the user's umask allows
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
@@ -60,6 +61,12 @@ def write_atomic(path: Path, data: bytes | str, *, within: Path | None = None) -
         if isinstance(exc, OSError):
             raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def dump_json(data: Any) -> str:
@@ -138,6 +145,7 @@ class Store:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=self.runs_dir, prefix=f".{record.run_id}."))
         try:
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 → what the user's umask allows
             (tmp / "spec.json").write_text(dump_json(
                 asdict(spec) if isinstance(spec, RunSpecFile) else spec))
             (tmp / "history.csv").write_text(history_csv(history))

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from reportgen import manifest as mf
-from reportgen.manifest import RunConfig, SearchSpec
 from reportgen.figures.math import check_formula
+from reportgen.manifest import RunConfig, SearchSpec
 from reportgen.plan import expand
 from reportgen.report.bibliography import BIBLIOGRAPHY
 from reportgen.report.concepts import (

@@ -43,7 +43,8 @@ def appendix(ctx: Context) -> Section:
          Column("seconds_per_epoch", ctx._("Time per epoch"), True),
          Column("started_at", ctx._("Started (UTC)")), *fused_column],
         [[Cell(r.run_id, "code", display=r.run_id[:12]), Cell(r.study_id, "code"),
-          Cell(r.label), Cell(r.device), Cell(r.seed, "int"), Cell(r.epochs_run, "int"),
+          Cell(r.label), Cell(f"{r.device} · {r.worker}" if r.worker else r.device),
+          Cell(r.seed, "int"), Cell(r.epochs_run, "int"),
           Cell(finite(r.wall_seconds), "secs"), Cell(finite(r.seconds_per_epoch), "secs"),
           Cell(r.started_at, "code", display=r.started_at.replace("T", " ")[:19]),
           *([Cell(fused[g][0] if (g := r.fused_group_id) in fused else None, "int")]

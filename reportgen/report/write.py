@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -37,12 +37,14 @@ def artwork(findings: Findings) -> dict[str, str]:
 
 def write_reports(results: ResultSet, out_dir: str | Path,
                   languages: Sequence[str] | None = None,
-                  formats: Iterable[str] | None = None, *, parallel: bool = True) -> list[Path]:
+                  formats: Iterable[str] | None = None, *, parallel: bool = True,
+                  on_written: Callable[[Path], None] | None = None) -> list[Path]:
     """Write report.<lang>.html / report.<lang>.pdf and tables/<table-id>.csv into `out_dir`.
 
     Languages and formats default to the manifest's. Tables are language-neutral (raw values,
     keyed columns), so their CSVs are written once. `parallel=False`: every language in this
-    one process.
+    one process. `on_written(path)` hears of each document as it is written (of a worker
+    process's, when that process ends).
     """
     out = Path(out_dir)
     report = results.manifest.report
@@ -53,14 +55,15 @@ def write_reports(results: ResultSet, out_dir: str | Path,
     jobs = [(findings, drawn, out, lang, formats, position == 0)
             for position, lang in enumerate(languages)]
     workers = min(len(jobs), cpu_count()) if parallel else 1
-    parts = in_processes(jobs, workers) if workers > 1 else None
+    parts = in_processes(jobs, workers, on_written) if workers > 1 else None
     if parts is None:
-        parts = [write_language(*job) for job in jobs]
+        parts = [write_language(*job, on_written=on_written) for job in jobs]
     return [path for part in parts for path in part]
 
 
 def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: str,
-                   formats: list[str], tables: bool) -> list[Path]:
+                   formats: list[str], tables: bool,
+                   on_written: Callable[[Path], None] | None = None) -> list[Path]:
     """One language: its ReportModel, then the files rendered from it."""
     model = build(findings, lang, drawn)
     page = render.html(model)
@@ -69,8 +72,12 @@ def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: s
         path = out / f"report.{lang}.html"
         write_atomic(path, page, within=out)
         written.append(path)
+        if on_written:
+            on_written(path)
     if "pdf" in formats:
         written.append(render.pdf(page, out / f"report.{lang}.pdf", out))
+        if on_written:
+            on_written(written[-1])
     if tables:
         written += render.write_tables(model, out)
     return written
@@ -86,7 +93,8 @@ def cpu_count() -> int:
 Job = tuple[Findings, dict[str, str], Path, str, list[str], bool]
 
 
-def in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
+def in_processes(jobs: list[Job], workers: int,
+                 on_written: Callable[[Path], None] | None = None) -> list[list[Path]] | None:
     """`write_language` of each job in worker processes; None where none can be started
     (the caller then writes them one by one, in this process).
 
@@ -106,6 +114,10 @@ def in_processes(jobs: list[Job], workers: int) -> list[list[Path]] | None:
         except OSError:  # processes cannot be started (process limit, no exec)
             return None
         try:
+            for future in as_completed(futures):
+                for path in future.result() if on_written else ():
+                    if path.suffix != ".csv":
+                        on_written(path)
             return [future.result() for future in futures]
         except BrokenProcessPool:  # a worker died or could not start (unimportable __main__)
             return None

@@ -47,6 +47,7 @@ from reportgen.errors import ReportgenError
 from reportgen.manifest import RunConfig
 from reportgen.plan import RunSpec, SearchTask, assign, stable_hash
 from reportgen.store import dump_json, slug, write_atomic
+from reportgen.threads import run_threads
 from reportgen.training import fit
 from reportgen.tuning import hyperband, importance, space
 from reportgen.tuning.records import FOLDER, TrialRecord, TuningRecord
@@ -447,10 +448,12 @@ class Objective:
             if prune and row["epoch"] < task.max_epochs and trial.should_prune():
                 raise optuna.TrialPruned(f"pruned at epoch {row['epoch']}")
 
-        stop_reason, error = "failed", None
+        stop_reason, error, value = "failed", None, None
         try:
-            trainer = self.make_trainer(config, self.dataset, self.device)
-            result = fit(trainer, config.training, has_val=self.has_val, on_epoch=on_epoch)
+            with run_threads(self.device, config.engine):  # results independent of --jobs
+                trainer = self.make_trainer(config, self.dataset, self.device)
+                result = fit(trainer, config.training, has_val=self.has_val,
+                             on_epoch=on_epoch)
             stop_reason = result.stop_reason
             if stop_reason == "diverged":  # nothing to compare: out of the race, like a prune
                 raise optuna.TrialPruned(f"diverged at epoch {result.diverged_epoch}")
@@ -473,6 +476,9 @@ class Objective:
                 trial.set_user_attr("error", error)
             self.progress.run_finished(spec, None, skipped=False,
                                        error=error if stop_reason == "failed" else None)
+            if hasattr(self.progress, "trial_finished"):
+                state = "failed" if error else "complete" if value is not None else stop_reason
+                self.progress.trial_finished(spec.label, state, value, len(history), error)
 
 
 def _final_value(history: list[dict[str, Any]], objective: str,
@@ -552,6 +558,19 @@ def warm_up(make_trainer: Callable[..., Any], config: RunConfig, dataset: Datase
     if config.engine not in _warm:
         make_trainer(config, dataset, device)
         _warm.add(config.engine)
+
+
+def prepare_search(task: SearchTask, dataset: Dataset, root: str | Path, *,
+                   fresh: bool = False) -> int:
+    """Open (or create) the search's study as its coordinator, with placeholders for the
+    whole budget and earlier failures re-enqueued, before workers join it (`--jobs`,
+    `--cluster`); returns the trials waiting to run."""
+    url = storage_url(task.search.storage, root)
+    storage = open_storage(url, coordinator=True)
+    study = open_study(task, storage, study_name(task, dataset.fingerprint), coordinator=True,
+                       fresh=fresh)
+    requeue_failed(study)
+    return pending(study, task.max_trials)
 
 
 def run_search(task: SearchTask, dataset: Dataset, root: str | Path, device: str,

@@ -1,0 +1,244 @@
+"""`reportgen run --jobs N` and `--cluster`: same results as one process, one writer, retries."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reportgen.cli import app
+from tests.helpers import TINY, TWO_STUDIES, write_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+# Six runs of a few epochs, none fused (different widths): long enough to kill something
+# mid-way, short enough for CI.
+SIX = TINY.replace("epochs = 3", "epochs = 12").replace(
+    '[[8], [16]]', '[[8], [16], [24], [32], [40], [48]]').replace(
+    'training = "quick"', 'training = "quick"\nfuse = false')
+
+
+def results_without_timings(out: Path) -> dict:
+    data = json.loads((out / "results.json").read_text())
+    for study in data["studies"]:
+        for run in study["runs"]:
+            del run["timings"]
+    return data
+
+
+def run_cli(manifest: Path, out: Path, *options: str) -> None:
+    result = runner.invoke(app, ["run", str(manifest), "--out", str(out), "--format", "html",
+                                 "--lang", "en", *options])
+    assert result.exit_code == 0, result.output
+
+
+def workers_of(out: Path) -> set[str]:
+    return {json.loads(p.read_text())["worker"] for p in out.glob("runs/*/record.json")}
+
+
+@pytest.fixture(scope="module")
+def six(tmp_path_factory):
+    """The six-run manifest and its results trained in one process (`--jobs 1`)."""
+    folder = tmp_path_factory.mktemp("six")
+    path = write_manifest(folder, SIX)
+    run_cli(path, folder / "one", "--jobs", "1")
+    return path, results_without_timings(folder / "one")
+
+
+def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
+    path = write_manifest(tmp_path, TWO_STUDIES)
+    run_cli(path, tmp_path / "one", "--jobs", "1")
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "two"), "--jobs",
+                                 "2", "--format", "html", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert results_without_timings(tmp_path / "one") == results_without_timings(tmp_path / "two")
+    assert "3 run(s) on 2 worker(s)" in result.output
+    assert "in flight]" in result.output  # redirected: plain lines with the runs in flight
+    # the appendix names who trained each run
+    html = (tmp_path / "two/report.en.html").read_text()
+    assert all(worker in html for worker in workers_of(tmp_path / "two"))
+
+
+def test_defaults_jobs_is_read_and_checked(tmp_path):
+    path = write_manifest(tmp_path, TINY.replace('device = "cpu"', 'device = "cpu"\njobs = 2'))
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o"),
+                                 "--format", "html", "--lang", "en"])
+    assert result.exit_code == 0 and "on 2 worker(s)" in result.output
+    bad = write_manifest(tmp_path, TINY.replace('device = "cpu"', 'device = "cpu"\njobs = 0'),
+                         name="bad.toml")
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2 and "defaults.jobs" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_bad_jobs_option_is_one_line_exit_2(tmp_path, value):
+    path = write_manifest(tmp_path, TINY)
+    result = runner.invoke(app, ["run", str(path), "--jobs", value])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: --jobs: expected a whole number ≥ 1 or auto, got {value!r}"]
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _pool_workers(pid: int) -> list[int]:
+    workers = []
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command and b"resource_tracker" not in command:
+            workers.append(child)
+    return workers
+
+
+def _start(manifest: Path, out: Path, *options: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "reportgen", "run", str(manifest), "--out", str(out),
+         "--format", "html", "--lang", "en", *options],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for_runs(out: Path, count: int, process: subprocess.Popen, limit: float = 240) -> None:
+    deadline = time.monotonic() + limit
+    while len(list(out.glob("runs/*/record.json"))) < count:
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline, "no run finished in time"
+        time.sleep(0.05)
+
+
+def test_a_killed_worker_has_its_unit_retried(six, tmp_path):
+    path, expected = six
+    out = tmp_path / "out"
+    process = _start(path, out, "--jobs", "2")
+    _wait_for_runs(out, 1, process)  # both workers are training now
+    before = _pool_workers(process.pid)
+    assert len(before) == 2
+    os.kill(before[0], signal.SIGKILL)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output
+    assert "trained 6, reused 0, failed 0" in output
+    assert results_without_timings(out) == expected
+    # the units lost with the killed worker were trained by the fresh pool's workers
+    pids = {int(worker.rsplit(":", 1)[1]) for worker in workers_of(out)}
+    assert pids - set(before)
+
+
+def test_a_killed_driver_keeps_finished_runs_and_the_next_run_continues(six, tmp_path):
+    path, expected = six
+    out = tmp_path / "out"
+    process = _start(path, out, "--jobs", "2")
+    _wait_for_runs(out, 2, process)
+    for worker in _pool_workers(process.pid):
+        os.kill(worker, signal.SIGKILL)
+    process.kill()
+    process.wait()
+    kept = len(list(out.glob("runs/*/record.json")))
+    assert kept >= 2
+    again = _start(path, out, "--jobs", "2")
+    output, _ = again.communicate(timeout=300)
+    assert again.returncode == 0, output
+    assert f"reused {kept}" in output
+    assert results_without_timings(out) == expected
+
+
+SEARCH = TINY.replace("epochs = 3", "epochs = 9") + """
+[studies.search]
+algorithms = ["random", "hyperband"]
+objective = "val_loss"
+max_trials = 6
+min_epochs = 1
+factor = 3
+retrain_best = false
+[studies.search.space]
+"model.hidden" = { layers = [1, 1], units = { int = [8, 32], step = 8 } }
+"training.optimizer.lr" = { float = [0.001, 0.1], log = true }
+"""
+
+
+def test_a_search_on_two_workers_loses_and_repeats_no_trial(tmp_path):
+    path = write_manifest(tmp_path, SEARCH.replace('vary = { "model.hidden" = [[8], [16]] }',
+                                                   ""))
+    run_cli(path, tmp_path / "one")
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "two"), "--jobs",
+                                 "2", "--format", "html", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    for name in ("width-random.json", "width-hyperband.json"):
+        one = json.loads((tmp_path / "one/tuning" / name).read_text())
+        two = json.loads((tmp_path / "two/tuning" / name).read_text())
+        numbers = [t["number"] for t in two["trials"]]
+        assert len(numbers) == len(set(numbers)) == len(one["trials"])  # none lost, none twice
+        assert all(t["state"] in ("complete", "pruned") for t in two["trials"])
+        assert two["summary"]["pending"] == 0
+        if name == "width-random.json":  # seeded per trial: the same configurations
+            assert [t["params"] for t in two["trials"]] == [t["params"] for t in one["trials"]]
+        else:  # Hyperband still prunes
+            assert two["summary"]["pruned"] > 0
+    assert len({t["worker"] for t in two["trials"]}) >= 1
+    # redirected output: one line per finished trial
+    assert result.output.count("  trial ") == sum(
+        len(json.loads((tmp_path / "two/tuning" / n).read_text())["trials"])
+        for n in ("width-random.json", "width-hyperband.json"))
+
+
+RAY_SCRIPT = """
+import json, sys
+from pathlib import Path
+import ray
+from ray.cluster_utils import Cluster
+
+from reportgen import execute, manifest, plan
+from reportgen.store import Store
+
+cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+cluster.add_node(num_cpus=1)
+cluster.wait_for_nodes()
+ray.init(address=cluster.address, log_to_driver=False)
+nodes = sorted(n["NodeID"][:12] for n in ray.nodes() if n["Alive"])
+spec = manifest.load(Path(sys.argv[1]))
+outcome = execute.execute(spec, plan.expand(spec), Store(sys.argv[2]), cluster="auto")
+print(json.dumps({"nodes": nodes, "trained": len(outcome.trained)}))
+ray.shutdown()
+cluster.shutdown()
+"""
+
+
+def test_ray_two_node_cluster_trains_on_both_nodes(six, tmp_path):
+    pytest.importorskip("ray")
+    path, expected = six
+    out = tmp_path / "ray"
+    script = tmp_path / "ray_two_nodes.py"
+    script.write_text(RAY_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(path), str(out)], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=400)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["trained"] == 6
+    from reportgen import results
+    from reportgen.store import Store
+
+    results.write(Store(out).load())
+    assert results_without_timings(out) == expected
+    used = {worker.split(" · ")[0].removeprefix("node ") for worker in workers_of(out)}
+    assert used == set(summary["nodes"])  # both nodes trained runs
