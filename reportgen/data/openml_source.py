@@ -13,6 +13,13 @@ Decisions:
   reshaped to (n, 28, 28), and kept as uint8 when the pixels are integers in 0..255.
 - Missing feature values are refused (no model here imputes them).
 - A relative `data_home` is read from the manifest's folder; `~` is expanded.
+- Parsing: sklearn's pandas ARFF parser first (fast), then its pure-Python liac-arff parser when
+  that fails. With pandas 3, `read_csv(dtype="category")` infers integer categories for nominal
+  values that look like numbers (MNIST's classes "0".."9") and sklearn's parser then fails on
+  them; liac-arff reads them as the strings they are.
+- The cache is never deleted: sklearn removes a cached file whose parsing fails and downloads it
+  again, which would lose an offline user's only copy for what is a parser problem. The fetch
+  runs with that clean-up disabled, and a file that cannot be read is named in the error.
 """
 
 from __future__ import annotations
@@ -77,6 +84,26 @@ def cache_only() -> Iterator[None]:
         _openml.urlopen = original
 
 
+@contextmanager
+def keep_cache() -> Iterator[None]:
+    """Make `fetch_openml` leave its cached files in place when reading them fails."""
+    from sklearn.datasets import _openml
+
+    original = getattr(_openml, "_retry_with_clean_cache", None)
+    if original is None:  # sklearn changed its retry; nothing of ours to switch off
+        yield
+        return
+
+    def no_clean(*args: Any, **kwargs: Any) -> Any:
+        return lambda function: function  # run once; let the error through
+
+    _openml._retry_with_clean_cache = no_clean
+    try:
+        yield
+    finally:
+        _openml._retry_with_clean_cache = original
+
+
 def describe(spec: OpenmlDataset) -> str:
     if spec.name is None:
         return f"id {spec.id}"
@@ -110,21 +137,51 @@ def _fetch(spec: OpenmlDataset, data_home: Path, where: str) -> Any:
     if not spec.download and not cache.is_dir():
         raise not_cached  # before sklearn creates folders in data_home
     try:
-        if spec.download:
-            return fetch_openml(**kwargs)
-        with cache_only():
-            return fetch_openml(**kwargs)
+        return _fetch_parsed(kwargs, spec.download)
     except NotCached:
         raise not_cached from None
     except URLError as exc:
         raise DataError(f"{where}: cannot download OpenML dataset {label} ({_reason(exc)}) and "
                         f"it is not cached in {cache}; fetch it once when online, or set "
                         f"data_home to the folder that holds the cache") from None
+    except ParseFailure as exc:
+        raise DataError(f"{where}: cannot read OpenML dataset {label} from its cache in {cache} "
+                        f"({exc}); the cached files were left in place") from None
     except ValueError as exc:  # OpenMLError (unknown name/id) is a ValueError too
         raise DataError(f"{where}: cannot load OpenML dataset {label} ({_reason(exc)})") from None
     except OSError as exc:
         raise DataError(f"{where}: cannot read the OpenML cache in {cache} ({_reason(exc)})") \
             from None
+
+
+class ParseFailure(Exception):
+    """Both ARFF parsers failed on the cached data; the message says how."""
+
+
+def _fetch_parsed(kwargs: dict[str, Any], download: bool) -> Any:
+    """`fetch_openml` with the pandas parser, then liac-arff; the cache kept either way."""
+    from sklearn.datasets._openml import OpenMLError
+
+    failures: list[str] = []
+    for parser in ("auto", "liac-arff"):
+        try:
+            with keep_cache():
+                if download:
+                    return fetch_openml(**{**kwargs, "parser": parser})
+                with cache_only():
+                    return fetch_openml(**{**kwargs, "parser": parser})
+        except (URLError, OpenMLError, OSError):
+            raise  # not a parser's doing: no second parser can help
+        except Exception as exc:  # the parsers raise TypeError, ValueError, ParserError, ...
+            name = "pandas parser" if parser == "auto" else "liac-arff parser"
+            failures.append(f"{name}: {type(exc).__name__}: {_reason(exc)}")
+            if _is_checksum_error(exc):
+                raise ParseFailure(_reason(exc)) from None
+    raise ParseFailure("; ".join(failures))
+
+
+def _is_checksum_error(exc: BaseException) -> bool:
+    return isinstance(exc, ValueError) and "md5 checksum" in str(exc)
 
 
 def _features(bunch: Any, spec: OpenmlDataset, where: str) -> np.ndarray:
