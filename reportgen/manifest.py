@@ -420,6 +420,9 @@ class EarlyStoppingSpec(Frozen):
     min_delta: float = Field(0.0, ge=0)
     restore_best: bool = True
     mode: Literal["auto", "min", "max"] = "auto"
+    # Seed 004 §12's EarlyStoppingThreshold: evaluations that have not reached `arm_at` are
+    # ignored (no best, no patience counted), so the run cannot stop before reaching it.
+    arm_at: float | None = None
 
 
 class StopAtSpec(Frozen):

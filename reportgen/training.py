@@ -84,6 +84,13 @@ class EarlyStopping:
         delta = self.spec.min_delta
         return value < self.best - delta if self.minimise else value > self.best + delta
 
+    def armed(self, value: float) -> bool:
+        """Whether `value` counts: always, or once it reaches the spec's `arm_at`."""
+        arm_at = self.spec.arm_at
+        if arm_at is None:
+            return True
+        return value <= arm_at if self.minimise else value >= arm_at
+
     def update(self, epoch: int, value: float) -> bool:
         """Record a measurement; True when patience has run out."""
         if self.improved(value):
@@ -184,7 +191,7 @@ class RunCallbacks:
             if stopper is not None and stopper.spec.restore_best:
                 self.best_snapshot = snapshot()
         if stopper is not None and (current := row.get(stopper.spec.monitor)) is not None \
-                and stopper.update(epoch, current):
+                and stopper.armed(current) and stopper.update(epoch, current):
             self.stop_reason, self.done = "early_stopped", True
         elif training.stop_at is not None and (current := row.get(training.stop_at.monitor)) \
                 is not None and reached(training.stop_at.threshold, training.stop_at.monitor,

@@ -112,3 +112,24 @@ def test_schedule_formulas(kind, expected):
 def test_linear_schedule_floors_at_final_lr():
     schedule = ScheduleSpec(kind="linear", final_lr=0.05)
     assert learning_rate(schedule, 0.1, 9, 10) == pytest.approx(0.05)
+
+
+def test_early_stopping_armed_only_once_the_threshold_is_reached():
+    """Seed 004 §12: patience counts only evaluations at or above arm_at."""
+    accs = [0.90, 0.91, 0.90, 0.90, 0.90, 0.96, 0.965, 0.96, 0.94, 0.96, 0.96, 0.97]
+    val = [(1.0, a) for a in accs]
+    stopping = {"monitor": "val_accuracy", "patience": 3, "min_delta": 0.001}
+    plain = fit(Scripted([(1.0, 0.5)] * 12, val), spec(epochs=12, early_stopping=stopping),
+                has_val=True)
+    assert plain.stop_reason == "early_stopped" and len(plain.history) == 5
+    armed = fit(Scripted([(1.0, 0.5)] * 12, val),
+                spec(epochs=12, early_stopping={**stopping, "arm_at": 0.95}), has_val=True)
+    # best 0.965 at epoch 7; 8 and 10 do not improve, 9 (below 0.95) is not counted, 11 is the third
+    assert armed.stop_reason == "early_stopped" and len(armed.history) == 11
+
+
+def test_early_stopping_arm_at_on_a_loss_is_reached_from_above():
+    losses = [(v, 0.5) for v in (2.0, 1.9, 1.95, 1.96, 1.97, 0.5, 0.6, 0.7, 0.4, 0.3)]
+    result = fit(Scripted([(1.0, 0.5)] * 10, losses),
+                 spec(epochs=10, early_stopping={"patience": 2, "arm_at": 1.0}), has_val=True)
+    assert result.stop_reason == "early_stopped" and len(result.history) == 8
