@@ -27,7 +27,7 @@ from reportgen.models import image_problem, summary_rows
 from reportgen.plan import Plan, RunSpec, SearchTask, repeated
 from reportgen.records import SPLITS, DatasetSummary, RunRecord
 from reportgen.store import Store, run_id_of
-from reportgen.training import FitResult, fit
+from reportgen.training import FitResult, fit, monitor_problem
 
 LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
              "weasyprint", "babel", "pydantic")
@@ -338,7 +338,8 @@ def configuration_problem(spec: RunSpec, dataset: Dataset) -> str | None:
     if outputs != "auto" and outputs != dataset.n_classes:
         return (f"model.outputs = {outputs} but dataset {dataset.name!r} has "
                 f"{dataset.n_classes} classes (use outputs = \"auto\")")
-    return image_problem(spec.config.model, dataset.input_shape)
+    return image_problem(spec.config.model, dataset.input_shape) or \
+        monitor_problem(spec.config.training, "val" in dataset.splits)
 
 
 def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str) -> RunRecord:

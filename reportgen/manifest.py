@@ -113,7 +113,7 @@ class SplitSpec(Frozen):
     """
 
     train: Count | Fraction | None = None
-    val: Count | Fraction | None = 0.2
+    val: Count | Fraction | Literal[0] | None = 0.2  # 0: no validation split (seed 004's test)
     test: Count | Fraction | None = 0.2
     stratify: bool = True
     shuffle: bool = True
@@ -201,7 +201,7 @@ class TorchvisionDataset(DatasetBase):
     name: Literal["MNIST", "FashionMNIST", "KMNIST"]
     root: str = "~/.torchvision"
     download: bool = False
-    val: Count | Fraction = 0.1
+    val: Count | Fraction | Literal[0] = 0.1  # 0: train on the whole official training set
     preprocess: Preprocess = "divide255"
 
 

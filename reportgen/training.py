@@ -124,6 +124,19 @@ def default_monitor(training: TrainingSpec, has_val: bool) -> str:
     return "val_loss" if has_val else "loss"
 
 
+def monitor_problem(training: TrainingSpec, has_val: bool) -> str | None:
+    """A callback watching a validation metric of a dataset without a validation split would
+    never act: a configuration error, found once the data is known."""
+    if has_val:
+        return None
+    for key, spec in (("early_stopping", training.early_stopping),
+                      ("stop_at", training.stop_at)):
+        if spec is not None and spec.monitor.startswith("val_"):
+            return (f"training.{key}.monitor = {spec.monitor!r} needs a validation split, and "
+                    f"the dataset has none (split val = 0); monitor a training metric instead")
+    return None
+
+
 class RunCallbacks:
     """The callbacks of one run, stepped epoch by epoch: schedule, evaluation cadence, early
     stopping with restore-best, `stop_at` and divergence.
