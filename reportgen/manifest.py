@@ -251,6 +251,10 @@ class _ModelBase(Frozen):
     l2: float = Field(0.0, ge=0)
     outputs: Literal["auto"] | Count = "auto"
 
+    def penalises(self, layer: int) -> bool:
+        """Whether `l1`/`l2` apply to the 0-based weight layer `layer` (every one here)."""
+        return True
+
 
 class _LayeredModel(_ModelBase):
     """What the MLP and the CNN share: per-layer activation, initialiser, dropout, batch norm."""
@@ -260,6 +264,28 @@ class _LayeredModel(_ModelBase):
     init: Initializer = "glorot_uniform"
     dropout: Annotated[float, Field(ge=0, lt=1)] | list[Annotated[float, Field(ge=0, lt=1)]] = 0.0
     batchnorm: bool = False
+    # Seed 000's M4: `l1`/`l2` on chosen weight layers only, 1-based in the order data flows
+    # (a CNN's convolutions, then the hidden Dense layers, then the output layer); default all.
+    penalty_layers: list[Count] | None = None
+
+    def weight_layers(self) -> int:
+        """How many layers have kernels: `penalty_layers` numbers them 1..this."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _penalty_layers_exist(self) -> _LayeredModel:
+        chosen, n = self.penalty_layers, self.weight_layers()
+        if chosen is None:
+            return self
+        if bad := [i for i in chosen if i > n]:
+            raise ValueError(f"penalty_layers: layer {bad[0]} does not exist; this model has "
+                             f"{n} weight layers (1..{n}, the output layer last)")
+        if len(set(chosen)) != len(chosen):
+            raise ValueError("penalty_layers lists a layer twice")
+        return self
+
+    def penalises(self, layer: int) -> bool:
+        return self.penalty_layers is None or layer + 1 in self.penalty_layers
 
 
 class ModelSpec(_LayeredModel):
@@ -282,6 +308,9 @@ class ModelSpec(_LayeredModel):
                     f"{name} lists {len(value)} values for {len(self.hidden)} hidden layers"
                 )
         return self
+
+    def weight_layers(self) -> int:
+        return len(self.hidden) + 1
 
     def layer_activations(self) -> list[str]:
         a = self.activation
@@ -325,6 +354,9 @@ class CnnSpec(_LayeredModel):
                                  f"convolution blocks and {len(self.hidden)} hidden layers "
                                  f"({n} needed)")
         return self
+
+    def weight_layers(self) -> int:
+        return len(self.filters) + len(self.hidden) + 1
 
     def layer_activations(self) -> list[str]:
         """One per convolution block, then one per hidden Dense layer."""
