@@ -472,6 +472,16 @@ class TrainingSpec(Frozen):
     stop_at: StopAtSpec | None = None
     eval_every: Count = 1
     divergence: Literal["stop"] = "stop"
+    # Continuing a trained model (seed 004 §8.1 calls fit() again on §4's model): the run first
+    # trains this many epochs without callbacks, then `epochs` more with them.
+    previous_epochs: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _previous_epochs_without_schedule(self) -> TrainingSpec:
+        if self.previous_epochs and self.schedule.kind != "none":
+            raise ValueError("previous_epochs continues a model trained at a constant learning "
+                             "rate: it cannot be combined with a schedule")
+        return self
 
     @model_validator(mode="after")
     def _gd_is_full_batch(self) -> TrainingSpec:

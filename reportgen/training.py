@@ -148,6 +148,9 @@ class RunCallbacks:
     def __init__(self, training: TrainingSpec, has_val: bool) -> None:
         self.training = training
         self.has_val = has_val
+        # `previous_epochs` come first, with no callbacks: the model being continued.
+        self.previous = training.previous_epochs
+        self.total_epochs = training.previous_epochs + training.epochs
         monitor = default_monitor(training, has_val)
         if not has_val and monitor.startswith("val_"):
             monitor = monitor.removeprefix("val_")
@@ -171,7 +174,7 @@ class RunCallbacks:
 
     def evaluates(self, epoch: int) -> bool:
         """Whether 0-based `epoch` ends with a validation pass (when its loss is finite)."""
-        last = epoch == self.training.epochs - 1
+        last = epoch == self.total_epochs - 1
         return self.has_val and ((epoch + 1) % self.training.eval_every == 0 or last)
 
     def end_epoch(self, epoch: int, lr: float, train: tuple[float, float],
@@ -187,7 +190,7 @@ class RunCallbacks:
         self.history.append(row)
         if not math.isfinite(loss):
             self.stop_reason, self.diverged_epoch, self.done = "diverged", epoch + 1, True
-        elif epoch + 1 >= self.training.epochs:
+        elif epoch + 1 >= self.total_epochs:
             self.done = True
         return row
 
@@ -197,6 +200,8 @@ class RunCallbacks:
         if self.stop_reason == "diverged":
             return True
         row, epoch = self.history[-1], self.history[-1]["epoch"]
+        if epoch <= self.previous:  # still the earlier training: no callbacks yet
+            return self.done
         stopper, tracker, training = self.stopper, self.tracker, self.training
         value = row.get(self.monitor)
         if value is not None and tracker.improved(value):
@@ -216,6 +221,8 @@ class RunCallbacks:
         """The run's outcome; restore `best_snapshot` (if any) before calling it."""
         restored = ({"restored_epoch": self.tracker.best_epoch}
                     if self.best_snapshot is not None else {})
+        if self.previous:
+            restored["previous_epochs"] = self.previous
         return FitResult(history=self.history, stop_reason=self.stop_reason,
                          best_epoch=self.tracker.best_epoch, monitor=self.monitor,
                          diverged_epoch=self.diverged_epoch, extra=restored)
@@ -223,9 +230,10 @@ class RunCallbacks:
 
 def fit(trainer: Trainer, training: TrainingSpec, has_val: bool,
         on_epoch: EpochCallback | None = None) -> FitResult:
-    """Train for `training.epochs` epochs or until a callback stops the run."""
+    """Train for `training.previous_epochs` + `training.epochs` epochs or until a callback
+    stops the run (callbacks act only after the previous epochs)."""
     run = RunCallbacks(training, has_val)
-    for epoch in range(training.epochs):
+    for epoch in range(run.total_epochs):
         started = time.perf_counter()
         lr = run.learning_rate(epoch)
         loss, accuracy = trainer.train_epoch(lr)
