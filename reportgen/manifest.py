@@ -730,6 +730,8 @@ class Study(Frozen):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
     title: Text | None = None
     description: Text | None = None
+    # The lab's question this study answers (per language), for the report to quote.
+    question: Text | None = None
     notes: Text | None = None
     dataset: str | list[str]
     model: str = "default"
