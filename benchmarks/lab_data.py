@@ -13,7 +13,8 @@ Written under OUT:
   (retinamnist: 1,080 / 120 / 400; larger ones scaled down to `--n`).
 - `torchvision/` — torchvision's raw IDX files for MNIST, FashionMNIST and KMNIST
   (`root = "OUT/torchvision"`).
-- `k49/` — the Kuzushiji-49 `.npz` files of rois-codh/kmnist (`k49-train-imgs.npz`, ...).
+- `k49/data/` — the arrays of seed 002's course (`X_images.npy`, `y_images.npy`, `X_COMP.npy`)
+  that examples/k49-m0-m4.toml reads.
 
 The pixels are random, so accuracies are chance level: the files test loading, not learning.
 """
@@ -173,16 +174,16 @@ def write_medmnist(root: Path, flag: str, sizes: tuple[int, int, int], seed: int
     return path
 
 
-# ---------------------------------------------------------------- Kuzushiji-49 (.npz)
-def write_k49(folder: Path, n_train: int, n_test: int, seed: int = 0) -> None:
-    """rois-codh/kmnist's `k49-{train,test}-{imgs,labels}.npz`, each with one array `arr_0`."""
+# ---------------------------------------------------------------- Kuzushiji-49 (course arrays)
+def write_k49_arrays(folder: Path, n: int, n_predict: int, seed: int = 0) -> None:
+    """The arrays seed 002's course hands out, as examples/k49-m0-m4.toml reads them (`files`
+    source): `X_images.npy` (n, 784) uint8 pixels, `y_images.npy` labels 0–48, `X_COMP.npy`
+    (n_predict, 784), the unlabeled set to score."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("test", n_test)):
-        np.savez_compressed(folder / f"k49-{split}-imgs.npz",
-                            rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8))
-        np.savez_compressed(folder / f"k49-{split}-labels.npz",
-                            (np.arange(n) % 49).astype(np.uint8))
+    np.save(folder / "X_images.npy", rng.integers(0, 256, size=(n, 784), dtype=np.uint8))
+    np.save(folder / "y_images.npy", (np.arange(n) % 49).astype(np.int64))
+    np.save(folder / "X_COMP.npy", rng.integers(0, 256, size=(n_predict, 784), dtype=np.uint8))
 
 
 def write_all(out: Path, n: int) -> None:
@@ -194,7 +195,7 @@ def write_all(out: Path, n: int) -> None:
                        tuple(max(10, round(s * scale)) for s in sizes), seed=2)
     for i, folder in enumerate(("MNIST", "FashionMNIST", "KMNIST")):
         write_torchvision_raw(out / "torchvision", folder, n, max(10, n // 6), seed=3 + i)
-    write_k49(out / "k49", max(49 * 4, n), max(49, n // 6), seed=6)
+    write_k49_arrays(out / "k49" / "data", max(49 * 5, n), 100, seed=6)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
