@@ -187,7 +187,8 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         device_name = describe_device(run_device)
         note = {"fused_group": {"id": run_ids[0][:12], "size": len(group), "run_ids": run_ids,
                                 "labels": [spec.label for spec in group]}}
-        longest = max(group, key=lambda spec: spec.config.training.epochs)
+        longest = max(group, key=lambda spec: spec.config.training.epochs
+                      + spec.config.training.previous_epochs)
         labels = [s.label for s in group]
         shown = ", ".join(labels) if len(group) <= 3 else f"{labels[0]}, …, {labels[-1]}"
         progress.run_started(dataclasses.replace(
