@@ -720,6 +720,9 @@ class Variant(Frozen):
     expect_error: bool = False
     # Search-space entries replacing (or adding to) the study's `[studies.search.space]`.
     space: dict[str, SpaceParam] = {}
+    # The study whose search chose this variant's values (seed 002: M1's learning rate came
+    # from a search over [0.0001, 0.1]); checked to exist and to have a search.
+    chosen_by: str | None = None
 
 
 Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summary",

@@ -79,3 +79,23 @@ def test_seed_002_images_are_28_by_28_and_its_selection_is_searched():
     assert [t.label for t in searches] == ["M1 · bayesian", "M3 · bayesian"]
     assert "training.optimizer.lr" in searches[0].space
     assert "training.optimizer.lr" not in searches[1].space
+
+
+def test_chosen_by_links_a_variant_to_the_search_behind_it():
+    spec = manifest.load(ROOT / "examples" / "k49-m0-m4.toml")
+    by_name = {v.name: v for v in spec.studies[0].variants}
+    assert by_name["M1"].chosen_by == by_name["M3"].chosen_by == "selection"
+
+
+@pytest.mark.parametrize("target, message", [
+    ("nowhere", "no study 'nowhere' in this manifest"),
+    ("m0-m4", "study 'm0-m4' has no [studies.search]"),
+])
+def test_chosen_by_must_name_a_study_with_a_search(target, message):
+    from reportgen.errors import ManifestError
+
+    text = (ROOT / "examples" / "k49-m0-m4.toml").read_text(encoding="utf-8").replace(
+        'chosen_by = "selection"', f'chosen_by = "{target}"', 1)
+    with pytest.raises(ManifestError, match=re.escape(message)) as err:
+        plan.expand(manifest.loads(text, "k49.toml"))
+    assert re.match(r"k49\.toml:\d+: studies\[0\]\.variants\[1\]\.chosen_by: ", str(err.value))
