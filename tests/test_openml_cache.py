@@ -113,3 +113,20 @@ def _rewrite_md5(home: Path, data_id: int, arff: bytes) -> None:
     content = json.loads(gzip.decompress(path.read_bytes()))
     content["data_set_description"]["md5_checksum"] = hashlib.md5(arff).hexdigest()
     path.write_bytes(gzip.compress(json.dumps(content).encode(), mtime=0))
+
+
+def test_quoted_nominal_classes_lose_their_quotes(tmp_path):
+    x = np.arange(24, dtype=float).reshape(8, 3)
+    labels = ["'tested_positive'", "'tested_negative'"] * 4
+    write_openml_cache(tmp_path / "sk", "diabetes", 37, x, labels,
+                       ["'tested_negative'", "'tested_positive'"])
+    raw = openml_source.load(spec("source = 'openml'\nname = 'diabetes'\ndata_home = 'sk'\n"
+                                  "download = false"), tmp_path)
+    assert raw.classes == ["tested_negative", "tested_positive"]
+    np.testing.assert_array_equal(raw.y, [1, 0] * 4)
+
+
+def test_quoted_numeric_classes_keep_numeric_order():
+    y, names = openml_source.encode_target(np.array(["'10'", "'2'", "'3'"], dtype=object), None,
+                                           "w")
+    assert names == ["2", "3", "10"] and y.tolist() == [2, 0, 1]

@@ -13,10 +13,14 @@ Decisions:
   reshaped to (n, 28, 28), and kept as uint8 when the pixels are integers in 0..255.
 - Missing feature values are refused (no model here imputes them).
 - A relative `data_home` is read from the manifest's folder; `~` is expanded.
-- Parsing: sklearn's pandas ARFF parser first (fast), then its pure-Python liac-arff parser when
-  that fails. With pandas 3, `read_csv(dtype="category")` infers integer categories for nominal
-  values that look like numbers (MNIST's classes "0".."9") and sklearn's parser then fails on
-  them; liac-arff reads them as the strings they are.
+- Parsing: sklearn's pandas ARFF parser first (fast), with pandas inferring every column's type
+  (`read_csv_kwargs={"dtype": None}`) instead of sklearn's `dtype="category"` for nominal ones:
+  with pandas 3 that category dtype gets integer categories for values that look like numbers
+  (MNIST's classes "0".."9") and sklearn's parser then fails on them. Inferred, such a class is
+  an integer column, which `encode_target` reads as well as strings; single quotes around
+  nominal strings, which sklearn strips from categories only, are stripped there. Should the
+  pandas parser fail anyway, sklearn's pure-Python liac-arff parser is tried (about ten times
+  slower: minutes for MNIST's 70,000 rows).
 - The cache is never deleted: sklearn removes a cached file whose parsing fails and downloads it
   again, which would lose an offline user's only copy for what is a parser problem. The fetch
   runs with that clean-up disabled, and a file that cannot be read is named in the error.
@@ -163,13 +167,16 @@ def _fetch_parsed(kwargs: dict[str, Any], download: bool) -> Any:
     from sklearn.datasets._openml import OpenMLError
 
     failures: list[str] = []
-    for parser in ("auto", "liac-arff"):
+    # sklearn passes read_csv_kwargs to its pandas parser only (sparse ARFF uses liac-arff)
+    attempts = ({"parser": "auto", "read_csv_kwargs": {"dtype": None}}, {"parser": "liac-arff"})
+    for attempt in attempts:
+        parser = attempt["parser"]
         try:
             with keep_cache():
                 if download:
-                    return fetch_openml(**{**kwargs, "parser": parser})
+                    return fetch_openml(**{**kwargs, **attempt})
                 with cache_only():
-                    return fetch_openml(**{**kwargs, "parser": parser})
+                    return fetch_openml(**{**kwargs, **attempt})
         except (URLError, OpenMLError, OSError):
             raise  # not a parser's doing: no second parser can help
         except Exception as exc:  # the parsers raise TypeError, ValueError, ParserError, ...
@@ -218,6 +225,9 @@ def encode_target(target: Any, known: list[str] | None,
         values = values[:, 0]
     if values.ndim != 1:
         raise DataError(f"{where} has {values.shape[1]} target columns; one is supported")
+    if values.dtype.kind in "OU":  # ARFF's single quotes, which pandas keeps: 'a' → a
+        values = np.array([_unquoted(v) if isinstance(v, str) else v for v in values],
+                          dtype=object)
     ints = _as_integers(values)
     if ints is not None and known is not None and ints.min() >= 0 and ints.max() < len(known):
         return ints, list(known)
@@ -226,6 +236,11 @@ def encode_target(target: Any, known: list[str] | None,
         return y.astype(np.int64), [str(v) for v in uniques]
     uniques, y = np.unique(values.astype(str), return_inverse=True)
     return y.astype(np.int64), [str(v) for v in uniques]
+
+
+def _unquoted(value: str) -> str:
+    """'tested_positive' → tested_positive."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
 
 
 def _as_integers(values: np.ndarray) -> np.ndarray | None:
