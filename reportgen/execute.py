@@ -30,7 +30,7 @@ from reportgen.plan import Plan, RunSpec, SearchTask, repeated
 from reportgen.records import SPLITS, DatasetSummary, RunRecord
 from reportgen.store import Store, run_id_of
 from reportgen.threads import run_threads
-from reportgen.training import FitResult, fit
+from reportgen.training import FitResult, fit, monitor_problem
 
 LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
              "weasyprint", "babel", "pydantic")
@@ -241,7 +241,8 @@ def train_fused(group: list[RunSpec], run_ids: list[str], dataset: Dataset, run_
     from reportgen.engines import describe_device, fused
 
     device_name = describe_device(run_device)
-    longest = max(group, key=lambda spec: spec.config.training.epochs)
+    longest = max(group, key=lambda spec: spec.config.training.epochs
+                  + spec.config.training.previous_epochs)
     progress.run_started(dataclasses.replace(longest, label=fused_label(group)), run_ids[0])
     started_at = _now()
     done: set[int] = set()
@@ -462,7 +463,8 @@ def configuration_problem(spec: RunSpec, dataset: Dataset) -> str | None:
     if outputs != "auto" and outputs != dataset.n_classes:
         return (f"model.outputs = {outputs} but dataset {dataset.name!r} has "
                 f"{dataset.n_classes} classes (use outputs = \"auto\")")
-    return image_problem(spec.config.model, dataset.input_shape)
+    return image_problem(spec.config.model, dataset.input_shape) or \
+        monitor_problem(spec.config.training, "val" in dataset.splits)
 
 
 def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str) -> RunRecord:

@@ -149,8 +149,8 @@ class SplitSpec(Frozen):
 
     train: Count | Fraction | None = Field(None,
         description="Fraction (0 < f < 1) or count of samples for training (default: the rest).")
-    val: Count | Fraction | None = Field(0.2,
-        description="Fraction or count of samples for validation.")
+    val: Count | Fraction | Literal[0] | None = Field(0.2,
+        description="Fraction or count of samples for validation; 0: no validation split.")
     test: Count | Fraction | None = Field(0.2,
         description="Fraction or count of samples for the test split.")
     stratify: bool = Field(True, description="Keep class proportions in every split.")
@@ -259,8 +259,8 @@ class TorchvisionDataset(DatasetBase):
         description="MNIST, FashionMNIST or KMNIST.")
     root: str = Field("~/.torchvision", description="Folder holding the torchvision files.")
     download: bool = Field(False, description="Download the files when missing.")
-    val: Count | Fraction = Field(0.1,
-        description="Fraction or count of the official train set kept for validation.")
+    val: Count | Fraction | Literal[0] = Field(0.1,
+        description="Fraction or count of the official train set kept for validation; 0: none.")
     preprocess: Preprocess = "divide255"
 
 
@@ -311,6 +311,10 @@ class _ModelBase(Frozen):
     outputs: Literal["auto"] | Count = Field("auto",
         description="Output units: auto (one per class) or a count.")
 
+    def penalises(self, layer: int) -> bool:
+        """Whether `l1`/`l2` apply to the 0-based weight layer `layer` (every one here)."""
+        return True
+
 
 class _LayeredModel(_ModelBase):
     """What the MLP and the CNN share: per-layer activation, initialiser, dropout, batch norm."""
@@ -322,6 +326,29 @@ class _LayeredModel(_ModelBase):
     dropout: Annotated[Real, Field(ge=0, lt=1)] | list[Annotated[Real, Field(ge=0, lt=1)]] = \
         Field(0.0, description="Dropout after every layer, or one rate per layer.")
     batchnorm: bool = Field(False, description="Batch normalisation after every layer.")
+    # Seed 000's M4: `l1`/`l2` on chosen weight layers only, 1-based in the order data flows
+    # (a CNN's convolutions, then the hidden Dense layers, then the output layer); default all.
+    penalty_layers: list[Count] | None = Field(None,
+        description="Weight layers (1-based, output last) the l1/l2 penalties apply to; default all.")
+
+    def weight_layers(self) -> int:
+        """How many layers have kernels: `penalty_layers` numbers them 1..this."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _penalty_layers_exist(self) -> _LayeredModel:
+        chosen, n = self.penalty_layers, self.weight_layers()
+        if chosen is None:
+            return self
+        if bad := [i for i in chosen if i > n]:
+            raise ValueError(f"penalty_layers: layer {bad[0]} does not exist; this model has "
+                             f"{n} weight layers (1..{n}, the output layer last)")
+        if len(set(chosen)) != len(chosen):
+            raise ValueError("penalty_layers lists a layer twice")
+        return self
+
+    def penalises(self, layer: int) -> bool:
+        return self.penalty_layers is None or layer + 1 in self.penalty_layers
 
 
 class ModelSpec(_LayeredModel):
@@ -344,6 +371,9 @@ class ModelSpec(_LayeredModel):
                     f"{name} lists {len(value)} values for {len(self.hidden)} hidden layers"
                 )
         return self
+
+    def weight_layers(self) -> int:
+        return len(self.hidden) + 1
 
     def layer_activations(self) -> list[str]:
         a = self.activation
@@ -387,6 +417,9 @@ class CnnSpec(_LayeredModel):
                                  f"convolution blocks and {len(self.hidden)} hidden layers "
                                  f"({n} needed)")
         return self
+
+    def weight_layers(self) -> int:
+        return len(self.filters) + len(self.hidden) + 1
 
     def layer_activations(self) -> list[str]:
         """One per convolution block, then one per hidden Dense layer."""
@@ -483,6 +516,9 @@ class EarlyStoppingSpec(Frozen):
     min_delta: Real = Field(0.0, ge=0)
     restore_best: bool = True
     mode: Literal["auto", "min", "max"] = "auto"
+    # Seed 004 §12's EarlyStoppingThreshold: evaluations that have not reached `arm_at` are
+    # ignored (no best, no patience counted), so the run cannot stop before reaching it.
+    arm_at: float | None = None
 
 
 class StopAtSpec(Frozen):
@@ -505,6 +541,16 @@ class TrainingSpec(Frozen):
     stop_at: StopAtSpec | None = Field(None, description="Stop when a metric reaches a threshold.")
     eval_every: Count = Field(1, description="Evaluate every N epochs.")
     divergence: Literal["stop"] = "stop"
+    # Continuing a trained model (seed 004 §8.1 calls fit() again on §4's model): the run first
+    # trains this many epochs without callbacks, then `epochs` more with them.
+    previous_epochs: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _previous_epochs_without_schedule(self) -> TrainingSpec:
+        if self.previous_epochs and self.schedule.kind != "none":
+            raise ValueError("previous_epochs continues a model trained at a constant learning "
+                             "rate: it cannot be combined with a schedule")
+        return self
 
     @model_validator(mode="after")
     def _gd_is_full_batch(self) -> TrainingSpec:
@@ -776,6 +822,10 @@ class Variant(Frozen):
     # Search-space entries replacing (or adding to) the study's `[studies.search.space]`.
     space: dict[str, SpaceParam] = Field({},
         description="Search-space entries replacing the study's.")
+    # The study whose search chose this variant's values (seed 002: M1's learning rate came
+    # from a search over [0.0001, 0.1]); checked to exist and to have a search.
+    chosen_by: str | None = Field(None,
+        description="Id of the search study that chose this variant's values.")
 
 
 Section = Literal["curves", "dual_axis", "confusion", "per_class", "model_summary",
@@ -788,6 +838,8 @@ class Study(Frozen):
     title: Text | None = Field(None, description="Study title shown in the report.")
     description: Text | None = Field(None,
         description="Text shown at the start of the study's section.")
+    question: Text | None = Field(None,
+        description="The question this study answers, quoted by the report.")
     notes: Text | None = None
     dataset: str | list[str] = Field(
         description="Name of a [datasets.X] block (or a list, or an inline table).")

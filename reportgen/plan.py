@@ -159,6 +159,8 @@ def expand(manifest: Manifest, only: list[str] | None = None, *,
             if variant.space and study.search is None:
                 _fail(manifest, ("studies", index, "variants", v_index, "space"),
                       "a variant's space needs [studies.search] in its study")
+            if variant.chosen_by is not None:
+                _check_chosen_by(manifest, index, v_index, variant.chosen_by)
         if only and study.id not in only:
             continue
         if study.search is None:
@@ -391,6 +393,18 @@ def _is_branch_tag(part: Any) -> bool:
         or part in ("int", "float", "str", "bool", "list", "dict")
         or part in MODEL_TYPES  # the model union's tag (mlp, cnn, resnet18)
     )
+
+
+def _check_chosen_by(manifest: Manifest, index: int, v_index: int, study_id: str) -> None:
+    """`chosen_by` names another study of the manifest, one with a search."""
+    where = ("studies", index, "variants", v_index, "chosen_by")
+    searched = {s.id: s.search is not None for s in manifest.studies}
+    if study_id not in searched:
+        _fail(manifest, where, f"no study {study_id!r} in this manifest "
+                               f"(studies: {', '.join(searched)})")
+    if study_id == manifest.studies[index].id or not searched[study_id]:
+        _fail(manifest, where, f"study {study_id!r} has no [studies.search]: chosen_by names "
+                               f"the study whose search chose this variant's values")
 
 
 def _location(manifest: Manifest, where: tuple[str | int, ...]) -> str:

@@ -160,7 +160,8 @@ class BarProgress:
     def run_started(self, spec: RunSpec, run_id: str) -> None:
         if self.epoch_task is not None:
             self.bars.remove_task(self.epoch_task)
-        self.epoch_task = self.bars.add_task(f"  {spec.label}", total=spec.config.training.epochs)
+        self.epoch_task = self.bars.add_task(f"  {spec.label}", total=spec.config.training.epochs
+                                                + spec.config.training.previous_epochs)
 
     def epoch(self, row: dict[str, Any]) -> None:
         if self.epoch_task is not None:

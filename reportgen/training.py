@@ -84,6 +84,13 @@ class EarlyStopping:
         delta = self.spec.min_delta
         return value < self.best - delta if self.minimise else value > self.best + delta
 
+    def armed(self, value: float) -> bool:
+        """Whether `value` counts: always, or once it reaches the spec's `arm_at`."""
+        arm_at = self.spec.arm_at
+        if arm_at is None:
+            return True
+        return value <= arm_at if self.minimise else value >= arm_at
+
     def update(self, epoch: int, value: float) -> bool:
         """Record a measurement; True when patience has run out."""
         if self.improved(value):
@@ -117,6 +124,19 @@ def default_monitor(training: TrainingSpec, has_val: bool) -> str:
     return "val_loss" if has_val else "loss"
 
 
+def monitor_problem(training: TrainingSpec, has_val: bool) -> str | None:
+    """A callback watching a validation metric of a dataset without a validation split would
+    never act: a configuration error, found once the data is known."""
+    if has_val:
+        return None
+    for key, spec in (("early_stopping", training.early_stopping),
+                      ("stop_at", training.stop_at)):
+        if spec is not None and spec.monitor.startswith("val_"):
+            return (f"training.{key}.monitor = {spec.monitor!r} needs a validation split, and "
+                    f"the dataset has none (split val = 0); monitor a training metric instead")
+    return None
+
+
 class RunCallbacks:
     """The callbacks of one run, stepped epoch by epoch: schedule, evaluation cadence, early
     stopping with restore-best, `stop_at` and divergence.
@@ -128,6 +148,9 @@ class RunCallbacks:
     def __init__(self, training: TrainingSpec, has_val: bool) -> None:
         self.training = training
         self.has_val = has_val
+        # `previous_epochs` come first, with no callbacks: the model being continued.
+        self.previous = training.previous_epochs
+        self.total_epochs = training.previous_epochs + training.epochs
         monitor = default_monitor(training, has_val)
         if not has_val and monitor.startswith("val_"):
             monitor = monitor.removeprefix("val_")
@@ -151,7 +174,7 @@ class RunCallbacks:
 
     def evaluates(self, epoch: int) -> bool:
         """Whether 0-based `epoch` ends with a validation pass (when its loss is finite)."""
-        last = epoch == self.training.epochs - 1
+        last = epoch == self.total_epochs - 1
         return self.has_val and ((epoch + 1) % self.training.eval_every == 0 or last)
 
     def end_epoch(self, epoch: int, lr: float, train: tuple[float, float],
@@ -167,7 +190,7 @@ class RunCallbacks:
         self.history.append(row)
         if not math.isfinite(loss):
             self.stop_reason, self.diverged_epoch, self.done = "diverged", epoch + 1, True
-        elif epoch + 1 >= self.training.epochs:
+        elif epoch + 1 >= self.total_epochs:
             self.done = True
         return row
 
@@ -177,6 +200,8 @@ class RunCallbacks:
         if self.stop_reason == "diverged":
             return True
         row, epoch = self.history[-1], self.history[-1]["epoch"]
+        if epoch <= self.previous:  # still the earlier training: no callbacks yet
+            return self.done
         stopper, tracker, training = self.stopper, self.tracker, self.training
         value = row.get(self.monitor)
         if value is not None and tracker.improved(value):
@@ -184,7 +209,7 @@ class RunCallbacks:
             if stopper is not None and stopper.spec.restore_best:
                 self.best_snapshot = snapshot()
         if stopper is not None and (current := row.get(stopper.spec.monitor)) is not None \
-                and stopper.update(epoch, current):
+                and stopper.armed(current) and stopper.update(epoch, current):
             self.stop_reason, self.done = "early_stopped", True
         elif training.stop_at is not None and (current := row.get(training.stop_at.monitor)) \
                 is not None and reached(training.stop_at.threshold, training.stop_at.monitor,
@@ -196,6 +221,8 @@ class RunCallbacks:
         """The run's outcome; restore `best_snapshot` (if any) before calling it."""
         restored = ({"restored_epoch": self.tracker.best_epoch}
                     if self.best_snapshot is not None else {})
+        if self.previous:
+            restored["previous_epochs"] = self.previous
         return FitResult(history=self.history, stop_reason=self.stop_reason,
                          best_epoch=self.tracker.best_epoch, monitor=self.monitor,
                          diverged_epoch=self.diverged_epoch, extra=restored)
@@ -203,9 +230,10 @@ class RunCallbacks:
 
 def fit(trainer: Trainer, training: TrainingSpec, has_val: bool,
         on_epoch: EpochCallback | None = None) -> FitResult:
-    """Train for `training.epochs` epochs or until a callback stops the run."""
+    """Train for `training.previous_epochs` + `training.epochs` epochs or until a callback
+    stops the run (callbacks act only after the previous epochs)."""
     run = RunCallbacks(training, has_val)
-    for epoch in range(training.epochs):
+    for epoch in range(run.total_epochs):
         started = time.perf_counter()
         lr = run.learning_rate(epoch)
         loss, accuracy = trainer.train_epoch(lr)

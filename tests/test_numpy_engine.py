@@ -250,10 +250,11 @@ def test_scratch_engine_example_expands():
                                                                        "Fashion-MNIST"}
     assert all(r.config.training.epochs == 260 and r.config.training.eval_every == 20
                for r in runs)
-    def lrs(study_id: str) -> list[float]:
+    def lrs(study_id: str, dataset: str = "mnist") -> list[float]:
         return [r.config.training.optimizer.lr for r in runs
-                if r.study_id == study_id and r.config.dataset == "mnist"]
+                if r.study_id == study_id and r.config.dataset == dataset]
 
-    assert lrs("gd-lr") == [0.1, 0.5, 1.0]
-    assert lrs("adam-lr") == [0.0005, 0.001, 0.005, 0.01, 0.05]
+    assert lrs("gd-lr-mnist") == [0.1, 0.5, 1.0]  # seed 003, experiment A.1
+    assert lrs("gd-lr-fashion", "fashion") == [0.01, 0.1, 0.5]  # experiment B.1
+    assert lrs("adam-lr") == lrs("adam-lr", "fashion") == [0.0005, 0.001, 0.005, 0.01, 0.05]
     assert [r.config.model.hidden for r in runs if r.study_id == "depth"][:2] == [[128], [128, 64]]

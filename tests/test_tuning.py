@@ -477,13 +477,15 @@ def test_retinamnist_example_tunes_four_variants_as_in_seed_000():
     assert tasks[2].base.config.model.dropout == 0.5
     m4 = tasks[3].base.config.model
     assert m4.hidden[1:] == [64] and m4.layer_activations()[1] == "sigmoid" and m4.l2 == 0.001
+    assert m4.penalty_layers == [2]  # l2 on the added sigmoid layer only
 
 
 def test_breast_cancer_example_follows_seed_001():
     spec = manifest.load(ROOT / "examples" / "breast-cancer-tuners.toml")
     hb, bayes = plan.expand(spec).searches
     assert (hb.algorithm, hb.max_epochs, hb.search.factor) == ("hyperband", 50, 3)
-    assert (bayes.algorithm, bayes.max_trials, bayes.search.n_startup_trials) == ("bayesian", 25, 5)
+    # Keras Tuner's BayesianOptimization models the objective with a Gaussian process
+    assert (bayes.algorithm, bayes.max_trials, bayes.search.n_startup_trials) == ("gp", 25, 5)
     hidden = hb.space["model.hidden"]
     assert (hidden.min_layers, hidden.max_layers) == (1, 3)
     assert (hidden.units.low, hidden.units.high, hidden.units.step) == (32, 512, 32)

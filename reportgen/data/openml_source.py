@@ -13,6 +13,17 @@ Decisions:
   reshaped to (n, 28, 28), and kept as uint8 when the pixels are integers in 0..255.
 - Missing feature values are refused (no model here imputes them).
 - A relative `data_home` is read from the manifest's folder; `~` is expanded.
+- Parsing: sklearn's pandas ARFF parser first (fast), with pandas inferring every column's type
+  (`read_csv_kwargs={"dtype": None}`) instead of sklearn's `dtype="category"` for nominal ones:
+  with pandas 3 that category dtype gets integer categories for values that look like numbers
+  (MNIST's classes "0".."9") and sklearn's parser then fails on them. Inferred, such a class is
+  an integer column, which `encode_target` reads as well as strings; single quotes around
+  nominal strings, which sklearn strips from categories only, are stripped there. Should the
+  pandas parser fail anyway, sklearn's pure-Python liac-arff parser is tried (about ten times
+  slower: minutes for MNIST's 70,000 rows).
+- The cache is never deleted: sklearn removes a cached file whose parsing fails and downloads it
+  again, which would lose an offline user's only copy for what is a parser problem. The fetch
+  runs with that clean-up disabled, and a file that cannot be read is named in the error.
 """
 
 from __future__ import annotations
@@ -77,6 +88,26 @@ def cache_only() -> Iterator[None]:
         _openml.urlopen = original
 
 
+@contextmanager
+def keep_cache() -> Iterator[None]:
+    """Make `fetch_openml` leave its cached files in place when reading them fails."""
+    from sklearn.datasets import _openml
+
+    original = getattr(_openml, "_retry_with_clean_cache", None)
+    if original is None:  # sklearn changed its retry; nothing of ours to switch off
+        yield
+        return
+
+    def no_clean(*args: Any, **kwargs: Any) -> Any:
+        return lambda function: function  # run once; let the error through
+
+    _openml._retry_with_clean_cache = no_clean
+    try:
+        yield
+    finally:
+        _openml._retry_with_clean_cache = original
+
+
 def describe(spec: OpenmlDataset) -> str:
     if spec.name is None:
         return f"id {spec.id}"
@@ -110,21 +141,54 @@ def _fetch(spec: OpenmlDataset, data_home: Path, where: str) -> Any:
     if not spec.download and not cache.is_dir():
         raise not_cached  # before sklearn creates folders in data_home
     try:
-        if spec.download:
-            return fetch_openml(**kwargs)
-        with cache_only():
-            return fetch_openml(**kwargs)
+        return _fetch_parsed(kwargs, spec.download)
     except NotCached:
         raise not_cached from None
     except URLError as exc:
         raise DataError(f"{where}: cannot download OpenML dataset {label} ({_reason(exc)}) and "
                         f"it is not cached in {cache}; fetch it once when online, or set "
                         f"data_home to the folder that holds the cache") from None
+    except ParseFailure as exc:
+        raise DataError(f"{where}: cannot read OpenML dataset {label} from its cache in {cache} "
+                        f"({exc}); the cached files were left in place") from None
     except ValueError as exc:  # OpenMLError (unknown name/id) is a ValueError too
         raise DataError(f"{where}: cannot load OpenML dataset {label} ({_reason(exc)})") from None
     except OSError as exc:
         raise DataError(f"{where}: cannot read the OpenML cache in {cache} ({_reason(exc)})") \
             from None
+
+
+class ParseFailure(Exception):
+    """Both ARFF parsers failed on the cached data; the message says how."""
+
+
+def _fetch_parsed(kwargs: dict[str, Any], download: bool) -> Any:
+    """`fetch_openml` with the pandas parser, then liac-arff; the cache kept either way."""
+    from sklearn.datasets._openml import OpenMLError
+
+    failures: list[str] = []
+    # sklearn passes read_csv_kwargs to its pandas parser only (sparse ARFF uses liac-arff)
+    attempts = ({"parser": "auto", "read_csv_kwargs": {"dtype": None}}, {"parser": "liac-arff"})
+    for attempt in attempts:
+        parser = attempt["parser"]
+        try:
+            with keep_cache():
+                if download:
+                    return fetch_openml(**{**kwargs, **attempt})
+                with cache_only():
+                    return fetch_openml(**{**kwargs, **attempt})
+        except (URLError, OpenMLError, OSError):
+            raise  # not a parser's doing: no second parser can help
+        except Exception as exc:  # the parsers raise TypeError, ValueError, ParserError, ...
+            name = "pandas parser" if parser == "auto" else "liac-arff parser"
+            failures.append(f"{name}: {type(exc).__name__}: {_reason(exc)}")
+            if _is_checksum_error(exc):
+                raise ParseFailure(_reason(exc)) from None
+    raise ParseFailure("; ".join(failures))
+
+
+def _is_checksum_error(exc: BaseException) -> bool:
+    return isinstance(exc, ValueError) and "md5 checksum" in str(exc)
 
 
 def _features(bunch: Any, spec: OpenmlDataset, where: str) -> np.ndarray:
@@ -161,6 +225,9 @@ def encode_target(target: Any, known: list[str] | None,
         values = values[:, 0]
     if values.ndim != 1:
         raise DataError(f"{where} has {values.shape[1]} target columns; one is supported")
+    if values.dtype.kind in "OU":  # ARFF's single quotes, which pandas keeps: 'a' → a
+        values = np.array([_unquoted(v) if isinstance(v, str) else v for v in values],
+                          dtype=object)
     ints = _as_integers(values)
     if ints is not None and known is not None and ints.min() >= 0 and ints.max() < len(known):
         return ints, list(known)
@@ -169,6 +236,11 @@ def encode_target(target: Any, known: list[str] | None,
         return y.astype(np.int64), [str(v) for v in uniques]
     uniques, y = np.unique(values.astype(str), return_inverse=True)
     return y.astype(np.int64), [str(v) for v in uniques]
+
+
+def _unquoted(value: str) -> str:
+    """'tested_positive' → tested_positive."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
 
 
 def _as_integers(values: np.ndarray) -> np.ndarray | None:

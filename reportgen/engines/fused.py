@@ -413,7 +413,10 @@ class FusedTrainer:
         self.ids = list(range(len(configs)))  # original positions of the members still here
         self.members = [_Member(activation_order(c), tuple(c.model.layer_dropouts()))
                         for c in configs]
-        self.penalties = [(c.model.l1, c.model.l2) for c in configs]
+        # per member, (l1, l2) of each weight layer: 0 where `penalty_layers` leaves it out
+        n_layers = len(self.sizes) - 1
+        self.penalties = [[(c.model.l1, c.model.l2) if c.model.penalises(i) else (0.0, 0.0)
+                           for i in range(n_layers)] for c in configs]
         # (K, P) parameters from each member's own torch module: the same weights, and the
         # global RNG state a lone TorchTrainer would draw its dropout masks from.
         rows, self.generators = [], []
@@ -471,9 +474,10 @@ class FusedTrainer:
                          device=self.device).view(-1, 1, 1)
             if any(m.dropouts[i] for m in self.members) else None
             for i in range(len(self.sizes) - 2)]
-        self.l1 = torch.tensor([p[0] for p in self.penalties], device=self.device)
-        self.l2 = torch.tensor([p[1] for p in self.penalties], device=self.device)
-        self.penalised = any(l1 or l2 for l1, l2 in self.penalties)
+        # (K, layers) coefficients
+        self.l1 = torch.tensor([[p[0] for p in m] for m in self.penalties], device=self.device)
+        self.l2 = torch.tensor([[p[1] for p in m] for m in self.penalties], device=self.device)
+        self.penalised = any(l1 or l2 for m in self.penalties for l1, l2 in m)
 
     @property
     def size(self) -> int:
@@ -561,8 +565,9 @@ class FusedTrainer:
     def _add_penalty_gradients(self) -> None:
         """d(l1·Σ|W| + l2·ΣW²)/dW = l1·sign(W) + 2·l2·W, added to each kernel's gradient (the
         autograd gradient of TorchTrainer's penalty term; biases are not penalised)."""
-        l1, l2 = self.l1.view(-1, 1, 1), self.l2.view(-1, 1, 1)
-        for (kernel, _), (kernel_grad, _) in zip(self.layers, self.layer_grads, strict=True):
+        pairs = zip(self.layers, self.layer_grads, strict=True)
+        for i, ((kernel, _), (kernel_grad, _)) in enumerate(pairs):
+            l1, l2 = self.l1[:, i].view(-1, 1, 1), self.l2[:, i].view(-1, 1, 1)
             kernel_grad.add_(kernel.sign() * l1 + kernel * (2 * l2))
 
     # -- the Trainer protocol, per member

@@ -57,7 +57,9 @@ class TorchTrainer:
             for name, split in dataset.splits.items()
         }
         self.optimizer = make_optimizer(config.training.optimizer, self.model.parameters())
-        self.kernels = kernel_weights(self.model)
+        # the kernels l1/l2 apply to (`penalty_layers`: chosen ones only)
+        self.kernels = [w for i, w in enumerate(kernel_weights(self.model))
+                        if config.model.penalises(i)]
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
         n_train = len(dataset.splits["train"])
         batch = config.training.batch_size

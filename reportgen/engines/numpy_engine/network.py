@@ -30,6 +30,7 @@ class MLP:
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         self.dense[0].needs_input_grad = False
         self.l1, self.l2 = spec.l1, spec.l2
+        self.penalised = [d for i, d in enumerate(self.dense) if spec.penalises(i)]
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -50,7 +51,7 @@ class MLP:
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         if self.l1 or self.l2:
-            for layer in self.dense:
+            for layer in self.penalised:
                 w, dw = layer.kernel, layer.grad_kernel
                 if self.l1:
                     dw += self.l1 * np.sign(w)  # torch's d|w|/dw at 0 is 0, as np.sign
@@ -60,7 +61,7 @@ class MLP:
     def penalty(self) -> float:
         """l1·Σ|W| + l2·ΣW² over the Dense kernels (Keras' kernel_regularizer; not the biases)."""
         total = 0.0
-        for layer in self.dense:
+        for layer in self.penalised:
             if self.l1:
                 total += self.l1 * float(np.abs(layer.kernel).sum())
             if self.l2:

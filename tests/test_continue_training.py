@@ -1,0 +1,29 @@
+"""`previous_epochs`: continuing a trained model is training on from where it stood — the same
+weights, optimizer state and batch stream — so its first epochs are those of a plain run."""
+
+from __future__ import annotations
+
+from reportgen.engines.numpy_engine import NumpyTrainer
+from reportgen.engines.torch_engine import TorchTrainer
+from reportgen.training import fit
+from tests.test_fused import DATA, alone, assert_same, config, together
+
+
+def test_continuing_equals_training_longer_in_both_engines():
+    for engine in (TorchTrainer, NumpyTrainer):
+        plain = config({"name": "adam", "lr": 0.01}, epochs=5)
+        continued = config({"name": "adam", "lr": 0.01}, epochs=3, previous_epochs=2)
+        a = fit(engine(plain, DATA, "cpu"), plain.training, has_val=True)
+        b = fit(engine(continued, DATA, "cpu"), continued.training, has_val=True)
+        strip = [{k: v for k, v in row.items() if k != "seconds"} for row in a.history]
+        assert strip == [{k: v for k, v in row.items() if k != "seconds"} for row in b.history]
+        assert b.extra == {"previous_epochs": 2}
+
+
+def test_fused_members_continue_as_when_alone():
+    stopping = {"monitor": "val_loss", "patience": 1, "restore_best": True}
+    configs = [config({"name": "sgd", "lr": 0.05}, epochs=4, previous_epochs=3,
+                      early_stopping=stopping),
+               config({"name": "sgd", "lr": 0.1}, seed=2, epochs=6)]
+    for index, (want, got) in enumerate(zip(alone(configs), together(configs), strict=True)):
+        assert_same(want, got, f"member {index}")
