@@ -329,7 +329,7 @@ class _LayeredModel(_ModelBase):
     # Seed 000's M4: `l1`/`l2` on chosen weight layers only, 1-based in the order data flows
     # (a CNN's convolutions, then the hidden Dense layers, then the output layer); default all.
     penalty_layers: list[Count] | None = Field(None,
-        description="Weight layers (1-based, output last) the l1/l2 penalties apply to; default all.")
+        description="Weight layers (1-based, output last) that l1/l2 apply to; default all.")
 
     def weight_layers(self) -> int:
         """How many layers have kernels: `penalty_layers` numbers them 1..this."""
