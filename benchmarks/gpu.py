@@ -46,8 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import reportgen  # noqa: F401, I001 — first: sets OMP_WAIT_POLICY before torch loads OpenMP
 import numpy as np
@@ -64,6 +63,7 @@ from reportgen.results import split_summary
 from reportgen.store import Store
 from reportgen.training import fit
 
+ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("lab", "sweep", "floor", "resnet", "tolerance", "tests")
 TARGETS = {"lab_seconds": 60.0, "fused_speedup": 5.0, "engine_over_plain": 1.1}
 
@@ -329,11 +329,11 @@ def floor(size: Size, device: str) -> dict[str, Any]:
         ways = {"plain": PlainLoop(cfg, data, device).train_epoch,
                 "engine": TorchTrainer(cfg, data, device).train_epoch}
         for epoch in ways.values() if size.warm_up else ():
-            timed(lambda e=epoch: e(lr), device)
+            timed(lambda e=epoch, lr=lr: e(lr), device)
         times: dict[str, list[float]] = {way: [] for way in ways}
         for _ in range(size.floor_epochs):  # in turns: a burst of load hits both
             for way, epoch in ways.items():
-                times[way].append(timed(lambda e=epoch: e(lr), device)[0])
+                times[way].append(timed(lambda e=epoch, lr=lr: e(lr), device)[0])
         best = {way: min(t) for way, t in times.items()}
         out[name] = {"plain_seconds": round(best["plain"], 4),
                      "engine_seconds": round(best["engine"], 4),
@@ -496,8 +496,9 @@ def markdown(results: dict[str, Any]) -> str:
     for name in SECTIONS:
         if "error" in results.get(name, {}):
             rows.append((name, f"ERROR: {results[name]['error']}", "", "NOT met"))
+    small = " (--small: tiny data, figures mean nothing)" if env["small"] else ""
     lines = [f"GPU benchmark: {env['device']}, torch {env['torch']}, CUDA {env['cuda']}, "
-             f"{env['date']}{' (--small: tiny data, figures mean nothing)' if env['small'] else ''}",
+             f"{env['date']}{small}",
              "", "| measurement | figure | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     seconds = {name: results[name].get("seconds") for name in SECTIONS if name in results}
