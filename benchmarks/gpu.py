@@ -19,6 +19,9 @@ others still run; the JSON is rewritten after each, so a run cut short keeps wha
 - tolerance: one MLP and one CNN run trained N times; the largest difference of each final
   metric from the first training, against `reportgen run --check`'s CUDA tolerance.
 - tests: `pytest -m cuda tests/test_cuda.py`, its outcome.
+- compile (last: its compilation may take a minute): the plain loop with its model under
+  `torch.compile(mode="reduce-overhead")` (CUDA graphs), to tell whether compiling the engine's
+  step would pay. Skipped on the CPU.
 
 Targets (issue 20), printed beside the figures: the whole lab under 60 s; fused ≥ 5× one by
 one for the sweep; the torch engine ≤ 1.1× the plain loop. The synthetic data stand in for
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import inspect
 import json
 import os
@@ -64,7 +68,7 @@ from reportgen.store import Store
 from reportgen.training import fit
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("lab", "sweep", "floor", "resnet", "tolerance", "tests")
+SECTIONS = ("lab", "sweep", "floor", "resnet", "tolerance", "tests", "compile")
 TARGETS = {"lab_seconds": 60.0, "fused_speedup": 5.0, "engine_over_plain": 1.1}
 
 
@@ -91,24 +95,26 @@ class Size:
 
 
 # ---------------------------------------------------------------- synthetic data
+@functools.cache
 def mnist_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """n × 784 uint8 "digits": ten random stroke prototypes, each sample its class's prototype
-    shifted by up to two pixels, with pixel noise; learnable to about MNIST's accuracies."""
+    shifted by up to two pixels, with pixel noise; learnable to about MNIST's accuracies.
+    Made once per size (callers copy before changing them)."""
     rng = np.random.default_rng(seed)
-    prototypes = (rng.random((10, 28, 28)) < 0.18).astype(np.float32)
+    prototypes = (rng.random((10, 28, 28)) < 0.15).astype(np.int16) * 160
     y = rng.integers(0, 10, size=n).astype(np.int64)
-    x = np.empty((n, 28, 28), dtype=np.float32)
-    shifts = rng.integers(-2, 3, size=(n, 2))
+    x = np.empty((n, 28, 28), dtype=np.int16)
+    shifts = rng.integers(-3, 4, size=(n, 2))
     for label in range(10):
         rows = np.flatnonzero(y == label)
         for (dy, dx), group in _by_shift(shifts[rows], rows):
             x[group] = np.roll(prototypes[label], (dy, dx), axis=(0, 1))
-    x = x * 200 + rng.normal(0, 60, size=x.shape).astype(np.float32)
+    x += rng.integers(-40, 160, size=x.shape, dtype=np.int16)
     return np.clip(x, 0, 255).astype(np.uint8).reshape(n, 784), y
 
 
 def _by_shift(shifts: np.ndarray, rows: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
-    keys = shifts[:, 0] * 5 + shifts[:, 1]
+    keys = shifts[:, 0] * 7 + shifts[:, 1]
     return [((int(shifts[keys == k][0, 0]), int(shifts[keys == k][0, 1])), rows[keys == k])
             for k in np.unique(keys)]
 
@@ -342,6 +348,29 @@ def floor(size: Size, device: str) -> dict[str, Any]:
     return {"cases": out}
 
 
+def compiled(size: Size, device: str) -> dict[str, Any]:
+    """The plain loop's epoch, eager and with its model compiled into CUDA graphs."""
+    if not device.startswith("cuda"):
+        return {"skipped": "CUDA only (on the CPU torch.compile needs a C++ toolchain and "
+                           "minutes)"}
+    x, y = mnist_like(size.mnist)
+    data = mnist_dataset(x, y)
+    cfg = mlp_config([512 // size.width_divisor], device)
+    eager, graphed = PlainLoop(cfg, data, device), PlainLoop(cfg, data, device)
+    graphed.model = torch.compile(graphed.model, mode="reduce-overhead")
+    first, _ = timed(lambda: graphed.train_epoch(1e-3), device)  # compiles: both batch shapes
+    timed(lambda: eager.train_epoch(1e-3), device)
+    times: dict[str, list[float]] = {"eager": [], "compiled": []}
+    for _ in range(size.floor_epochs):
+        for way, loop in (("eager", eager), ("compiled", graphed)):
+            times[way].append(timed(lambda lp=loop: lp.train_epoch(1e-3), device)[0])
+    best = {way: min(t) for way, t in times.items()}
+    return {"case": "mlp512 adam batch 32", "first_epoch_seconds": round(first, 2),
+            "eager_seconds": round(best["eager"], 4),
+            "compiled_seconds": round(best["compiled"], 4),
+            "speedup": round(best["eager"] / best["compiled"], 2)}
+
+
 # ---------------------------------------------------------------- resnet
 RESNET_VARIANTS = {"fp32": {}, "channels_last": {"channels_last": True},
                    "bf16": {"precision": "bf16"},
@@ -491,6 +520,11 @@ def markdown(results: dict[str, Any]) -> str:
         rows.append((f"--check {run['tolerance']} tolerance, {name} × "
                      f"{results['tolerance']['repeats']}", worst or "no differences",
                      "within the tolerance", _met(run["holds"])))
+    if "speedup" in (c := results.get("compile", {})):
+        rows.append(("plain loop compiled (CUDA graphs) vs eager, s per epoch",
+                     f"{c['eager_seconds']:.3f} / {c['compiled_seconds']:.3f} = "
+                     f"{c['speedup']:.2f}× (first epoch {c['first_epoch_seconds']:.0f} s)",
+                     "", "—"))
     if "summary" in (t := results.get("tests", {})):
         rows.append(("pytest -m cuda", t["summary"], "all pass", _met(t["ok"])))
     for name in SECTIONS:
@@ -540,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
         work: dict[str, Callable[[], dict[str, Any]]] = {
             "lab": lambda: lab(size, device, Path(tmp)), "sweep": lambda: sweep(size, device),
             "floor": lambda: floor(size, device), "resnet": lambda: resnet(size, device),
-            "tolerance": lambda: tolerance(size, device), "tests": cuda_tests}
+            "tolerance": lambda: tolerance(size, device), "tests": cuda_tests,
+            "compile": lambda: compiled(size, device)}
         for name in wanted:
             section_started = time.perf_counter()
             print(f"[{time.perf_counter() - started:6.1f} s] {name}…", flush=True)

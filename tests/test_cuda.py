@@ -191,8 +191,8 @@ OPTIONS = {"default": {}, "channels_last": {"channels_last": True},
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("options", list(OPTIONS))
-@pytest.mark.parametrize("model", ["cnn", "resnet18"])
+@pytest.mark.parametrize(("model", "options"), [("cnn", name) for name in OPTIONS] + [
+    ("resnet18", "default"), ("resnet18", "bf16 channels_last")])
 def test_image_models_run_with_every_speed_option(model: str, options: str,
                                                   device: str) -> None:
     cfg = config(model, device, epochs=1, **OPTIONS[options])
@@ -213,9 +213,8 @@ def test_image_models_run_with_every_speed_option(model: str, options: str,
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_bf16_changes_the_rounding_and_fp32_is_untouched(device: str) -> None:
-    """The option is honoured (bf16 results differ from fp32 ones, a little), and the default
-    path is today's: channels_last alone changes memory order, not the mathematics, much."""
+def test_bf16_changes_the_rounding_a_little(device: str) -> None:
+    """The option is honoured: bf16 losses differ from fp32 ones, by rounding only."""
     fp32, _, _ = trained(config("cnn", device), device)
     bf16, _, _ = trained(config("cnn", device, precision="bf16"), device)
     losses = [row["loss"] for row in fp32.history], [row["loss"] for row in bf16.history]

@@ -46,6 +46,7 @@ def test_small_cpu_run_writes_every_section(gpu_benchmark, tmp_path: Path) -> No
         assert set(run["max_abs_diff"].values()) == {0.0}
     assert results["tests"]["returncode"] in (0, 5)  # 5: all deselected (-m cuda, no GPU)
     assert "skipped" in results["tests"]["summary"] or "passed" in results["tests"]["summary"]
+    assert "CUDA only" in results["compile"]["skipped"]
     table = (tmp_path / "gpu.md").read_text()
     assert "| lab (" in table and "≥ 5×" in table and "≤ 1.1×" in table
 
@@ -53,7 +54,7 @@ def test_small_cpu_run_writes_every_section(gpu_benchmark, tmp_path: Path) -> No
 def test_unknown_section_is_one_line_and_exit_2(gpu_benchmark, capsys) -> None:
     assert gpu_benchmark.main(["--device", "cpu", "--only", "lab,nope"]) == 2
     assert capsys.readouterr().err.strip() == \
-        "--only: unknown section nope (lab, sweep, floor, resnet, tolerance, tests)"
+        "--only: unknown section nope (lab, sweep, floor, resnet, tolerance, tests, compile)"
 
 
 def test_the_small_lab_manifest_is_the_seed_lab_shrunk(gpu_benchmark, tmp_path: Path) -> None:
