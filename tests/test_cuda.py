@@ -11,6 +11,7 @@ that holds there: reruns and engines agree bit for bit.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -263,13 +264,21 @@ def host_reads() -> Iterator[Counter]:
 
 
 def cuda_transfers(fn: Callable[[], Any]) -> Counter:
-    """Host↔device copies and stream/device synchronisations while `fn` runs (torch.profiler)."""
+    """Host↔device copies and stream/device synchronisations while `fn` runs (torch.profiler),
+    and the synchronising calls torch's sync debug mode warns about."""
     from torch.profiler import ProfilerActivity, profile
 
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-        fn()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+                fn()
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
         torch.cuda.synchronize()
-    counts: Counter = Counter()
+    counts: Counter = Counter(
+        sync_warnings=sum("synchroniz" in str(w.message) for w in caught))
     for event in prof.events():
         name = event.name
         if "HtoD" in name or "DtoH" in name:

@@ -592,7 +592,7 @@ class FusedTrainer:
         x, y = self.splits["train"]
         n = len(y)
         orders = torch.stack([torch.randperm(n, generator=g) for g in self.shuffles]).to(
-            self.device)  # (K, n): each member its own order
+            self.device, non_blocking=True)  # (K, n): each member its own order
         loss_sum = torch.zeros(self.size, device=self.device)
         correct = torch.zeros(self.size, device=self.device, dtype=torch.long)
         for start in range(0, n, self.batch_size):

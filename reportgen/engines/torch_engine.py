@@ -124,7 +124,7 @@ class TorchTrainer:
         self.model.train()
         x, y = self.splits["train"]
         n = len(y)
-        order = torch.randperm(n, generator=self.generator).to(self.device)
+        order = torch.randperm(n, generator=self.generator).to(self.device, non_blocking=True)
         loss_sum = torch.zeros((), device=self.device)
         correct = torch.zeros((), device=self.device, dtype=torch.long)
         for start in range(0, n, self.batch_size):
