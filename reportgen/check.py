@@ -55,6 +55,8 @@ FUSED = Tolerance("fused", loss_rtol=FUSED_TOLERANCE["loss_rtol"],
 # and reportgen does not force deterministic algorithms (slower, not available for every op):
 # rounding differences grow over the epochs. Half a point on rates and 1 % on losses (plus a
 # sample's worth) absorbs that noise; a change of data, code or configuration shows beyond it.
+# An estimate until measured: benchmarks/gpu.py's "tolerance" section reports the largest
+# differences over repeated GPU runs, next to these allowances.
 CUDA = Tolerance("cuda", loss_rtol=1e-2, loss_atol=1e-4, atol=5e-3, samples=1)
 
 

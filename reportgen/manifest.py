@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -526,6 +527,9 @@ class StopAtSpec(Frozen):
     threshold: Real
 
 
+SPEED_OPTION_DEFAULTS: dict[str, Any] = {"channels_last": False, "precision": "fp32"}
+
+
 class TrainingSpec(Frozen):
     epochs: Count = Field(10, description="Epochs to train.")
     batch_size: Count | Literal["full"] = Field(32,
@@ -543,7 +547,8 @@ class TrainingSpec(Frozen):
     divergence: Literal["stop"] = "stop"
     # Continuing a trained model (seed 004 §8.1 calls fit() again on §4's model): the run first
     # trains this many epochs without callbacks, then `epochs` more with them.
-    previous_epochs: int = Field(0, ge=0)
+    previous_epochs: int = Field(0, ge=0,
+        description="Epochs already trained (no callbacks) before `epochs` more with them.")
 
     @model_validator(mode="after")
     def _previous_epochs_without_schedule(self) -> TrainingSpec:
@@ -551,6 +556,23 @@ class TrainingSpec(Frozen):
             raise ValueError("previous_epochs continues a model trained at a constant learning "
                              "rate: it cannot be combined with a schedule")
         return self
+
+    # GPU speed options for cnn/resnet18 models (engines/torch_engine.py; checked per run by
+    # engines.speed_option_problem). Left out of dumps at their defaults, so the run ids of
+    # manifests that do not set them stay what they were before the options existed.
+    channels_last: bool = Field(False,
+        description="cnn/resnet18: network and images in NHWC memory order.")
+    precision: Literal["fp32", "bf16"] = Field("fp32",
+        description="cnn/resnet18: bf16 runs forward passes under bfloat16 autocast.")
+
+    @model_serializer(mode="wrap")
+    def _drop_default_speed_options(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key, default in SPEED_OPTION_DEFAULTS.items():
+                if data.get(key, default) == default:
+                    data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _gd_is_full_batch(self) -> TrainingSpec:

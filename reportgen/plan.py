@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reportgen import credentials, limits
+from reportgen.engines import speed_option_problem
 from reportgen.engines.numpy_engine import option_path, unsupported_options
 from reportgen.errors import ManifestError
 from reportgen.manifest import (
@@ -238,7 +239,8 @@ def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]
                 if variant is not None:
                     origins |= {p: (*where, "variants", v_index, "set", p) for p in variant.set}
                 config = _validate(run_tree, manifest, origins, where)
-                if (message := unsupported_options(config)) is not None:
+                if (message := unsupported_options(config)
+                        or speed_option_problem(config)) is not None:
                     _fail(manifest, origins.get(option_path(message), where), message)
                 if config.dataset not in manifest.datasets:
                     _fail(manifest, origins.get("dataset", where),
@@ -292,7 +294,8 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
                 trial_tree = copy.deepcopy(tree)
                 _set_path(trial_tree, path, value, manifest, origins[path])
                 config = _validate(trial_tree, manifest, {path: origins[path]}, where)
-                if (message := unsupported_options(config)) is not None:
+                if (message := unsupported_options(config)
+                        or speed_option_problem(config)) is not None:
                     _fail(manifest, origins[path], message)
         base = dataclasses.replace(base, config=RunConfig.model_validate(tree))
         for algorithm in search.algorithms:
