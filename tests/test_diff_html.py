@@ -87,7 +87,8 @@ def test_null_or_absent_tolerance_falls_back_to_the_default():
     assert diff.compare(key, perturbed(key, SEEDS[0], "val", "loss", 0.22), None).within_tolerance
     [null] = diff.compare(key, perturbed(key, SEEDS[0], "val", "loss", 0.2201),
                           None).metric_changes
-    assert null.tolerance == diff.DEFAULT_TOLERANCE == 0.02
+    # a loss's own rule: 10 % of the key's 0.2
+    assert null.tolerance == pytest.approx(0.1 * 0.2) and diff.DEFAULT_TOLERANCE == 0.02
     # a run outside every configuration of `expected`
     [outside] = diff.compare(key, perturbed(key, "single", "val", "accuracy", 0.9701),
                              None).metric_changes
