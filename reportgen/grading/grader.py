@@ -152,7 +152,7 @@ def _edited_runs(integrity: Integrity) -> dict[str, int]:
 def _fallback_name(path: Path) -> str:
     if path.name == "results.json":
         return path.resolve().parent.name or path.stem
-    return path.stem if path.suffix.lower() == ".zip" else path.resolve().name or str(path)
+    return path.stem if path.suffix else path.resolve().name or str(path)
 
 
 def _disambiguate(students: list[StudentGrade]) -> None:

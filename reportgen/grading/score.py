@@ -14,6 +14,7 @@ penalties, never below 0.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -81,7 +82,8 @@ def grade_study(key_study: dict[str, Any], study: dict[str, Any] | None, rubric:
         return StudyGrade(key_study["id"], "missing", 0.0, max_points)
     pairing = pair_runs(key_study, study)
     grade = StudyGrade(key_study["id"], "within", 0.0, max_points,
-                       missing_runs=pairing.missing, extra_runs=pairing.extra,
+                       missing_runs=_missing(key_study, study, pairing.missing),
+                       extra_runs=pairing.extra,
                        edited_runs=edited_runs)
     partial = rubric.partial
     for pair in pairing.pairs:
@@ -105,7 +107,7 @@ def grade_study(key_study: dict[str, Any], study: dict[str, Any] | None, rubric:
                  for name, points in weights.items())
     changed_runs = len({c.run for c in grade.config_changes})
     penalties = rubric.penalties
-    grade.penalty = (penalties.missing_run * len(pairing.missing)
+    grade.penalty = (penalties.missing_run * len(grade.missing_runs)
                      + penalties.changed_configuration * changed_runs
                      + penalties.edited * edited_runs)
     grade.points = round(min(max(earned - grade.penalty, 0.0), max_points), 2)
@@ -121,6 +123,27 @@ def _status(grade: StudyGrade, changed_runs: int) -> Status:
     if any(m.credit < 1 for m in grade.metrics):
         return "outside"
     return "within"
+
+
+def _missing(key_study: dict[str, Any], study: dict[str, Any], labels: list[str]) -> list[str]:
+    """The runs a submission lacks, as many per configuration as it trains of the others: a
+    lab without repeats that skipped a configuration misses one run (named by the
+    configuration), not one per seed of the key."""
+    config = {r["label"]: r.get("config_label") or r["label"] for r in key_study["runs"]}
+    trained = Counter(r.get("config_label") or r["label"] for r in study["runs"])
+    per_configuration = max(trained.values(), default=1)
+    by_config: dict[str, list[str]] = {}
+    for label in labels:
+        by_config.setdefault(config[label], []).append(label)
+    out = []
+    for name, runs in by_config.items():
+        if trained[name]:
+            out += runs  # trained with repeats, short of seeds
+        elif per_configuration == 1:
+            out.append(name)
+        else:
+            out += runs[:per_configuration]
+    return out
 
 
 def _mean(values: list[float]) -> float:
