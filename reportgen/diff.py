@@ -332,6 +332,7 @@ def format_html(comparison: Comparison, key_name: str = "", other_name: str = ""
         "signed": _signed,
         "general": i18n.format_general,
         "int": i18n.format_int,
+        "percent": lambda value, lang: i18n.format_percent(value, lang, 0),
     })
     # one (language, its name, its gettext) per section: the template loops over them with the
     # gettext bound to `_`, so each section is translated on its own and pybabel still finds
@@ -341,7 +342,8 @@ def format_html(comparison: Comparison, key_name: str = "", other_name: str = ""
     css = (i18n.templates_dir() / HTML_STYLESHEET).read_text(encoding="utf-8")
     return env.get_template(HTML_TEMPLATE).render(
         c=comparison, languages=languages, css=Markup(css), key_name=key_name,
-        other_name=other_name, split_names=SPLIT_NAMES, stop_reasons=STOP_REASONS)
+        other_name=other_name, split_names=SPLIT_NAMES, stop_reasons=STOP_REASONS,
+        rate_tolerance=tolerances.RATE_TOLERANCE, loss_rtol=tolerances.LOSS_RTOL)
 
 
 def _translator(lang: str) -> Callable[..., str]:
