@@ -24,7 +24,7 @@ class BandTexts:
 @figures._styled
 def band_plot(data: StudyBands, texts: BandTexts, prefix: str) -> str:
     count = max(len(data.bands), 1)
-    fig = figures._figure(max(4.0, 1.1 * count + 2.0), 3.0)
+    fig = figures._figure(max(5.5, 1.1 * count + 3.5), 3.0)
     ax = fig.add_subplot()
     for i, band in enumerate(data.bands):
         ax.fill_between([i - 0.4, i + 0.4], band.low, band.high, color="#0b4f8a", alpha=0.15,
@@ -44,5 +44,5 @@ def band_plot(data: StudyBands, texts: BandTexts, prefix: str) -> str:
     ax.set_ylabel(texts.ylabel)
     ax.yaxis.set_major_formatter(FuncFormatter(
         lambda value, _: f"{value:g}".replace(".", texts.decimal)))
-    ax.legend(loc="best", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # never over a band
     return figures.to_svg(fig, prefix)
