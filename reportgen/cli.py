@@ -205,7 +205,7 @@ def diff(
     tol: Annotated[float | None, typer.Option(
         min=0.0, help="Largest accepted absolute difference of every metric. Default: the key's "
              "per-metric tolerance (measured over repeated seeds) where it has one, else "
-             "0.02.")] = None,
+             "±0.02 on rates and ±10% of the key's value on losses.")] = None,
     format: Annotated[str, typer.Option("--format", help="table, json or html (a bilingual "
                                         "es/en page).")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
