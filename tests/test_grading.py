@@ -358,3 +358,15 @@ def test_the_example_rubric_loads_and_names_the_example_keys_studies():
     key = manifest.load(root / "examples" / "digits-answer-key.toml")
     assert set(example.studies) <= {s.id for s in key.studies}
     assert example.penalties.edited == 10 and example.for_study("optimizers").points == 10
+
+
+def test_names_from_submissions_are_escaped(klass, tmp_path):
+    key, order, _ = klass
+    hostile = copy_of(order[0], tmp_path / "<script>x")
+    result = runner.invoke(app, ["grade", str(key), str(hostile), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;x" in page and "<script" not in page
+    [feedback] = (tmp_path / "out" / "feedback").iterdir()
+    assert feedback.parent == tmp_path / "out" / "feedback"  # the file name is a slug
+    assert "<script" not in feedback.read_text(encoding="utf-8")

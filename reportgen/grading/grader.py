@@ -71,7 +71,9 @@ class ClassGrades:
 
     @property
     def max_points(self) -> float:
-        return next((s.max_points for s in self.students if not s.unreadable), 0.0)
+        """What the rubric gives for the key's studies (the same for every submission)."""
+        return round(sum(grade_study(study, None, self.rubric).max_points
+                         for study in self.key.results["studies"]), 2)
 
 
 def load_key(path: Path) -> Key:

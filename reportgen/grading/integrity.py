@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from reportgen import check, results
@@ -23,7 +23,8 @@ from reportgen import manifest as manifest_mod
 from reportgen.diff import config_differences
 from reportgen.errors import ReportgenError
 from reportgen.grading.submissions import Submission
-from reportgen.store import MANIFEST_COPY, Store, dump_json
+from reportgen.records import RunRecord
+from reportgen.store import MANIFEST_COPY, Store, dump_json, run_id_of
 
 COMPARED = ("stop_reason", "epochs_run", "best_epoch", "seed", "config_label")
 IGNORED_MANIFEST = ("report",)
@@ -71,15 +72,32 @@ class Integrity:
 
 # ---------------------------------------------------------------- recomputed results.json
 def recompute(submission: Submission) -> dict[str, Any]:
-    """results.json as the submission's run records give it (raises ReportgenError)."""
+    """The runs of results.json as the submission's run records give them, named as its index
+    names them (results.run_summary, as `reportgen report` writes them; raises ReportgenError).
+    Only what grading and the comparison read: no `expected` block, no manifest to parse."""
     assert submission.root is not None
+    store = Store(submission.root)
     try:
-        summary = results.summarise(Store(submission.root).load())
+        studies = []
+        for study_id, entries in store.load_index().get("studies", {}).items():
+            runs = []
+            for entry in entries:
+                folder = store.run_dir(run_id_of(entry))
+                if not (folder / "record.json").is_file():
+                    continue  # as Store.load: a run of the plan that is not stored
+                record = RunRecord.from_dict(json.loads((folder / "record.json").read_text()))
+                if isinstance(entry, dict):
+                    record = replace(record, study_id=study_id, label=entry["label"],
+                                     varied=entry["varied"],
+                                     config_label=entry.get("config_label"))
+                runs.append(results.run_summary(record))
+            studies.append({"id": study_id, "runs": runs})
     except ReportgenError:
         raise
     except Exception as exc:  # a record of another shape: its fields are the student's
         raise ReportgenError(f"run records unreadable ({type(exc).__name__}: {exc})") from None
-    return json.loads(dump_json(summary))  # as the file holds it: floats round-trip exactly
+    # as the file holds it: floats round-trip exactly
+    return json.loads(dump_json({"schema": results.SCHEMA, "studies": studies}))
 
 
 def edited_values(submitted: dict[str, Any], recomputed: dict[str, Any]) -> list[EditedValue]:

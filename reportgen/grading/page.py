@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import jinja2
@@ -77,6 +78,7 @@ def feedback_page(student: StudentGrade, lang: str) -> str:
         metric_names=METRIC_NAMES, split_names=SPLIT_NAMES, rerun_names=RERUNS)
 
 
+@cache  # one compilation of the templates for a whole class
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(i18n.templates_dir()),
@@ -94,6 +96,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+@cache
 def _css() -> Markup:
     return Markup("\n".join((i18n.templates_dir() / name).read_text(encoding="utf-8")
                             for name in STYLESHEETS))

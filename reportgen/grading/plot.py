@@ -31,11 +31,13 @@ def band_plot(data: StudyBands, texts: BandTexts, prefix: str) -> str:
                         linewidth=0, label=texts.band if i == 0 else None)
         ax.plot([i - 0.4, i + 0.4], [band.center] * 2, color="#0b4f8a", linewidth=1.2)
         n = len(band.points)
-        for j, point in enumerate(band.points):
-            x = i - 0.3 + 0.6 * (j + 0.5) / n  # students spread evenly across the band
-            ax.plot([x], [point.value], linestyle="none",
-                    marker="o" if point.within else "x",
-                    color="#1b6e3a" if point.within else "#a33", markersize=4)
+        xs = [i - 0.3 + 0.6 * (j + 0.5) / n for j in range(n)]  # students spread evenly
+        for within, marker, color in ((True, "o", "#1b6e3a"), (False, "x", "#a33")):
+            chosen = [(x, p.value) for x, p in zip(xs, band.points, strict=True)
+                      if p.within is within]
+            if chosen:  # one artist per kind of mark: a small SVG for a large class
+                ax.plot(*zip(*chosen, strict=True), linestyle="none", marker=marker,
+                        color=color, markersize=4)
     ax.plot([], [], "o", color="#1b6e3a", markersize=4, label=texts.within)
     ax.plot([], [], "x", color="#a33", markersize=4, label=texts.outside)
     ax.set_xticks(range(len(data.bands)),
