@@ -370,3 +370,25 @@ def test_names_from_submissions_are_escaped(klass, tmp_path):
     [feedback] = (tmp_path / "out" / "feedback").iterdir()
     assert feedback.parent == tmp_path / "out" / "feedback"  # the file name is a slug
     assert "<script" not in feedback.read_text(encoding="utf-8")
+
+
+def test_repeats_with_other_seeds_miss_nothing_and_a_deleted_seed_is_one_run():
+    from reportgen.grading import rubric, score
+
+    def run(config, seed, accuracy=0.5):
+        return {"label": f"{config} · seed={seed}", "config_label": config, "seed": seed,
+                "config": {"model": {"hidden": [int(config[7:])]}}, "stop_reason": "completed",
+                "metrics": {"val": {"accuracy": accuracy, "loss": 1.0}}}
+
+    key = {"id": "width", "runs": [run(c, s) for c in ("hidden=8", "hidden=16") for s in (7, 8)]}
+    key["expected"] = {"configurations": [
+        {"label": c, "runs": [f"{c} · seed={s}" for s in (7, 8)],
+         "metrics": {"val": {"accuracy": {"mean": 0.5}, "loss": {"mean": 1.0}}},
+         "tolerance": {"val": {"accuracy": 0.01, "loss": 0.1}}} for c in ("hidden=8", "hidden=16")]}
+    other_seeds = {"id": "width", "runs": [run(c, s) for c in ("hidden=8", "hidden=16")
+                                           for s in (20, 21)]}
+    grade = score.grade_study(key, other_seeds, rubric.DEFAULT)
+    assert (grade.status, grade.missing_runs, grade.points) == ("within", [], 10)
+    one_deleted = {"id": "width", "runs": other_seeds["runs"][:3]}
+    grade = score.grade_study(key, one_deleted, rubric.DEFAULT)
+    assert (grade.status, len(grade.missing_runs), grade.points) == ("missing", 1, 9)

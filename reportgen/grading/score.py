@@ -82,7 +82,7 @@ def grade_study(key_study: dict[str, Any], study: dict[str, Any] | None, rubric:
         return StudyGrade(key_study["id"], "missing", 0.0, max_points)
     pairing = pair_runs(key_study, study)
     grade = StudyGrade(key_study["id"], "within", 0.0, max_points,
-                       missing_runs=_missing(key_study, study, pairing.missing),
+                       missing_runs=_missing(key_study, study),
                        extra_runs=pairing.extra,
                        edited_runs=edited_runs)
     partial = rubric.partial
@@ -125,25 +125,29 @@ def _status(grade: StudyGrade, changed_runs: int) -> Status:
     return "within"
 
 
-def _missing(key_study: dict[str, Any], study: dict[str, Any], labels: list[str]) -> list[str]:
-    """The runs a submission lacks, as many per configuration as it trains of the others: a
-    lab without repeats that skipped a configuration misses one run (named by the
-    configuration), not one per seed of the key."""
-    config = {r["label"]: r.get("config_label") or r["label"] for r in key_study["runs"]}
-    trained = Counter(r.get("config_label") or r["label"] for r in study["runs"])
+def _missing(key_study: dict[str, Any], study: dict[str, Any]) -> list[str]:
+    """The runs a submission lacks. It is expected to train each of the key's configurations as
+    many times as it trained its most repeated one (its `repeats`), whatever the seeds: a lab
+    without repeats that skipped a configuration misses one run (named by the configuration),
+    not one per seed of the key, and one trained with other seeds misses none."""
+    trained = Counter(_configuration(r) for r in study["runs"])
+    seeds = {(_configuration(r), r.get("seed")) for r in study["runs"]}
     per_configuration = max(trained.values(), default=1)
     by_config: dict[str, list[str]] = {}
-    for label in labels:
-        by_config.setdefault(config[label], []).append(label)
+    for run in key_study["runs"]:
+        by_config.setdefault(_configuration(run), [])
+        if (_configuration(run), run.get("seed")) not in seeds:
+            by_config[_configuration(run)].append(run["label"])
     out = []
-    for name, runs in by_config.items():
-        if trained[name]:
-            out += runs  # trained with repeats, short of seeds
-        elif per_configuration == 1:
-            out.append(name)
-        else:
-            out += runs[:per_configuration]
+    for name, unmatched in by_config.items():
+        short = per_configuration - trained[name]
+        if short > 0:
+            out += [name] if per_configuration == 1 else (unmatched + [name] * short)[:short]
     return out
+
+
+def _configuration(run: dict[str, Any]) -> str:
+    return run.get("config_label") or run["label"]
 
 
 def _mean(values: list[float]) -> float:
