@@ -247,10 +247,10 @@ def diff(
 
 @app.command()
 def grade(
-    key: Annotated[Path, typer.Argument(help="The answer key: an output folder (its manifest "
-                                        "is compared too) or its results.json.")],
+    key: Annotated[Path, typer.Argument(metavar="KEY", help="The answer key: an output folder "
+                                        "(its manifest is compared too) or its results.json.")],
     submissions: Annotated[list[Path], typer.Argument(
-        metavar="SUBMISSIONS...", help="Each an output folder, a results.json or a .zip of an "
+        metavar="SUBMISSIONS", help="Each an output folder, a results.json or a .zip of an "
                                        "output folder.")],
     rubric: Annotated[Path | None, typer.Option(help="Points per study and metric, partial "
                                                 "credit, penalties (TOML; docs/grading.md). "

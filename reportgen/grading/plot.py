@@ -1,12 +1,11 @@
 """Draw a study's band plot (bands.StudyBands) as inline SVG: per configuration the key's
 expected band, shaded, and each student's value as a dot (inside) or a cross (outside).
-Drawing only: the data and every text come from the caller."""
+Drawing only: the data and every text come from the caller. Matplotlib is reached through
+reportgen.figures only (this module moves under reportgen/figures/ with it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from matplotlib.ticker import FuncFormatter
 
 from reportgen import figures
 from reportgen.grading.bands import StudyBands
@@ -44,7 +43,6 @@ def band_plot(data: StudyBands, texts: BandTexts, prefix: str) -> str:
                   figures.tick_names([b.configuration for b in data.bands], 18))
     ax.set_xlim(-0.6, count - 0.4)
     ax.set_ylabel(texts.ylabel)
-    ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda value, _: f"{value:g}".replace(".", texts.decimal)))
+    ax.yaxis.set_major_formatter(figures._decimal_formatter(texts.decimal))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # never over a band
     return figures.to_svg(fig, prefix)
