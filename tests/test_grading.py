@@ -354,7 +354,7 @@ def test_the_example_rubric_loads_and_names_the_example_keys_studies():
     from reportgen.grading import rubric
 
     root = Path(__file__).resolve().parents[1]
-    example = rubric.load(root / "examples" / "digits-rubric.toml")
+    example = rubric.load(root / "examples" / "rubrics" / "digits.toml")
     key = manifest.load(root / "examples" / "digits-answer-key.toml")
     assert set(example.studies) <= {s.id for s in key.studies}
     assert example.penalties.edited == 10 and example.for_study("optimizers").points == 10
