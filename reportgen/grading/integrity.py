@@ -18,8 +18,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from reportgen import check, results
 from reportgen import manifest as manifest_mod
+from reportgen import results
 from reportgen.diff import config_differences
 from reportgen.errors import ReportgenError
 from reportgen.grading.submissions import Submission
@@ -179,6 +179,8 @@ def _flatten(value: Any, prefix: str) -> dict[str, Any]:
 def verify(submission: Submission, sample: int, device: str | None = None) -> list[Rerun]:
     """Retrain `sample` of the submission's stored runs (as `run --check` chooses them) and
     compare each with its record. A problem of the whole submission is one Rerun "rerun failed"."""
+    from reportgen import check  # imports torch: only when reruns are asked for
+
     assert submission.root is not None and submission.manifest_text is not None
     try:
         manifest = manifest_mod.loads(submission.manifest_text,
