@@ -271,7 +271,7 @@ def diff(
         min=0.0, metavar="DIFF", show_default=False,
         help="Largest accepted absolute difference of every metric (default: the key's "
              "per-metric tolerance (measured over repeated seeds) where it has one, else "
-             "0.02).")] = None,
+             "±0.02 on rates and ±10% of the key's value on losses.")] = None,
     format: Annotated[str, typer.Option(
         "--format", metavar="FORMAT",
         help="table, json or html (a bilingual es/en page).")] = "table",
@@ -310,6 +310,69 @@ def diff(
     else:
         typer.echo(text)  # as is: no Rich markup or emoji codes in run labels or the HTML
     if not comparison.within_tolerance:
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(
+    key: Annotated[Path, typer.Argument(metavar="KEY", help="The answer key: an output folder "
+                                        "(its manifest is compared too) or its results.json.")],
+    submissions: Annotated[list[Path], typer.Argument(
+        metavar="SUBMISSIONS", help="Each an output folder, a results.json or a .zip of an "
+                                       "output folder.")],
+    rubric: Annotated[Path | None, typer.Option(help="Points per study and metric, partial "
+                                                "credit, penalties (TOML; docs/grading.md). "
+                                                "Default: the documented default rubric.")] = None,
+    verify: Annotated[int, typer.Option(min=0, help="Retrain this many sampled runs of each "
+                                        "submission and report whether they reproduce (as "
+                                        "`run --check`).")] = 0,
+    lang: Annotated[str, typer.Option(help="Language of the feedback pages: es or en.")] = "es",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for class.html, "
+                                      "gradebook.csv and feedback/.")] = Path("grades"),
+    identifier: Annotated[str, typer.Option(help="The gradebook's identifier: folder (the "
+                                            "submission's folder, zip or file name) or "
+                                            "authors (the manifest's).")] = "folder",
+    device: Annotated[str | None, typer.Option(help="With --verify: auto, cpu, cuda or cuda:N "
+                                               "for the reruns.")] = None,
+) -> None:
+    """Grade a class: every submission against the answer key, with a rubric.
+
+    Exit code 0 when every submission was graded, 1 when some were unreadable (each a row of
+    the table with its reason), 2 for bad arguments.
+    """
+    from reportgen.grading import gradebook, grader, outputs
+    from reportgen.grading import rubric as rubric_mod
+
+    with user_errors():
+        if lang not in ("es", "en"):
+            raise ReportgenError(f"--lang: choose one of es, en (not {lang})")
+        if identifier not in ("folder", "authors"):
+            raise ReportgenError(f"--identifier: unknown value {identifier} "
+                                 "(choose from folder, authors)")
+        if device is not None:
+            from reportgen import manifest
+
+            try:
+                manifest.check_device(device)
+            except ValueError as exc:
+                raise ReportgenError(f"--device: {exc}") from None
+        the_rubric = rubric_mod.DEFAULT if rubric is None else rubric_mod.load(rubric)
+        the_key = grader.load_key(key)
+        grader.check_rubric(the_key, the_rubric)
+        if out.exists() and not out.is_dir():
+            raise ReportgenError(f"--out {out}: not a folder")
+        grades = grader.grade_class(
+            the_key, submissions, the_rubric, verify=verify, device=device,
+            identifier=identifier,  # type: ignore[arg-type]
+            echo=lambda line: err_console.print(line, markup=False))
+        try:
+            written = outputs.write(grades, out, lang, str(rubric) if rubric else "")
+        except OSError as exc:
+            raise ReportgenError(f"{out}: cannot write ({exc.strerror})") from None
+    typer.echo(gradebook.table(grades))
+    console.print(f"wrote {written[0]}, {written[1]} and {len(written) - 2} feedback page(s) "
+                  f"in {out / outputs.FEEDBACK}", markup=False)
+    if grades.unreadable:
         raise typer.Exit(1)
 
 

@@ -5,13 +5,14 @@ Runs are matched by study id, configuration and seed (`config_label`, else the l
 submission's run whose seed the key lacks is compared with the mean of the key's seeds for its
 configuration (stop reason and seed aside): that is what the measured tolerances are for. When
 the submission trained a configuration with one seed only (no `repeats`), the key's runs of its
-other seeds are not missing. A matched run
-whose configuration differs is reported with the differing dotted keys, and every metric that
-moved beyond the tolerance is listed. Timings are never compared.
+other seeds are not missing. A matched run whose configuration differs is reported with the
+differing dotted keys and both values, and every metric that moved beyond the tolerance is
+listed. Timings are never compared. `pair_runs` is the matching, shared with `reportgen grade`.
 
-The tolerance is either one number for every metric, or taken from the key: a study's optional
-`expected` block gives, per configuration (its run labels), split and metric, the spread measured
-over repeated seeds; a metric without one (absent or null) falls back to DEFAULT_TOLERANCE.
+The tolerance is either one number for every metric (`--tol`), or taken from the key: a study's
+optional `expected` block gives, per configuration (its run labels), split and metric, the spread
+measured over repeated seeds; a metric without one (absent or null) falls back to its rule in
+reportgen/grading/tolerance.py: ±0.02 on rates, ±10 % of the key's value on losses.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.errors import ReportgenError
+from reportgen.grading import tolerance as tolerances
 from reportgen.results import FILE_NAME, SCHEMA
 
-DEFAULT_TOLERANCE = 0.02
+DEFAULT_TOLERANCE = tolerances.RATE_TOLERANCE
 HTML_TEMPLATE = "diff.html.j2"
 HTML_STYLESHEET = "diff.css"
 
@@ -53,13 +55,16 @@ class MetricChange:
 
 @dataclass
 class Comparison:
-    tolerance: float  # for every metric, or where the key gives none (tolerance_from_key)
+    tolerance: float  # --tol for every metric; else a rate's where the key gives none
     tolerance_from_key: bool = False
+    tolerance_given: bool = False  # --tol: `tolerance` applies to every metric
     missing_studies: list[str] = field(default_factory=list)
     extra_studies: list[str] = field(default_factory=list)
     missing_runs: list[tuple[str, str]] = field(default_factory=list)  # (study, run label)
     extra_runs: list[tuple[str, str]] = field(default_factory=list)
     config_changes: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    # (study, run label, dotted key, the key's value, the submission's value); None: absent
+    config_values: list[tuple[str, str, str, Any, Any]] = field(default_factory=list)
     stop_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
     metric_changes: list[MetricChange] = field(default_factory=list)
     matched_runs: int = 0
@@ -129,8 +134,10 @@ def _is_tolerance(value: Any) -> bool:
 
 
 def compare(key: dict[str, Any], other: dict[str, Any], tolerance: float | None) -> Comparison:
-    """Compare `other` with `key`; `tolerance` None: each metric's from the key, else default."""
-    result = Comparison(tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)
+    """Compare `other` with `key`; `tolerance` None: each metric's from the key, else by the
+    metric's rule (reportgen/grading/tolerance.py)."""
+    result = Comparison(tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
+                        tolerance_given=tolerance is not None)
     key_studies = {s["id"]: s for s in key["studies"]}
     other_studies = {s["id"]: s for s in other["studies"]}
     result.missing_studies = [s for s in key_studies if s not in other_studies]
@@ -142,7 +149,7 @@ def compare(key: dict[str, Any], other: dict[str, Any], tolerance: float | None)
                                          for value in by_metric.values())
         if study_id not in other_studies:
             continue
-        _compare_study(result, study_id, study, other_studies[study_id], from_key, tolerance)
+        _compare_study(result, study_id, pair_runs(study, other_studies[study_id]), tolerance)
     return result
 
 
@@ -151,9 +158,34 @@ def _identity(run: dict[str, Any]) -> tuple[str, Any]:
     return run.get("config_label") or run["label"], run.get("seed")
 
 
-def _compare_study(result: Comparison, study_id: str, study: dict[str, Any],
-                   other_study: dict[str, Any], from_key: KeyTolerances,
-                   tolerance: float | None) -> None:
+@dataclass(frozen=True)
+class RunPair:
+    """A submission's run and what it is compared with: the key's run of its configuration and
+    seed, or (a seed the key lacks) the mean of the key's seeds for its configuration."""
+
+    label: str  # the run's label
+    key: dict[str, Any]  # a run of results.json, or the configuration's mean run
+    other: dict[str, Any]
+    measured: dict[str, dict[str, float | None]]  # split → metric → the key's tolerance
+    seeds_in_key: int | None = None  # compared with the mean of this many seeds; None: same seed
+
+    @property
+    def ignore(self) -> tuple[str, ...]:
+        return ("seed",) if self.seeds_in_key else ()
+
+
+@dataclass
+class StudyPairing:
+    pairs: list[RunPair] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # the key's run labels
+    extra: list[str] = field(default_factory=list)  # the submission's run labels
+    key_only_seeds: int = 0  # key runs of a configuration the submission ran with other seeds
+
+
+def pair_runs(study: dict[str, Any], other_study: dict[str, Any]) -> StudyPairing:
+    """Match a key's study with the submission's, run by run (see the module's docstring)."""
+    out = StudyPairing()
+    from_key = key_tolerances(study)
     key_runs = {_identity(r): r for r in study["runs"]}
     other_runs = {_identity(r): r for r in other_study["runs"]}
     # a submission without repeats trains one seed per configuration: the key's other seeds
@@ -161,13 +193,12 @@ def _compare_study(result: Comparison, study_id: str, study: dict[str, Any],
     seeds_run = Counter(config for config, _ in other_runs)
     for identity, run in key_runs.items():
         if identity in other_runs:
-            result.matched_runs += 1
-            _compare_run(result, study_id, run["label"], run, other_runs[identity],
-                         from_key.get(run["label"], {}))
+            out.pairs.append(RunPair(run["label"], run, other_runs[identity],
+                                     from_key.get(run["label"], {})))
         elif seeds_run[identity[0]] == 1:
-            result.key_only_seeds += 1
+            out.key_only_seeds += 1
         else:
-            result.missing_runs.append((study_id, run["label"]))
+            out.missing.append(run["label"])
     configurations = {c["label"]: c for c in (study.get("expected") or {}).get(
         "configurations") or []}
     for identity, run in other_runs.items():
@@ -176,46 +207,63 @@ def _compare_study(result: Comparison, study_id: str, study: dict[str, Any],
         configuration = configurations.get(identity[0])
         reference = next((r for r in study["runs"] if _identity(r)[0] == identity[0]), None)
         if configuration is None or reference is None:
-            result.extra_runs.append((study_id, run["label"]))
+            out.extra.append(run["label"])
             continue
-        result.matched_runs += 1
-        result.against_mean.append((study_id, run["label"], len(configuration["runs"])))
         means = {split: {metric: spread.get("mean") for metric, spread in metrics.items()}
                  for split, metrics in configuration.get("metrics", {}).items()}
-        measured = configuration.get("tolerance") or {} if tolerance is None else {}
         mean_run = {**reference, "metrics": means, "stop_reason": run["stop_reason"]}
-        _compare_run(result, study_id, run["label"], mean_run, run, measured,
-                     ignore=("seed",))
+        out.pairs.append(RunPair(run["label"], mean_run, run,
+                                 configuration.get("tolerance") or {},
+                                 len(configuration["runs"])))
+    return out
 
 
-def _compare_run(result: Comparison, study: str, label: str, key: dict[str, Any],
-                 other: dict[str, Any], from_key: dict[str, dict[str, float | None]],
-                 ignore: tuple[str, ...] = ()) -> None:
-    key_config, other_config = _flatten(key["config"]), _flatten(other["config"])
-    changed = sorted(k for k in key_config.keys() | other_config.keys()
-                     if key_config.get(k) != other_config.get(k) and k not in ignore)
+def config_differences(key: dict[str, Any], other: dict[str, Any],
+                       ignore: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
+    """(dotted key, key's value, other's value) for every setting that differs; None: absent."""
+    mine, theirs = _flatten(key), _flatten(other)
+    return [(k, mine.get(k), theirs.get(k)) for k in sorted(mine.keys() | theirs.keys())
+            if mine.get(k) != theirs.get(k) and k not in ignore]
+
+
+def _compare_study(result: Comparison, study_id: str, pairing: StudyPairing,
+                   tolerance: float | None) -> None:
+    result.missing_runs += [(study_id, label) for label in pairing.missing]
+    result.extra_runs += [(study_id, label) for label in pairing.extra]
+    result.key_only_seeds += pairing.key_only_seeds
+    for pair in pairing.pairs:
+        result.matched_runs += 1
+        if pair.seeds_in_key:
+            result.against_mean.append((study_id, pair.label, pair.seeds_in_key))
+        _compare_run(result, study_id, pair, tolerance)
+
+
+def _compare_run(result: Comparison, study: str, pair: RunPair, tolerance: float | None) -> None:
+    key, other, label = pair.key, pair.other, pair.label
+    changed = config_differences(key["config"], other["config"], pair.ignore)
     if changed:
-        result.config_changes.append((study, label, changed))
+        result.config_changes.append((study, label, [k for k, _, _ in changed]))
+        result.config_values += [(study, label, k, a, b) for k, a, b in changed]
     if key["stop_reason"] != other["stop_reason"]:
         result.stop_changes.append((study, label, key["stop_reason"], other["stop_reason"]))
+    measured = pair.measured if tolerance is None else {}
     for split, metrics in key["metrics"].items():
         theirs = other["metrics"].get(split, {})
         for metric, value in metrics.items():
             mine = theirs.get(metric)
-            if value is None and mine is None:
-                continue
-            measured = from_key.get(split, {}).get(metric)
-            allowed = result.tolerance if measured is None else measured
-            # 1e-12: a difference written as exactly the tolerance must not fail on rounding
-            if value is None or mine is None or abs(mine - value) > allowed + 1e-12:
+            allowed = tolerances.allowed(metric, value, measured.get(split, {}).get(metric),
+                                         tolerance)
+            if not tolerances.within(mine, value, allowed):
                 result.metric_changes.append(
                     MetricChange(study, label, split, metric, value, mine, allowed))
 
 
 def _tolerance_text(comparison: Comparison) -> str:
     if comparison.tolerance_from_key:
-        return f"tolerances from the key, else ±{comparison.tolerance:g}"
-    return f"tolerance ±{comparison.tolerance:g}"
+        return f"tolerances from the key, else {tolerances.describe()}"
+    if comparison.tolerance_given:
+        return f"tolerance ±{comparison.tolerance:g}"
+    return f"tolerance {tolerances.describe()}"
 
 
 def format_table(comparison: Comparison) -> str:
@@ -225,8 +273,8 @@ def format_table(comparison: Comparison) -> str:
     lines += [f"extra study: {s}" for s in comparison.extra_studies]
     lines += [f"missing run: {s} / {r}" for s, r in comparison.missing_runs]
     lines += [f"extra run: {s} / {r}" for s, r in comparison.extra_runs]
-    lines += [f"config differs: {s} / {r}: {', '.join(keys)}"
-              for s, r, keys in comparison.config_changes]
+    lines += [f"config differs: {s} / {r}: {k} {_value(a)} → {_value(b)}"
+              for s, r, k, a, b in comparison.config_values]
     lines += [f"stop reason differs: {s} / {r}: {a} → {b}"
               for s, r, a, b in comparison.stop_changes]
     lines += [f"compared with the mean of {n} key seed(s): {s} / {r}"
@@ -249,6 +297,11 @@ def format_table(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
+def _value(value: Any) -> str:
+    """A setting as the manifest writes it (JSON is close enough); absent: —."""
+    return "—" if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _num(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "—"
@@ -263,4 +316,5 @@ def format_html(comparison: Comparison, key_name: str = "", other_name: str = ""
     from reportgen.report import pages
 
     return pages.render_page(HTML_TEMPLATE, HTML_STYLESHEET, c=comparison, key_name=key_name,
-                             other_name=other_name)
+                             other_name=other_name, rate_tolerance=tolerances.RATE_TOLERANCE,
+                             loss_rtol=tolerances.LOSS_RTOL)

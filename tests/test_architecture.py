@@ -102,7 +102,7 @@ def test_only_the_figures_import_matplotlib() -> None:
 
 
 def test_only_the_render_code_imports_jinja2_or_weasyprint() -> None:
-    render = ("reportgen.report.render", "reportgen.report.pages")
+    render = ("reportgen.report.render", "reportgen.report.pages", "reportgen.report.grade_pages")
     assert offenders("reportgen", ("jinja2", "weasyprint"), allowed=render) == []
 
 

@@ -87,7 +87,8 @@ def test_null_or_absent_tolerance_falls_back_to_the_default():
     assert diff.compare(key, perturbed(key, SEEDS[0], "val", "loss", 0.22), None).within_tolerance
     [null] = diff.compare(key, perturbed(key, SEEDS[0], "val", "loss", 0.2201),
                           None).metric_changes
-    assert null.tolerance == diff.DEFAULT_TOLERANCE == 0.02
+    # a loss's own rule: 10 % of the key's 0.2
+    assert null.tolerance == pytest.approx(0.1 * 0.2) and diff.DEFAULT_TOLERANCE == 0.02
     # a run outside every configuration of `expected`
     [outside] = diff.compare(key, perturbed(key, "single", "val", "accuracy", 0.9701),
                              None).metric_changes
@@ -158,7 +159,9 @@ def test_html_is_bilingual_with_verdict_and_locale_numbers(pair):
     assert all(n in es for n in ("0,9500", "0,9900", "+0,0400", "±0,02", "validación"))
     assert all(n in en for n in ("0.9500", "0.9900", "+0.0400", "±0.02", "validation"))
     assert "0.9900" not in es and "0,9900" not in en
-    assert "from the answer key; ±0.02 where it gives none" in en  # the tolerance used
+    # the tolerance used
+    assert "from the answer key; where it gives none, ±0.02 on rates and ±10% on losses" in en
+    assert "donde no la da, ±0,02 en las tasas y ±10\u00a0% en las pérdidas" in es
     assert "<dt>Ejecuciones emparejadas</dt><dd>4</dd>" in es
 
 
