@@ -13,6 +13,7 @@ from rich.console import Console
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.report.render import FORMATS
 from reportgen.store import Store, write_atomic
 
 app = typer.Typer(
@@ -68,7 +69,7 @@ def run(
     lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en "
                                              "[default: report.languages].")] = None,
     format: Annotated[str | None, typer.Option("--format", help="Formats to render: html,pdf "
-                                               "[default: report.formats].")] = None,
+                                               "docx [default: report.formats].")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N; overrides "
                                                "the manifest.")] = None,
     only: Annotated[list[str] | None, typer.Option(help="Run only this study id "
@@ -99,68 +100,19 @@ def run(
              "those apply).")] = None,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
-    from reportgen import execute, manifest, plan
+    from reportgen import api
 
     with user_errors():
-        if check and (worker or fresh):
-            raise ReportgenError("--check cannot be combined with --worker or --fresh")
-        if not check and (sample is not None or tol is not None):
-            raise ReportgenError("--sample and --tol only apply with --check")
-        languages = _csv(lang, ("es", "en"), "--lang")
-        formats = _csv(format, ("html", "pdf"), "--format")
-        if device is not None:
-            try:
-                manifest.check_device(device)
-            except ValueError as exc:
-                raise ReportgenError(f"--device: {exc}") from None
-        budget = None
-        if max_fused_memory is not None:
-            from reportgen.grouping import parse_size
-
-            try:
-                budget = parse_size(max_fused_memory)
-            except ValueError as exc:
-                raise ReportgenError(f"--max-fused-memory: {exc}") from None
-        spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec, only=only)
-        out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
-        store = Store(out_dir)
-        if check:  # reruns into memory: no training of missing runs, no rendering
-            from reportgen import check as check_mod
-
-            console.print(f"reportgen {__version__}: checking stored runs in {out_dir}")
-            checked = check_mod.check(
-                spec, store, sample=check_mod.DEFAULT_SAMPLE if sample is None else sample,
-                device=device, tol=tol, only=only,
-                echo=lambda line: console.print(line, markup=False))
-            console.print(checked.summary(), markup=False)
-            if not checked.ok:
-                raise typer.Exit(1)
-            return
-        searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
-        if worker:
-            console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "
-                          f"search(es) → {out_dir}")
-        else:
-            console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
-                          f"→ {out_dir}")
-        try:
-            with _progress() as progress:
-                outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
-                                          progress=progress, worker=worker, fuse=fuse,
-                                          max_fused_memory=budget)
-        except KeyboardInterrupt:
-            err_console.print(f"interrupted: finished runs are kept in {out_dir}; "
-                              "run again to continue")
+        try:  # the same code path as reportgen.run() in Python (reportgen/api.py)
+            result = api.run_manifest(
+                manifest_path, out, lang=lang, format=format, device=device, only=only,
+                fresh=fresh, worker=worker, fuse=fuse, max_fused_memory=max_fused_memory,
+                check=check, sample=sample, tol=tol, console=console)
+        except api.Interrupted as exc:
+            err_console.print(str(exc), markup=False)
             raise typer.Exit(130) from None
-        if worker:
-            console.print(f"worker: ran {outcome.trials} trial(s)")
-            return
-        trials = f", {outcome.trials} tuning trial(s)" if the_plan.searches else ""
-        console.print(f"trained {len(outcome.trained)}, reused {len(outcome.skipped)}, "
-                      f"failed {len(outcome.failed)}{trials}")
-        _render(store, languages, formats)
-    if outcome.failed:
+    if (result.checked is not None and not result.checked.ok) or (
+            result.outcome is not None and result.outcome.failed and not worker):
         raise typer.Exit(1)
 
 
@@ -187,13 +139,13 @@ def report(
                                             help="An output folder written by `run`.")],
     lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en.")] = None,
     format: Annotated[str | None, typer.Option("--format",
-                                               help="Formats to render: html,pdf.")] = None,
+                                               help="Formats to render: html,pdf,docx.")] = None,
 ) -> None:
     """Render the reports again from stored results, without training."""
 
     with user_errors():
         _render(Store(out_dir), _csv(lang, ("es", "en"), "--lang"),
-                _csv(format, ("html", "pdf"), "--format"))
+                _csv(format, FORMATS, "--format"))
 
 
 @app.command()
@@ -246,31 +198,9 @@ def diff(
 
 
 def _render(store: Store, languages: list[str] | None, formats: list[str] | None) -> None:
-    from reportgen import results as results_mod
-    from reportgen.report.render import write_reports
+    from reportgen.api import render_store
 
-    results = store.load()
-    results_mod.write(results)
-    report_spec = results.manifest.report
-    written = write_reports(results, results.root, languages or report_spec.languages,
-                            formats or report_spec.formats)
-    tables = [p for p in written if p.suffix == ".csv"]
-    for path in written:
-        if path.suffix != ".csv":
-            console.print(f"wrote {path}")
-    if tables:
-        console.print(f"wrote {len(tables)} table(s) as CSV in {tables[0].parent}")
-
-
-@contextlib.contextmanager
-def _progress() -> Iterator[object]:
-    from reportgen.progress import BarProgress, LogProgress
-
-    if console.is_terminal:
-        with BarProgress(console) as bars:
-            yield bars
-    else:
-        yield LogProgress(console)
+    render_store(store, languages, formats, console)
 
 
 if __name__ == "__main__":
