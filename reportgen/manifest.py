@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -26,6 +27,8 @@ from reportgen import tomlpos
 from reportgen.errors import ManifestError
 
 LANGUAGES = ("es", "en")
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".svg": "image/svg+xml"}
 
 
 class Frozen(BaseModel):
@@ -55,16 +58,42 @@ class ReportSection(Frozen):
     title: Text
     subtitle: Text | None = None
     authors: list[str] = []
+    student_ids: list[str] = []  # one per author, in order, shown next to the name ("" for none)
     course: str | None = None
     institution: str | None = None
+    faculty: Text | None = None
+    city: Text | None = None
     date: dt.date | None = None
+    logo: str | None = None  # an image file in the manifest's folder, shown on the cover
     languages: list[Literal["es", "en"]] = list(LANGUAGES)
-    formats: list[Literal["html", "pdf"]] = ["html", "pdf"]
+    formats: list[Literal["html", "pdf", "docx"]] = ["html", "pdf"]
     kind: Literal["student", "answer-key"] = "student"
     out: str | None = None
     abstract: Text | None = None
     introduction: Text | None = None
     conclusions: Text | None = None
+
+    @field_validator("student_ids")
+    @classmethod
+    def _one_id_per_author(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        authors = info.data.get("authors") or []
+        if value and len(value) != len(authors):
+            raise ValueError(f"gives {len(value)} id(s) for {len(authors)} author(s): one per "
+                             "author, in the same order (\"\" for an author without one)")
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _local_image(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "://" in value or value.startswith(("/", "\\")) or ":" in value[:3] \
+                or ".." in Path(value).parts:
+            raise ValueError(f"{value!r}: give a path relative to the manifest's folder, "
+                             "inside it (no URL, no absolute path, no ..)")
+        if Path(value).suffix.lower() not in LOGO_TYPES:
+            raise ValueError(f"{value!r}: use a PNG, JPEG or SVG image")
+        return value
 
     @field_validator("languages", "formats")
     @classmethod
@@ -782,7 +811,24 @@ def loads(text: str, source: str = "<manifest>") -> Manifest:
     except ValidationError as exc:
         raise _manifest_error(exc, data, text, source) from None
     _check_references(manifest, text, source)
+    _check_logo(manifest, text, source)
     return manifest
+
+
+def _check_logo(manifest: Manifest, text: str, source: str) -> None:
+    """The cover's logo must be a file inside the manifest's folder (a symlink out of it too
+    is refused: reports embed it). Skipped for manifests not read from a file."""
+    logo = manifest.report.logo
+    if logo is None or not Path(source).is_file():
+        return
+    folder = Path(source).resolve().parent
+    path = (folder / logo).resolve()
+    if not path.is_relative_to(folder):
+        raise ManifestError(_where(source, text, ("report", "logo"))
+                            + f"{logo!r} leads outside the manifest's folder")
+    if not path.is_file():
+        raise ManifestError(_where(source, text, ("report", "logo"))
+                            + f"{logo!r}: no such file next to the manifest")
 
 
 def _hoist_inline_blocks(data: dict[str, Any]) -> dict[str, Any]:

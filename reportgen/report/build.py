@@ -23,6 +23,7 @@ from reportgen.report import (
     samples_section,
     tuning_section,
 )
+from reportgen.report.cover import cover_fields
 from reportgen.report.i18n import N_, finite
 from reportgen.report.labels import ACCURACY_NAMES, SPLIT_NAMES, STOP_REASONS
 from reportgen.report.model import (
@@ -218,7 +219,7 @@ class _Builder:
             subtitle=report.subtitle.get(self.lang) if report.subtitle else None,
             authors=tuple(report.authors), course=report.course,
             institution=report.institution, date=report.date or dt.date.today(),
-            kind=report.kind,
+            kind=report.kind, **cover_fields(self.manifest, self.lang),
         )
         abstract = self.abstract()
         sections: list[Section] = []
