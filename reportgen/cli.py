@@ -68,8 +68,8 @@ def run(
                                              "or out/<manifest stem>].")] = None,
     lang: Annotated[str | None, typer.Option(help="Languages to render, e.g. es,en "
                                              "[default: report.languages].")] = None,
-    format: Annotated[str | None, typer.Option("--format", help="Formats to render: html,pdf "
-                                               "docx [default: report.formats].")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Formats to render: "
+                                               "html,pdf,docx [default: report.formats].")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N; overrides "
                                                "the manifest.")] = None,
     only: Annotated[list[str] | None, typer.Option(help="Run only this study id "

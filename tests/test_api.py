@@ -19,14 +19,14 @@ from tests.helpers import TINY, write_manifest
 def ran(tmp_path_factory) -> tuple[Path, reportgen.Report]:
     folder = tmp_path_factory.mktemp("api")
     manifest = write_manifest(folder)
-    report = reportgen.run(manifest, folder / "out", lang="en", format="html", quiet=True)
+    report = reportgen.run(manifest, folder / "out", lang="en", format="html,docx", quiet=True)
     return folder / "out", report
 
 
 def test_run_returns_the_documents_and_every_run(ran):
     out, report = ran
-    assert report.documents == [out / "report.en.html"]
-    assert report.document("en", "html") == out / "report.en.html"
+    assert report.documents == [out / "report.en.docx", out / "report.en.html"]
+    assert report.document("en", "docx") == out / "report.en.docx"
     assert set(report.studies) == {"width"}
     runs = report.runs
     assert len(runs) == 2 and list(runs["study"]) == ["width", "width"]
@@ -53,7 +53,7 @@ def test_repr_html_shows_the_summary_and_links(ran):
     _out, report = ran
     page = report._repr_html_()
     assert "<table" in page and "best_run" in page and "Test report" in page
-    assert 'href="' in page and "report.en.html</a>" in page
+    assert 'href="' in page and "report.en.html</a>" in page and "report.en.docx</a>" in page
     assert "2 runs" in repr(report)
 
 

@@ -32,7 +32,7 @@ from reportgen.store import ResultSet, write_atomic
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 
 
 # ---------------------------------------------------------------- formatting filters
@@ -206,7 +206,7 @@ def _write_language(results: ResultSet, out: Path, lang: str, formats: list[str]
     from reportgen.report.build import build
 
     model = build(results, lang)
-    page = html(model)
+    page = html(model) if {"html", "pdf"} & set(formats) else ""
     written: list[Path] = []
     if "html" in formats:
         path = out / f"report.{lang}.html"
@@ -214,6 +214,10 @@ def _write_language(results: ResultSet, out: Path, lang: str, formats: list[str]
         written.append(path)
     if "pdf" in formats:
         written.append(pdf(page, out / f"report.{lang}.pdf", out))
+    if "docx" in formats:
+        from reportgen.report.docx import write_docx
+
+        written.append(write_docx(model, out / f"report.{lang}.docx"))
     if tables:
         written += write_tables(model, out)
     return written
