@@ -362,8 +362,8 @@ class Report:
 
     def _repr_html_(self) -> str:
         """Jupyter: the title, the summary table and links to the documents."""
-        title = self.manifest.report.title
-        parts = [f"<h4>{html.escape(title.en)}</h4>",
+        title = self.manifest.report.title.get(self.manifest.report.languages[0])
+        parts = [f"<h4>{html.escape(title)}</h4>",
                  f"<p><code>{html.escape(str(self.out))}</code>: {len(self.studies)} "
                  f"studies, {len(self.runs)} runs, {len(self.failed)} failed</p>"]
         summary = self.summary

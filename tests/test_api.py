@@ -52,7 +52,7 @@ def test_summary_is_the_reports_key_results_table(ran):
 def test_repr_html_shows_the_summary_and_links(ran):
     _out, report = ran
     page = report._repr_html_()
-    assert "<table" in page and "best_run" in page and "Test report" in page
+    assert "<table" in page and "best_run" in page and "Informe de prueba" in page
     assert 'href="' in page and "report.en.html</a>" in page and "report.en.docx</a>" in page
     assert "2 runs" in repr(report)
 
