@@ -257,8 +257,6 @@ def load(out: str | os.PathLike[str]) -> Report:
 def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
     """One row per (study, run): identity, flattened configuration (dotted keys, as in the
     manifest's overrides), stop reason, every metric (`val.accuracy`) and timings."""
-    import pandas as pd
-
     from reportgen.results import run_summary
     from reportgen.store import run_id_of
 
@@ -282,6 +280,12 @@ def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
                 label = entry.get("label") if isinstance(entry, dict) else None
                 rows.append({"study": study_id, "run_id": run_id, "label": label,
                              "stop_reason": "failed", "error": failed[run_id]})
+    return _frame(rows)
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd  # on first use: the CLI never needs it
+
     return pd.DataFrame(rows)
 
 
@@ -307,16 +311,10 @@ class Report:
 
     out: Path
     manifest: Manifest
-    runs: pd.DataFrame = field(default=None)  # type: ignore[assignment]
+    runs: pd.DataFrame = field(default_factory=lambda: _frame([]))
     failed: dict[str, str] = field(default_factory=dict)  # run id → error
     checked: CheckResult | None = None
     trials: int = 0
-
-    def __post_init__(self) -> None:
-        if self.runs is None:
-            import pandas as pd
-
-            self.runs = pd.DataFrame()
 
     @property
     def studies(self) -> dict[str, Study]:
