@@ -12,3 +12,16 @@ try:
     __version__ = version("reportgen")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+source"
+
+
+_API = ("run", "load", "render", "Report", "ReportgenError")
+
+
+def __getattr__(name: str) -> object:
+    """`reportgen.run`, `.load`, `.render`, `.Report`: imported on first use, so that the CLI and
+    the library modules do not pay for pandas (see reportgen/api.py)."""
+    if name in _API:
+        from reportgen import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'reportgen' has no attribute {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from reportgen import __version__
 from reportgen.credentials import mask
 from reportgen.errors import ReportgenError
+from reportgen.report.render import FORMATS
 from reportgen.store import Store, write_atomic
 
 app = typer.Typer(
@@ -74,7 +75,7 @@ def run(
         help="Languages to render, e.g. es,en (default: report.languages).")] = None,
     format: Annotated[str | None, typer.Option(
         "--format", metavar="FORMATS", show_default=False,
-        help="Formats to render: html,pdf (default: report.formats).")] = None,
+        help="Formats to render: html,pdf,docx (default: report.formats).")] = None,
     device: Annotated[str | None, typer.Option(
         metavar="DEVICE", show_default=False,
         help="auto, cpu, cuda or cuda:N (default: the manifest's).")] = None,
@@ -120,87 +121,21 @@ def run(
     allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
-    from reportgen import execute, manifest, plan, preflight
+    from reportgen import api
 
     with user_errors():
-        if check and (worker or fresh):
-            raise ReportgenError("--check cannot be combined with --worker or --fresh")
-        if (jobs is not None or cluster is not None) and (check or worker):
-            raise ReportgenError("--jobs and --cluster cannot be combined with --check or "
-                                 "--worker (start several workers instead)")
-        if jobs is not None and jobs != "auto" and not (jobs.isdigit() and int(jobs) >= 1):
-            raise ReportgenError(f"--jobs: expected a whole number ≥ 1 or auto, got {jobs!r}")
-        if not check and (sample is not None or tol is not None):
-            raise ReportgenError("--sample and --tol only apply with --check")
-        languages = _csv(lang, ("es", "en"), "--lang")
-        formats = _csv(format, ("html", "pdf"), "--format")
-        if device is not None:
-            try:
-                manifest.check_device(device)
-            except ValueError as exc:
-                raise ReportgenError(f"--device: {exc}") from None
-        budget = None
-        if max_fused_memory is not None:
-            from reportgen.engines.grouping import parse_size
-
-            try:
-                budget = parse_size(max_fused_memory)
-            except ValueError as exc:
-                raise ReportgenError(f"--max-fused-memory: {exc}") from None
-        spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec, only=only, allow_large=allow_large)
-        preflight.check(spec, only)
-        out_dir = out or Path(spec.report.out or f"out/{spec.stem}")
-        store = Store(out_dir)
-        if check:  # reruns into memory: no training of missing runs, no rendering
-            from reportgen import check as check_mod
-
-            console.print(f"reportgen {__version__}: checking stored runs in {out_dir}")
-            checked = check_mod.check(
-                spec, store, sample=check_mod.DEFAULT_SAMPLE if sample is None else sample,
-                device=device, tol=tol, only=only,
-                echo=lambda line: console.print(line, markup=False))
-            console.print(checked.summary(), markup=False)
-            if not checked.ok:
-                raise typer.Exit(1)
-            return
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ReportgenError(f"{out_dir}: cannot create the output folder "
-                                 f"({exc.strerror or exc})") from None
-        searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
-        if worker:
-            console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "
-                          f"search(es) → {out_dir}")
-        else:
-            console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
-                          f"→ {out_dir}")
-        try:
-            with _progress() as progress:
-                outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
-                                          progress=progress, worker=worker, fuse=fuse,
-                                          max_fused_memory=budget, cluster=cluster,
-                                          jobs=_jobs(jobs, spec.defaults.jobs))
-        except KeyboardInterrupt:
-            err_console.print(f"interrupted: finished runs are kept in {out_dir}; "
-                              "run again to continue")
+        try:  # the same code path as reportgen.run() in Python (reportgen/api.py)
+            result = api.run_manifest(
+                manifest_path, out, lang=lang, format=format, device=device, only=only,
+                fresh=fresh, worker=worker, fuse=fuse, max_fused_memory=max_fused_memory,
+                check=check, sample=sample, tol=tol, jobs=jobs, cluster=cluster,
+                allow_large=allow_large, console=console)
+        except api.Interrupted as exc:
+            err_console.print(str(exc), markup=False)
             raise typer.Exit(130) from None
-        if worker:
-            console.print(f"worker: ran {outcome.trials} trial(s)")
-            return
-        trials = f", {outcome.trials} tuning trial(s)" if the_plan.searches else ""
-        console.print(f"trained {len(outcome.trained)}, reused {len(outcome.skipped)}, "
-                      f"failed {len(outcome.failed)}{trials}")
-        _render(store, languages, formats)
-    if outcome.failed:
+    if (result.checked is not None and not result.checked.ok) or (
+            result.outcome is not None and result.outcome.failed and not worker):
         raise typer.Exit(1)
-
-
-def _jobs(option: str | None, default: int | str) -> int | str:
-    if option is None:
-        return default
-    return option if option == "auto" else int(option)
 
 
 @app.command()
@@ -252,13 +187,13 @@ def report(
         help="Languages to render, e.g. es,en (default: report.languages).")] = None,
     format: Annotated[str | None, typer.Option(
         "--format", metavar="FORMATS", show_default=False,
-        help="Formats to render: html,pdf (default: report.formats).")] = None,
+        help="Formats to render: html,pdf,docx (default: report.formats).")] = None,
 ) -> None:
     """Render the reports again from stored results, without training."""
 
     with user_errors():
         _render(Store(out_dir), _csv(lang, ("es", "en"), "--lang"),
-                _csv(format, ("html", "pdf"), "--format"))
+                _csv(format, FORMATS, "--format"))
 
 
 @app.command()
@@ -377,59 +312,9 @@ def grade(
 
 
 def _render(store: Store, languages: list[str] | None, formats: list[str] | None) -> None:
-    from reportgen import results as results_mod
-    from reportgen.report.write import write_reports
+    from reportgen.api import render_store
 
-    results = store.load()
-    results_mod.write(results)
-    report_spec = results.manifest.report
-    languages = languages or report_spec.languages
-    formats = formats or report_spec.formats
-    with _render_progress(len(languages) * len(formats),
-                          f"rendering {', '.join(languages)} as {', '.join(formats)}") as shown:
-        written = write_reports(results, results.root, languages, formats, on_written=shown)
-    tables = [p for p in written if p.suffix == ".csv"]
-    if tables:
-        console.print(f"wrote {len(tables)} table(s) as CSV in {tables[0].parent}")
-
-
-@contextlib.contextmanager
-def _render_progress(total: int, title: str) -> Iterator[Callable[[Path], None]]:
-    """A bar over the report files on a terminal; otherwise a line when rendering starts and
-    one per file as it is written, with the time since the start."""
-    import time
-
-    started = time.perf_counter()
-
-    def line(path: Path) -> str:
-        return f"wrote {path} ({time.perf_counter() - started:.1f} s)"
-
-    if not console.is_terminal:
-        console.print(f"{title}…", markup=False)
-        yield lambda path: console.print(line(path), markup=False)
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as bars:
-        task = bars.add_task(title, total=total)
-
-        def written(path: Path) -> None:
-            bars.console.print(line(path), markup=False, highlight=False)
-            bars.advance(task)
-
-        yield written
-
-
-@contextlib.contextmanager
-def _progress() -> Iterator[object]:
-    from reportgen.progress import BarProgress, LogProgress
-
-    if console.is_terminal:
-        with BarProgress(console) as bars:
-            yield bars
-    else:
-        yield LogProgress(console)
+    render_store(store, languages, formats, console)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -30,6 +31,8 @@ from reportgen import credentials, names, suggest, tomlerrors, tomlpos
 from reportgen.errors import ManifestError
 
 LANGUAGES = ("es", "en")
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".svg": "image/svg+xml"}
 
 
 class Frozen(BaseModel):
@@ -76,14 +79,20 @@ class ReportSection(Frozen):
     title: Text = Field(description="Report title (a text: a string, or { es = …, en = … }).")
     subtitle: Text | None = Field(None, description="Shown under the title.")
     authors: list[str] = Field([], description="Authors shown on the cover.")
+    student_ids: list[str] = Field([],
+        description="One id per author, in order, shown next to the name (\"\" for none).")
     course: str | None = Field(None, description="Course shown on the cover.")
     institution: str | None = Field(None, description="Institution shown on the cover.")
+    faculty: Text | None = Field(None, description="Faculty shown on the cover.")
+    city: Text | None = Field(None, description="City shown on the cover.")
     date: dt.date | None = Field(None,
         description="Report date, a TOML date such as 2025-05-01 (default: today).")
+    logo: str | None = Field(None,
+        description="An image file (PNG, JPEG, SVG) in the manifest's folder, shown on the cover.")
     languages: list[Literal["es", "en"]] = Field(list(LANGUAGES),
         description="One document per language: es, en (default: both).")
-    formats: list[Literal["html", "pdf"]] = Field(["html", "pdf"],
-        description="Formats to render: html, pdf (default: both).")
+    formats: list[Literal["html", "pdf", "docx"]] = Field(["html", "pdf"],
+        description="Formats to render: html, pdf, docx (default: html and pdf).")
     kind: Literal["student", "answer-key"] = Field("student",
         description="student, or answer-key (adds the expected-results appendix).")
     out: str | None = Field(None,
@@ -94,6 +103,28 @@ class ReportSection(Frozen):
     introduction: Text | None = Field(None, description="Your introduction (Markdown).")
     conclusions: Text | None = Field(None,
         description="Your conclusions (Markdown), placed before the generated ones.")
+
+    @field_validator("student_ids")
+    @classmethod
+    def _one_id_per_author(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        authors = info.data.get("authors") or []
+        if value and len(value) != len(authors):
+            raise ValueError(f"gives {len(value)} id(s) for {len(authors)} author(s): one per "
+                             "author, in the same order (\"\" for an author without one)")
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _local_image(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "://" in value or value.startswith(("/", "\\")) or ":" in value[:3] \
+                or ".." in Path(value).parts:
+            raise ValueError(f"{value!r}: give a path relative to the manifest's folder, "
+                             "inside it (no URL, no absolute path, no ..)")
+        if Path(value).suffix.lower() not in LOGO_TYPES:
+            raise ValueError(f"{value!r}: use a PNG, JPEG or SVG image")
+        return value
 
     @field_validator("languages", "formats")
     @classmethod
@@ -996,7 +1027,24 @@ def loads(text: str, source: str = "<manifest>") -> Manifest:
     except RecursionError:
         raise ManifestError(f"{source}: values nested too deeply for a manifest") from None
     _check_references(manifest, text, source)
+    _check_logo(manifest, text, source)
     return manifest
+
+
+def _check_logo(manifest: Manifest, text: str, source: str) -> None:
+    """The cover's logo must be a file inside the manifest's folder (a symlink out of it too
+    is refused: reports embed it). Skipped for manifests not read from a file."""
+    logo = manifest.report.logo
+    if logo is None or not Path(source).is_file():
+        return
+    folder = Path(source).resolve().parent
+    path = (folder / logo).resolve()
+    if not path.is_relative_to(folder):
+        raise ManifestError(_where(source, text, ("report", "logo"))
+                            + f"{logo!r} leads outside the manifest's folder")
+    if not path.is_file():
+        raise ManifestError(_where(source, text, ("report", "logo"))
+                            + f"{logo!r}: no such file next to the manifest")
 
 
 def _hoist_inline_blocks(data: dict[str, Any]) -> dict[str, Any]:

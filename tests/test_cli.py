@@ -50,7 +50,7 @@ def test_version():
 
 def test_bad_options_exit_2(tmp_path):
     path = str(write_manifest(tmp_path))
-    for args in (["--lang", "fr"], ["--format", "docx"], ["--device", "tpu"],
+    for args in (["--lang", "fr"], ["--format", "odt"], ["--device", "tpu"],
                  ["--only", "nope"]):
         result = runner.invoke(app, ["run", path, "--out", str(tmp_path / "o"), *args])
         assert result.exit_code == 2, args

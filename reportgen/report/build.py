@@ -24,6 +24,7 @@ from reportgen.report import (
     summary,
 )
 from reportgen.report.context import Context
+from reportgen.report.cover import cover_fields
 from reportgen.report.model import Meta, ReportModel, Section
 from reportgen.store import ResultSet
 
@@ -42,7 +43,7 @@ def build(source: ResultSet | Findings, lang: str,
         subtitle=report.subtitle.get(lang) if report.subtitle else None,
         authors=tuple(report.authors), course=report.course,
         institution=report.institution, date=report.date or dt.date.today(),
-        kind=report.kind,
+        kind=report.kind, **cover_fields(findings.manifest, lang),
     )
     abstract = summary.abstract(ctx)
     introduction = summary.introduction(ctx)

@@ -7,6 +7,7 @@ renderer, and every table can be written as a CSV of raw values.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -143,6 +144,18 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Logo:
+    """The cover's image, embedded: the report stays self-contained."""
+
+    data: bytes
+    mime: str  # image/png, image/jpeg or image/svg+xml
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass(frozen=True)
 class Meta:
     title: str
     subtitle: str | None
@@ -151,6 +164,16 @@ class Meta:
     institution: str | None
     date: dt.date
     kind: str = "student"
+    # cover fields of the reference labs (reportgen/report/cover.py fills them)
+    student_ids: tuple[str, ...] = ()  # one per author, "" where an author has none
+    faculty: str | None = None
+    city: str | None = None
+    logo: Logo | None = None
+
+    def people(self) -> list[tuple[str, str]]:
+        """(author, student id or "") in order."""
+        ids = self.student_ids or ("",) * len(self.authors)
+        return list(zip(self.authors, ids, strict=True))
 
 
 @dataclass(frozen=True)

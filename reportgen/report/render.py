@@ -30,7 +30,7 @@ from reportgen.store import write_atomic
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 
 
 # ---------------------------------------------------------------- formatting filters

@@ -66,7 +66,7 @@ def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: s
                    on_written: Callable[[Path], None] | None = None) -> list[Path]:
     """One language: its ReportModel, then the files rendered from it."""
     model = build(findings, lang, drawn)
-    page = render.html(model)
+    page = render.html(model) if {"html", "pdf"} & set(formats) else ""
     written: list[Path] = []
     if "html" in formats:
         path = out / f"report.{lang}.html"
@@ -76,6 +76,12 @@ def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: s
             on_written(path)
     if "pdf" in formats:
         written.append(render.pdf(page, out / f"report.{lang}.pdf", out))
+        if on_written:
+            on_written(written[-1])
+    if "docx" in formats:
+        from reportgen.report.docx import write_docx
+
+        written.append(write_docx(model, out / f"report.{lang}.docx"))
         if on_written:
             on_written(written[-1])
     if tables:
