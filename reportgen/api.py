@@ -301,7 +301,7 @@ def load(out: str | os.PathLike[str]) -> Report:
     """The Report of an output folder written by `run` (raises ReportgenError if it is not)."""
     store = Store(Path(out))
     results = store.load()
-    failed = dict(results.index.get("failed", {}) or {})
+    failed = dict(results.index.failed)
     return Report(results.root, results.manifest, runs=_runs_frame(results, failed),
                   failed=failed)
 
@@ -310,7 +310,6 @@ def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
     """One row per (study, run): identity, flattened configuration (dotted keys, as in the
     manifest's overrides), stop reason, every metric (`val.accuracy`) and timings."""
     from reportgen.results import run_summary
-    from reportgen.store import run_id_of
 
     rows: list[dict[str, Any]] = []
     for study_id, stored in results.studies.items():
@@ -326,11 +325,10 @@ def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
             row.update(summary["timings"])
             rows.append(row)
         stored_ids = {run.record.run_id for run in stored}
-        for entry in results.index.get("studies", {}).get(study_id, []):
-            run_id = run_id_of(entry)
+        for entry in results.index.studies.get(study_id, []):
+            run_id = entry.run_id
             if run_id in failed and run_id not in stored_ids:
-                label = entry.get("label") if isinstance(entry, dict) else None
-                rows.append({"study": study_id, "run_id": run_id, "label": label,
+                rows.append({"study": study_id, "run_id": run_id, "label": entry.label,
                              "stop_reason": "failed", "error": failed[run_id]})
     return _frame(rows)
 
