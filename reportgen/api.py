@@ -151,6 +151,9 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
         console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
                       f"→ {out_dir}")
     copy_cover_files(spec, out_dir)
+    if not worker:  # damaged runs are set aside (kept) and trained again; one line each
+        for line in store.set_aside_damaged():
+            console.print(line, markup=False)
     try:
         with progress_display(console) as progress:
             result.outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
