@@ -417,8 +417,9 @@ class Store:
             raise StoreError(f"{path}: unreadable ({_short(exc)}); run `reportgen run "
                              "MANIFEST` again to rebuild it") from None
 
-    def load(self) -> ResultSet:
-        """Everything the report needs, read back from disk."""
+    def load(self, *, allow_missing: bool = False) -> ResultSet:
+        """Everything the report needs, read back from disk. A run the index names that is
+        missing or damaged raises StoreError naming them all; `allow_missing` leaves them out."""
         index = self.read_index()
         copy = self.root / MANIFEST_COPY
         manifest = manifest_mod.loads(copy.read_text(encoding="utf-8"), source=str(copy))
@@ -426,7 +427,7 @@ class Store:
                   for study_id, entries in index.studies.items() for entry in entries
                   if entry.run_id not in index.failed and entry.label is not None
                   and (problem := self.damage(entry.run_id)) is not None]
-        if broken:  # a report must not silently leave runs out: name them, render nothing
+        if broken and not allow_missing:  # a report must not silently leave runs out
             raise StoreError(f"{self.root}: {len(broken)} run(s) missing or damaged: "
                              f"{'; '.join(broken)}; run `reportgen run MANIFEST` again to "
                              "train them")
