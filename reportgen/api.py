@@ -22,7 +22,7 @@ from rich.console import Console
 from reportgen import __version__
 from reportgen.errors import ReportgenError
 from reportgen.report.render import FORMATS
-from reportgen.store import Store
+from reportgen.store import Store, folder_lock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +81,7 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
     """Run every study of a manifest, store the results and render the reports.
 
     Raises ReportgenError on bad input (before any training), Interrupted on Ctrl-C."""
-    from reportgen import execute, manifest, plan, preflight
+    from reportgen import manifest, plan, preflight
 
     if check and (worker or fresh):
         raise ReportgenError("--check cannot be combined with --worker or --fresh")
@@ -128,6 +128,21 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
     except OSError as exc:
         raise ReportgenError(f"{out_dir}: cannot create the output folder "
                              f"({exc.strerror or exc})") from None
+    # workers share the folder with the run that started the searches: only `run` locks it
+    with contextlib.nullcontext() if worker else folder_lock(out_dir):
+        return _train_and_render(spec, the_plan, store, result, languages, formats, device=device,
+                                 fresh=fresh, worker=worker, fuse=fuse, budget=budget,
+                                 cluster=cluster, jobs=jobs, console=console)
+
+
+def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunResult,
+                      languages: list[str], formats: list[str], *, device: str | None,
+                      fresh: bool, worker: bool, fuse: bool | None, budget: int | None,
+                      cluster: str | None, jobs: str | int | None,
+                      console: Console) -> RunResult:
+    from reportgen import execute
+
+    out_dir = store.root
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
     if worker:
         console.print(f"reportgen {__version__}: worker on {len(the_plan.searches)} "
@@ -136,6 +151,9 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
         console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
                       f"→ {out_dir}")
     copy_cover_files(spec, out_dir)
+    if not worker:  # damaged runs are set aside (kept) and trained again; one line each
+        for line in store.set_aside_damaged():
+            console.print(line, markup=False)
     try:
         with progress_display(console) as progress:
             result.outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
@@ -169,6 +187,14 @@ def _jobs_option(value: str | int | None) -> str | int | None:
 def render_store(store: Store, languages: Sequence[str] | None, formats: Sequence[str] | None,
                  console: Console) -> list[Path]:
     """Render the reports of a store again (`reportgen report`), and write results.json."""
+
+    # a missing folder is not created by locking it: store.load names it
+    with folder_lock(store.root) if store.root.is_dir() else contextlib.nullcontext():
+        return _render(store, languages, formats, console)
+
+
+def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str] | None,
+            console: Console) -> list[Path]:
     from reportgen import results as results_mod
     from reportgen.report.write import write_reports
 
@@ -310,7 +336,6 @@ def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
     """One row per (study, run): identity, flattened configuration (dotted keys, as in the
     manifest's overrides), stop reason, every metric (`val.accuracy`) and timings."""
     from reportgen.results import run_summary
-
     rows: list[dict[str, Any]] = []
     for study_id, stored in results.studies.items():
         for run in stored:

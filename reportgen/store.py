@@ -7,14 +7,19 @@ never leaves a half-written run, and a rerun skips what is already finished.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,9 @@ from reportgen.tuning.records import load_all as load_tuning
 MANIFEST_COPY = "manifest.toml"
 SLUG_MAX = 80
 INDEX = "index.json"
+LOCK = ".reportgen.lock"
+LOCK_WAIT_SECONDS = 3.0
+_held: dict[Path, int] = {}  # lock file -> nesting depth in this process (`run` renders too)
 
 
 def write_atomic(path: Path, data: bytes | str, *, within: Path | None = None) -> None:
@@ -114,6 +122,80 @@ def slug(text: str) -> str:
     return cleaned or "run"
 
 
+@contextlib.contextmanager
+def folder_lock(root: Path, *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the output folder for one writing process (`run`, `report`).
+
+    An flock on OUT/.reportgen.lock, removed when done: the kernel drops the flock when its
+    process dies, so a lock file left by a killed process is taken over without guessing
+    from its pid. The file names the holder
+    (pid, host, since) so that the second process can say who it waits for."""
+    path = (Path(root) / LOCK).resolve()
+    if path in _held:  # `run` already holds it and now renders
+        _held[path] += 1
+        try:
+            yield
+        finally:
+            _held[path] -= 1
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        fd = _open_lock(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise StoreError(f"{path.parent}: in use by another reportgen "
+                                 f"({_holder(path)}); wait for it to finish") from None
+            time.sleep(0.1)
+            continue
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # the holder removed the file as we waited on it: lock the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                  "since": time.strftime("%Y-%m-%d %H:%M:%S")}).encode(), 0)
+        _held[path] = 1
+        try:
+            yield
+        finally:
+            del _held[path]
+            path.unlink(missing_ok=True)  # before unlocking: a waiter then sees a new file
+            fcntl.flock(fd, fcntl.LOCK_UN)  # explicitly: forked workers share this descriptor
+    finally:
+        os.close(fd)
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise StoreError(f"{path.parent}: cannot lock the output folder "
+                         f"({exc.strerror or exc})") from None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), path.stat())
+    except FileNotFoundError:
+        return False
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]
+
+
+def _holder(path: Path) -> str:
+    try:
+        data = json.loads(path.read_text())
+        return f"pid {data['pid']} on {data['host']} since {data['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "holder unknown"
+
+
 @dataclass(frozen=True)
 class StoredRun:
     record: RunRecord
@@ -162,15 +244,82 @@ class Store:
 
     def load_run(self, run_id: str) -> StoredRun:
         folder = self.run_dir(run_id)
+        problem = self.damage(run_id)
+        if problem is not None:
+            raise StoreError(f"{folder}: {problem}; run `reportgen run MANIFEST` again to set "
+                             "it aside and train it again")
+        record = RunRecord.from_dict(json.loads((folder / "record.json").read_text()))
+        return StoredRun(record, read_history(folder / "history.csv"))
+
+    def damage(self, run_id: str) -> str | None:
+        """What is wrong with a stored run folder, in a few words; None when it reads back whole
+        (record and history typed, every metric a number)."""
+        folder = self.run_dir(run_id)
+        if not folder.is_dir():
+            return "run folder is missing"
+        for name in ("record.json", "history.csv"):
+            if not (folder / name).is_file():
+                return f"{name} is missing"
         try:
             record = RunRecord.from_dict(json.loads((folder / "record.json").read_text()))
-            history = read_history(folder / "history.csv")
-        except FileNotFoundError as exc:
-            raise StoreError(f"{folder}: run is missing {Path(exc.filename).name}") from None
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
-            raise StoreError(f"{folder}: run record is unreadable ({exc}); rerun with --fresh "
-                             "to train it again") from None
-        return StoredRun(record, history)
+            for split, metrics in record.metrics.items():
+                for value in (metrics.accuracy, metrics.loss):
+                    if isinstance(value, bool) or not isinstance(value, int | float):
+                        raise ValueError(f"{split} metric {value!r} is not a number")
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            return f"record.json is unreadable ({_short(exc)})"
+        try:
+            read_history(folder / "history.csv")
+        except (OSError, ValueError, TypeError, csv.Error) as exc:
+            return f"history.csv is unreadable ({_short(exc)})"
+        return None
+
+    def set_aside_damaged(self) -> list[str]:
+        """Move every damaged run folder to OUT/damaged/<run-id>-<time>/ (never deleted), and
+        an unreadable index.json next to them, so that `run` trains those runs again and
+        rebuilds the index. One line per thing set aside."""
+        lines: list[str] = []
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.root / "damaged"
+        index = self.root / INDEX
+        rebuild = False
+        if index.is_file():
+            try:
+                self.read_index()
+            except StoreError as exc:
+                target = aside / f"{INDEX}-{stamp}"
+                aside.mkdir(parents=True, exist_ok=True)
+                os.replace(index, target)
+                lines.append(f"{exc}: moved to {target}; rebuilding it from the run folders")
+                rebuild = True
+        folders = sorted(p for p in self.runs_dir.iterdir()
+                         if p.is_dir() and not p.name.startswith(".")) \
+            if self.runs_dir.is_dir() else []
+        for folder in folders:
+            problem = self.damage(folder.name)
+            if problem is None:
+                continue
+            target = aside / f"{folder.name}-{stamp}"
+            aside.mkdir(parents=True, exist_ok=True)
+            os.replace(folder, target)
+            lines.append(f"damaged run {folder.name}: {problem}; moved to {target}, "
+                         "training it again")
+        if rebuild:
+            self.save_index(self._index_from_runs())
+        return lines
+
+    def _index_from_runs(self) -> Index:
+        """An index of what the run folders hold (each record names its study and label), in
+        the order they were trained: `run` then keeps the studies it does not retrain."""
+        records = [RunRecord.from_dict(json.loads(path.read_text()))
+                   for path in self.runs_dir.glob("*/record.json")
+                   if not path.parent.name.startswith(".")]
+        studies: dict[str, list[IndexEntry]] = {}
+        for r in sorted(records, key=lambda r: r.started_at):
+            studies.setdefault(r.study_id, []).append(
+                IndexEntry(r.run_id, r.label, r.varied, r.config_label))
+        datasets = sorted(p.stem for p in (self.root / "datasets").glob("*.json"))
+        return Index(studies=studies, datasets=datasets)
 
     def _member(self, study_id: str, entry: IndexEntry) -> StoredRun:
         """A stored run named as `study_id` names it (two studies may share one run)."""
@@ -264,15 +413,24 @@ class Store:
                              "run `reportgen run MANIFEST` first")
         try:
             return Index.from_dict(json.loads(path.read_text()))
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
-            raise StoreError(f"{path}: unreadable ({exc}); rerun with --fresh to start the "
-                             "folder again") from None
+        except (json.JSONDecodeError, TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise StoreError(f"{path}: unreadable ({_short(exc)}); run `reportgen run "
+                             "MANIFEST` again to rebuild it") from None
 
-    def load(self) -> ResultSet:
-        """Everything the report needs, read back from disk."""
+    def load(self, *, allow_missing: bool = False) -> ResultSet:
+        """Everything the report needs, read back from disk. A run the index names that is
+        missing or damaged raises StoreError naming them all; `allow_missing` leaves them out."""
         index = self.read_index()
         copy = self.root / MANIFEST_COPY
         manifest = manifest_mod.loads(copy.read_text(encoding="utf-8"), source=str(copy))
+        broken = [f"{study_id}/{entry.label or entry.run_id} ({problem})"
+                  for study_id, entries in index.studies.items() for entry in entries
+                  if entry.run_id not in index.failed and entry.label is not None
+                  and (problem := self.damage(entry.run_id)) is not None]
+        if broken and not allow_missing:  # a report must not silently leave runs out
+            raise StoreError(f"{self.root}: {len(broken)} run(s) missing or damaged: "
+                             f"{'; '.join(broken)}; run `reportgen run MANIFEST` again to "
+                             "train them")
         studies = {study_id: [self._member(study_id, entry) for entry in entries
                               if self.has(entry.run_id)]
                    for study_id, entries in index.studies.items()}

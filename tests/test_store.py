@@ -98,7 +98,7 @@ def test_an_unreadable_record_names_the_fix(tmp_path):
     store.save_run(record(), {"run_id": "abc"}, HISTORY, {})
     path = tmp_path / "runs/abc/record.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "unknown_field": 1}))
-    with pytest.raises(StoreError, match="rerun with --fresh") as caught:
+    with pytest.raises(StoreError, match="set it aside and train it again") as caught:
         store.load_run("abc")
     assert "\n" not in str(caught.value)
 
