@@ -103,6 +103,9 @@ class ReportSection(Frozen):
     introduction: Text | None = Field(None, description="Your introduction (Markdown).")
     conclusions: Text | None = Field(None,
         description="Your conclusions (Markdown), placed before the generated ones.")
+    explain: bool = Field(True,
+        description="Explain the methods the studies use (formulas, references) in the "
+                    "methodology, with a reference list; false leaves both out.")
 
     @field_validator("student_ids")
     @classmethod

@@ -49,7 +49,7 @@ def test_sections_in_order_and_numbered(models: dict[str, ReportModel]) -> None:
     model = models["en"]
     assert [(s.number, s.id) for s in model.sections] == [
         ("1", "data"), ("2", "methods"), ("3", "results"), ("4", "discussion"),
-        ("5", "conclusions"), ("A", "appendix"),
+        ("5", "conclusions"), ("6", "references"), ("A", "appendix"),
     ]
     results = model.section("results")
     assert [(s.number, s.id) for s in results.subsections] == [
@@ -64,9 +64,9 @@ def test_sections_in_order_and_numbered(models: dict[str, ReportModel]) -> None:
 def test_headings_are_translated(models: dict[str, ReportModel]) -> None:
     titles = {lang: [s.title for s in m.sections] for lang, m in models.items()}
     assert titles["es"] == ["Datos", "Metodología", "Resultados", "Discusión", "Conclusiones",
-                            "Apéndice: procedencia"]
+                            "Referencias", "Apéndice: procedencia"]
     assert titles["en"] == ["Data", "Methodology", "Results", "Discussion", "Conclusions",
-                            "Appendix: provenance"]
+                            "References", "Appendix: provenance"]
     assert models["es"].meta.title.startswith("Perceptrones")
 
 

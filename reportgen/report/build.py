@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from reportgen.analysis.findings import Findings, analyse
 from reportgen.report import (
     appendix,
+    concepts_section,
     conclusions,
     data,
     discussion,
@@ -50,7 +51,9 @@ def build(source: ResultSet | Findings, lang: str,
     sections = [*([introduction] if introduction else []),
                 data.data_section(ctx), methods.methods_section(ctx),
                 results.results_section(ctx), discussion.discussion_section(ctx),
-                conclusions.conclusions_section(ctx), appendix.appendix(ctx)]
+                conclusions.conclusions_section(ctx),
+                *([refs] if (refs := concepts_section.references_section(ctx)) else []),
+                appendix.appendix(ctx)]
     if report.kind == "answer-key":
         sections.append(key_section.expected_section(ctx, ctx.findings.studies))
     return ReportModel(lang=lang, meta=meta, abstract=tuple(abstract),

@@ -9,7 +9,7 @@ from typing import Any
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import varied_paths
 from reportgen.records import RunRecord
-from reportgen.report import i18n, repeats_section
+from reportgen.report import concepts_section, i18n, repeats_section
 from reportgen.report.context import Context
 from reportgen.report.labels import LOSSES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
@@ -28,7 +28,9 @@ def methods_section(ctx: Context) -> Section:
         text += " " + ctx._("A study with repeats trains each configuration once per seed "
                              "and ranks configurations by their mean.")
     intro = Paragraph(text)
-    subsections = tuple(study_methods(ctx, v) for v in ctx.findings.studies)
+    explained = concepts_section.concepts_section(ctx)
+    subsections = (*([explained] if explained else []),
+                   *(study_methods(ctx, v) for v in ctx.findings.studies))
     return Section("methods", "", ctx._("Methodology"), (intro,), subsections)
 
 

@@ -16,7 +16,7 @@ from reportgen.analysis.runs import (
     varied_paths,
 )
 from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
-from reportgen.report import i18n, repeats_section, samples_section, tuning_section
+from reportgen.report import i18n, questions, repeats_section, samples_section, tuning_section
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
@@ -31,6 +31,9 @@ def results_section(ctx: Context) -> Section:
 
 def study_results(ctx: Context, found: StudyFindings) -> Section:
     blocks: list[Block] = []
+    question = questions.study_question(ctx, found)
+    if question:  # the results that follow answer it
+        blocks.append(Paragraph(ctx._("Question: %(question)s", question=question)))
     seeds = found.has_repeats
     if seeds:
         blocks.append(repeats_section.spread_table(ctx, found))
