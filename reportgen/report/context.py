@@ -14,10 +14,10 @@ from reportgen.analysis.findings import Findings, StudyFindings
 from reportgen.manifest import Manifest
 from reportgen.report import i18n
 from reportgen.report.labels import PATH_LABELS, STOP_REASONS
-from reportgen.report.model import Cell, Column, Figure, Table
+from reportgen.report.model import PORTRAIT_COLUMNS, Cell, Column, Figure, Table
 from reportgen.report.text import value_text
 
-MAX_COLUMNS = 12  # widest table that fits A4 portrait (checked by tests/test_render.py)
+MAX_COLUMNS = PORTRAIT_COLUMNS  # wider tables are split, or printed on a landscape page
 
 
 class Context:
