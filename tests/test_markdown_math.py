@@ -44,3 +44,15 @@ def test_word_gets_the_formula_source_not_the_svg() -> None:
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Loss $x^2$ here." in text
     assert "stroke" not in text
+
+
+def test_an_element_of_a_list_setting_is_labelled_by_its_list(tmp_path) -> None:
+    from report_fixtures import make_results
+
+    from reportgen.analysis.findings import analyse
+    from reportgen.report.context import Context
+
+    ctx = Context(analyse(make_results(tmp_path)), "es", None)
+    assert ctx.path_label("model.hidden.0") == f"{ctx.path_label('model.hidden')} (1)"
+    assert ctx.path_label("model.hidden") != "model.hidden"
+    assert ctx.path_label("not.a.setting.2") == "not.a.setting.2"
