@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from report_fixtures import make_results
 
 from reportgen import figures
 from reportgen.report import render, write
 from reportgen.report.build import build
 from reportgen.report.i18n import templates_dir
-from reportgen.report.model import Cell
+from reportgen.report.model import Cell, Column, Section, Table
 from reportgen.store import ResultSet
 
 
@@ -145,13 +147,20 @@ def test_report_pdf_has_pages_and_no_table_overflows(pages: dict[str, str],
     # Spanish: the longer words, so the widest tables
     document = render.document(pages["es"], tmp_path)
     assert len(document.pages) > 1
+    assert not _overflowing_tables(document)
+
+
+def _overflowing_tables(document: Any) -> list[str]:
+    """'page N' for every table wider than its page's content box."""
+    wider = []
     for number, page in enumerate(document.pages, start=1):
         box = page._page_box
         right = box.content_box_x() + box.width
         for child in _boxes(box):
-            if type(child).__name__ == "TableBox":
-                assert child.position_x + child.margin_width() <= right + 1, \
-                    f"a table is wider than page {number}"
+            if type(child).__name__ == "TableBox" and \
+                    child.position_x + child.margin_width() > right + 1:
+                wider.append(f"page {number}")
+    return wider
 
 
 def _boxes(box: Any) -> Iterator[Any]:  # WeasyPrint layout boxes
@@ -259,3 +268,59 @@ def test_report_figures_keep_their_outlines(pages: dict[str, str]) -> None:
     svgs = re.findall(r"<svg\b.*?</svg>", pages["en"], re.S)
     assert svgs and not re.search(r'href="#[^"]*DejaVuSans', pages["en"])  # no glyph <use>
     assert all("scale(0.015625)" in s for s in svgs)  # labels as glyph outlines, not <text>
+
+
+# ---------------------------------------------------------------- wide tables in the PDF
+def _wide_tables() -> tuple[Table, Table]:
+    """A K49-like runs table (15 columns, config paths as headers) and a tuning-trials table."""
+    runs = [Column("run", "Ejecución")]
+    runs += [Column(f"model.hidden.{i}", f"Unidades ocultas (capa {i + 1})", True)
+             for i in range(4)]
+    runs += [Column("training.optimizer.name", "Optimizador"),
+             Column("training.batch_size", "Tamaño de lote", True),
+             Column("best_epoch", "Mejor época", True), Column("epochs_run", "Épocas", True),
+             Column("stop_reason", "Motivo de parada")]
+    runs += [Column(f"{s}_{m}", s, True, m) for m in ("Exactitud", "Pérdida")
+             for s in ("Entrenamiento", "Validación")]
+    runs += [Column("wall_seconds", "Tiempo de entrenamiento", True)]
+    row = (Cell("hidden=1024-512-256-128-lr0.001"), *[Cell(1024, "int")] * 4, Cell("adamw"),
+           Cell(256, "int"), Cell(27, "int"), Cell(30, "int"),
+           Cell("parada temprana"), *[Cell(0.987654, "num")] * 4, Cell(1234.5, "secs"))
+    assert len(runs) == 15
+    trials = [Column("number", "Prueba", True), Column("state", "Estado")]
+    trials += [Column(f"params.p{i}", f"training.optimizer.param_{i}", True) for i in range(9)]
+    trials += [Column("value", "Valor objetivo", True), Column("duration", "Duración", True)]
+    trow = (Cell(12, "int"), Cell("completada"), *[Cell(0.000123456, "num")] * 9,
+            Cell(0.98765, "num"), Cell(987.6, "secs"))
+    return (Table("wide-runs", 1, "Ejecuciones.", tuple(runs), (row,) * 3),
+            Table("wide-trials", 2, "Pruebas.", tuple(trials), (trow,) * 3, compact=True))
+
+
+def test_pdf_shows_every_column_of_wide_tables(results: ResultSet, tmp_path: Path) -> None:
+    model = build(results, "es")
+    wide = Section("wide", "9", "Tablas anchas", blocks=_wide_tables())
+    model = dataclasses.replace(model, sections=(*model.sections, wide))
+    document = render.document(render.html(model), tmp_path)
+    assert not _overflowing_tables(document)
+    path = tmp_path / "r.pdf"
+    document.write_pdf(path)
+    text = re.sub(r"[\s\u00ad\u2010-]", "", _text_on_the_page(PdfReader(path)))
+    missing = [h.label for t in model.tables() for row in t.header_rows() for h in row
+               if re.sub(r"[\s\u00ad\u2010-]", "", h.label) not in text]
+    assert not missing, f"column headers cut from the PDF: {missing}"
+
+
+def _text_on_the_page(reader: PdfReader) -> str:
+    """The PDF's text, leaving out what lies past a page's edges (a table too wide for it)."""
+    kept: list[str] = []
+    for page in reader.pages:
+        width = float(page.mediabox.width)
+
+        def visit(text: str, cm: list[float], tm: list[float], *_: Any,
+                  width: float = width) -> None:
+            x = cm[4] + tm[4] * cm[0]
+            if 0 <= x <= width:
+                kept.append(text)
+
+        page.extract_text(visitor_text=visit)
+    return "".join(kept)

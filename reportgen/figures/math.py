@@ -8,12 +8,15 @@ same bytes in every report. The string starts at `<svg` so it can be inlined in 
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
 from matplotlib import figure, rc_context
 from matplotlib.font_manager import FontProperties
 from matplotlib.mathtext import MathTextParser
+
+from reportgen.figures.svg import prefix_ids
 
 _PARSER = MathTextParser("path")
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
@@ -54,3 +57,12 @@ def math_to_svg(formula: str, size: float = 12.0, color: str = "black") -> str:
     svg = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1), count=1)
     # Inline in running text, the formula's baseline sits on the line's: lower it by its depth.
     return svg.replace("<svg ", f'<svg style="vertical-align: -{depth:.2f}pt" ', 1)
+
+
+def formula_html(formula: str, prefix: str, display: bool = False) -> str:
+    """`formula` typeset for running text: its SVG (ids prefixed with `prefix`, unique in the
+    page) in a span labelled with the source; ValueError when mathtext cannot parse it."""
+    svg = prefix_ids(math_to_svg(formula), prefix).strip()
+    kind = "math display" if display else "math"
+    label = html.escape(formula)
+    return f'<span class="{kind}" role="img" aria-label="{label}">{svg}</span>'

@@ -14,10 +14,10 @@ from reportgen.analysis.findings import Findings, StudyFindings
 from reportgen.manifest import Manifest
 from reportgen.report import i18n
 from reportgen.report.labels import PATH_LABELS, STOP_REASONS
-from reportgen.report.model import Cell, Column, Figure, Table
+from reportgen.report.model import PORTRAIT_COLUMNS, Cell, Column, Figure, Table
 from reportgen.report.text import value_text
 
-MAX_COLUMNS = 12  # widest table that fits A4 portrait (checked by tests/test_render.py)
+MAX_COLUMNS = PORTRAIT_COLUMNS  # wider tables are split, or printed on a landscape page
 
 
 class Context:
@@ -83,7 +83,13 @@ class Context:
         return self._(STOP_REASONS.get(reason, reason))
 
     def path_label(self, path: str) -> str:
-        return self._(PATH_LABELS[path]) if path in PATH_LABELS else path
+        if path in PATH_LABELS:
+            return self._(PATH_LABELS[path])
+        # one element of a list setting (model.hidden.0): the list's name and its position
+        parent, _, index = path.rpartition(".")
+        if index.isdigit() and parent in PATH_LABELS:
+            return f"{self._(PATH_LABELS[parent])} ({int(index) + 1})"
+        return path
 
     def value_cell(self, value: Any, shown: Any = None) -> Cell:
         """A config value: raw in the CSV, as a reader writes it in the report. `shown` (a

@@ -40,6 +40,7 @@ class ProseWriter(HTMLParser):
         self.table: list[list[str]] | None = None  # rows of cell texts while inside <table>
         self.cell: list[str] | None = None
         self._in_fresh_item = False  # a list item just opened: its first <p> is that item
+        self._svg_depth = 0  # inside a formula's SVG
 
     # ------------------------------------------------------------ blocks
     def _block(self, style: str | None = None) -> Paragraph:
@@ -49,6 +50,12 @@ class ProseWriter(HTMLParser):
         return self.paragraph
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # a typeset formula: Word gets its source as text, never the SVG's inner style/paths
+        if tag == "svg":
+            self._svg_depth += 1
+        found = dict(attrs)
+        if tag == "span" and (found.get("class") or "").startswith("math"):
+            self.handle_data(f"${found.get('aria-label') or ''}$")
         if self.table is not None:
             if tag == "tr":
                 self.table.append([])
@@ -87,6 +94,8 @@ class ProseWriter(HTMLParser):
             self.marks.append(INLINE[tag])
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._svg_depth = max(0, self._svg_depth - 1)
         if tag == "table" and self.table is not None:
             rows, self.table = self.table, None
             self._write_table(rows)
@@ -111,6 +120,8 @@ class ProseWriter(HTMLParser):
 
     # ------------------------------------------------------------ text
     def handle_data(self, data: str) -> None:
+        if self._svg_depth:
+            return
         if self.table is not None:
             if self.cell is not None:
                 self.cell.append(data)

@@ -21,6 +21,8 @@ NUMERIC_KINDS = frozenset({"int", "num", "pct", "secs", "general"})
 TABLES_DIR = "tables"  # CSV copies of the tables, next to the report
 
 
+PORTRAIT_COLUMNS = 12  # widest table that fits A4 portrait (checked by tests/test_render.py)
+
 @dataclass(frozen=True)
 class Cell:
     """One table cell. `value` is raw (what the CSV gets); `display` overrides the formatted text
@@ -85,6 +87,11 @@ class Table:
     note: str | None = None  # shown under the table (e.g. "best run in bold")
     shown_rows: int | None = None  # the report shows the first rows only; the CSV keeps all
     compact: bool = False  # long listings (tuning trials): smaller type
+
+    @property
+    def landscape(self) -> bool:
+        """Past PORTRAIT_COLUMNS columns the PDF prints the table on a landscape page."""
+        return len(self.columns) > PORTRAIT_COLUMNS
 
     @property
     def csv_name(self) -> str:
