@@ -29,9 +29,10 @@ from benchmarks.lab_data import write_all  # noqa: E402
 
 
 def lab_examples() -> list[Path]:
-    """The examples that reproduce a reference lab (their header starts with "# Seed")."""
+    """The examples that reproduce a reference lab (a header line "# Seed NNN", after the
+    `#:schema` line)."""
     return sorted(p for p in (ROOT / "examples").glob("*.toml")
-                  if p.read_text(encoding="utf-8").startswith("# Seed"))
+                  if re.search(r"^# Seed \d{3}", p.read_text(encoding="utf-8"), re.M))
 
 
 def scaled(text: str, data: Path, epochs: int, trials: int) -> str:

@@ -250,25 +250,34 @@ def diff(
 
 @app.command()
 def grade(
-    key: Annotated[Path, typer.Argument(metavar="KEY", help="The answer key: an output folder "
-                                        "(its manifest is compared too) or its results.json.")],
+    key: Annotated[Path, typer.Argument(
+        metavar="KEY", show_default=False,
+        help="The answer key: an output folder (its manifest is compared too) or its "
+             "results.json.")],
     submissions: Annotated[list[Path], typer.Argument(
-        metavar="SUBMISSIONS", help="Each an output folder, a results.json or a .zip of an "
-                                       "output folder.")],
-    rubric: Annotated[Path | None, typer.Option(help="Points per study and metric, partial "
-                                                "credit, penalties (TOML; docs/grading.md). "
-                                                "Default: the documented default rubric.")] = None,
-    verify: Annotated[int, typer.Option(min=0, help="Retrain this many sampled runs of each "
-                                        "submission and report whether they reproduce (as "
-                                        "`run --check`).")] = 0,
-    lang: Annotated[str, typer.Option(help="Language of the feedback pages: es or en.")] = "es",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for class.html, "
-                                      "gradebook.csv and feedback/.")] = Path("grades"),
-    identifier: Annotated[str, typer.Option(help="The gradebook's identifier: folder (the "
-                                            "submission's folder, zip or file name) or "
-                                            "authors (the manifest's).")] = "folder",
-    device: Annotated[str | None, typer.Option(help="With --verify: auto, cpu, cuda or cuda:N "
-                                               "for the reruns.")] = None,
+        metavar="SUBMISSIONS...", show_default=False,
+        help="Each an output folder, a results.json or a .zip of an output folder.")],
+    rubric: Annotated[Path | None, typer.Option(
+        metavar="FILE", show_default=False,
+        help="Points per study and metric, partial credit, penalties (TOML; "
+             "docs/grading.md) (default: the documented default rubric).")] = None,
+    verify: Annotated[int, typer.Option(
+        min=0, metavar="N",
+        help="Retrain this many sampled runs of each submission and report whether they "
+             "reproduce (as `run --check`).")] = 0,
+    lang: Annotated[str, typer.Option(
+        metavar="LANG", help="Language of the feedback pages: es or en.")] = "es",
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", metavar="FOLDER",
+        help="Folder for class.html, gradebook.csv and feedback/.")] = Path("grades"),
+    identifier: Annotated[str, typer.Option(
+        metavar="folder|authors",
+        help="The gradebook's identifier: folder (the submission's folder, zip or file "
+             "name) or authors (the manifest's).")] = "folder",
+    device: Annotated[str | None, typer.Option(
+        metavar="DEVICE", show_default=False,
+        help="With --verify: auto, cpu, cuda or cuda:N for the reruns (default: the "
+             "manifest's).")] = None,
 ) -> None:
     """Grade a class: every submission against the answer key, with a rubric.
 

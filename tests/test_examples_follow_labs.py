@@ -13,11 +13,11 @@ from reportgen import manifest, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB_EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.toml")
-                      if p.read_text(encoding="utf-8").startswith("# Seed"))
+                      if re.search(r"^# Seed \d{3}", p.read_text(encoding="utf-8"), re.M))
 
 
 def test_every_reference_lab_has_an_example():
-    seeds = {re.match(r"# Seed (\d{3})", p.read_text(encoding="utf-8")).group(1)
+    seeds = {re.search(r"^# Seed (\d{3})", p.read_text(encoding="utf-8"), re.M).group(1)
              for p in LAB_EXAMPLES}
     assert seeds == {"000", "001", "002", "003", "004"}
 
