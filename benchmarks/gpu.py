@@ -296,7 +296,7 @@ def lab(size: Size, device: str, folder: Path) -> dict[str, Any]:
         out["modes"][name] = {
             "seconds": round(seconds, 2), "trained": len(outcome.trained),
             "failed": len(outcome.failed), "epochs": sum(r.epochs_run for r in records),
-            "fused_runs": sum("fused_group" in r.extra for r in records),
+            "fused_runs": sum(r.fused_group is not None for r in records),
             "warnings": [str(w.message) for w in caught][:5]}
     if jobs == "cli":
         seconds = lab_with_cli_jobs(path, folder / "out-jobs-cli", device, size.jobs)
