@@ -5,7 +5,7 @@ from the es/en catalogs and the numbers go through the locale filters."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,7 +15,7 @@ from babel import Locale
 from markupsafe import Markup
 
 from reportgen.grading.grader import ClassGrades, StudentGrade
-from reportgen.report import i18n
+from reportgen.report import i18n, pages
 from reportgen.report.i18n import N_
 from reportgen.report.labels import SPLIT_NAMES
 
@@ -65,7 +65,7 @@ def flags(student: StudentGrade) -> list[tuple[str, int]]:
 
 def class_page(grades: ClassGrades, rows: Sequence[Row],
                plots: Mapping[str, Sequence[PlotSection]], rubric_name: str) -> str:
-    languages = [(lang, Locale.parse(lang).display_name.capitalize(), _translator(lang))
+    languages = [(lang, Locale.parse(lang).display_name.capitalize(), pages.translator(lang))
                  for lang in i18n.LANGUAGES]
     return _environment().get_template(CLASS_TEMPLATE).render(
         g=grades, rows=rows, plots=plots, rubric_name=rubric_name, languages=languages,
@@ -74,25 +74,15 @@ def class_page(grades: ClassGrades, rows: Sequence[Row],
 
 def feedback_page(student: StudentGrade, lang: str) -> str:
     return _environment().get_template(FEEDBACK_TEMPLATE).render(
-        s=student, lang=lang, _=_translator(lang), css=_css(), statuses=STATUSES,
+        s=student, lang=lang, _=pages.translator(lang), css=_css(), statuses=STATUSES,
         metric_names=METRIC_NAMES, split_names=SPLIT_NAMES, rerun_names=RERUNS)
 
 
 @cache  # one compilation of the templates for a whole class
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(i18n.templates_dir()),
-        autoescape=True,  # identifiers, labels and reasons come from students' files
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({
-        "number": lambda value, lang, digits=4: i18n.format_number(value, lang, digits),
-        "signed": _signed,
-        "general": i18n.format_general,
-        "int": i18n.format_int,
-        "percent": lambda value, lang: i18n.format_percent(value, lang, 0),
-        "value": _value,
-        "setting": _setting,
-    })
+    """The stand-alone pages' environment (pages.py) with the grading pages' two filters."""
+    env = pages.environment().overlay()
+    env.filters = {**env.filters, "value": _value, "setting": _setting}
     return env
 
 
@@ -100,21 +90,6 @@ def _environment() -> jinja2.Environment:
 def _css() -> Markup:
     return Markup("\n".join((i18n.templates_dir() / name).read_text(encoding="utf-8")
                             for name in STYLESHEETS))
-
-
-def _translator(lang: str) -> Callable[..., str]:
-    gettext = i18n.gettext(lang)
-
-    def translate(message: str, **values: Any) -> str:
-        text = gettext(message)
-        return text % values if values else text
-
-    return translate
-
-
-def _signed(value: float | None, lang: str) -> str:
-    text = i18n.format_number(value, lang, 4)
-    return "+" + text if value is not None and value > 0 else text
 
 
 def _value(value: Any, lang: str) -> str:
