@@ -53,3 +53,17 @@ def write_manifest(folder: Path, text: str = TINY, name: str = "tiny.toml") -> P
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def child_pids(pid: int) -> set[int]:
+    """Processes whose parent is `pid`, read from /proc (Linux)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import child_pids
+
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 
 PARENT = textwrap.dedent("""
@@ -25,19 +27,6 @@ PARENT = textwrap.dedent("""
         print("started", flush=True)
         write.in_processes([(None, {}, None, "es", [], True), (None, {}, None, "en", [], False)], 2)
 """)
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.add(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -59,7 +48,7 @@ def test_render_workers_exit_when_the_parent_is_killed(tmp_path):
         workers: set[int] = set()
         while time.monotonic() < deadline and len(workers) < 2:
             # the two pool workers (the resource tracker is a child too)
-            workers = {p for p in children(parent.pid)
+            workers = {p for p in child_pids(parent.pid)
                        if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()}
             time.sleep(0.2)
         assert len(workers) == 2, workers

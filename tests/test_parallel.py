@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reportgen.cli import app
-from tests.helpers import TINY, TWO_STUDIES, write_manifest
+from tests.helpers import TINY, TWO_STUDIES, child_pids, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -85,23 +85,9 @@ def test_bad_jobs_option_is_one_line_exit_2(tmp_path, value):
         f"error: --jobs: expected a whole number ≥ 1 or auto, got {value!r}"]
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is `pid` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _pool_workers(pid: int) -> list[int]:
     workers = []
-    for child in _children(pid):
+    for child in child_pids(pid):
         try:
             command = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
