@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from reportgen import manifest as m
+from reportgen import names
 
 RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 INT_RANGE = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
@@ -66,7 +67,7 @@ def manifest_schema() -> dict[str, Any]:
         study[key]["anyOf"] = [*alternatives, table]
         study[key].pop("type", None)
     schema["properties"]["datasets"]["propertyNames"] = {
-        "pattern": r"^[^\W_][\w\-]*$", "maxLength": m.names.MAX_NAME}
+        "pattern": r"^[^\W_][\w\-]*$", "maxLength": names.MAX_NAME}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "reportgen manifest",
             **{k: v for k, v in schema.items() if k != "title"}}
