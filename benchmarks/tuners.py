@@ -63,7 +63,7 @@ def optuna_side(spec: manifest.Manifest, device: str | None) -> list[dict[str, A
             started = time.perf_counter()
             execute.execute(spec, one, store, device=device)
             total = time.perf_counter() - started
-            (record,) = records.load_all(store.root, store.load_index())[task.study_id]
+            (record,) = store.tuning_records()[task.study_id]
         (row,) = records.comparison([record])
         retrain = (record.retrained or {}).get("wall_seconds") or 0.0
         rows.append({"tool": "optuna", **row, "search_seconds": total - retrain})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import html
 import os
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +149,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
     else:
         console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
                       f"→ {out_dir}")
-    copy_cover_files(spec, out_dir)
+    store.save_logo(spec)  # beside the manifest copy: `reportgen report OUT` needs it
     if not worker:  # damaged runs are set aside (kept) and trained again; one line each
         for line in store.set_aside_damaged():
             console.print(line, markup=False)
@@ -211,19 +210,6 @@ def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str
         console.print(f"wrote {len(tables)} table(s) as CSV in {tables[0].parent}",
                       markup=False)
     return written
-
-
-def copy_cover_files(spec: Manifest, out_dir: Path) -> None:
-    """Copy the cover's logo next to the stored manifest copy, at the same relative path, so
-    that `reportgen report OUT` finds it there. `manifest.load` already checked it exists."""
-    logo = getattr(spec.report, "logo", None)
-    if not logo:
-        return
-    source = Path(spec.source_path).parent / logo
-    target = out_dir / logo
-    if target.resolve() != source.resolve():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
 
 
 @contextlib.contextmanager

@@ -27,8 +27,8 @@ from reportgen.errors import ManifestError, StoreError
 from reportgen.manifest import Manifest, Study
 from reportgen.models import image_problem, summary_rows
 from reportgen.plan import Plan, RunSpec, SearchTask, repeated
-from reportgen.records import SPLITS, DatasetSummary, RunRecord
-from reportgen.store import Store, run_id_of
+from reportgen.records import SPLITS, DatasetSummary, Index, IndexEntry, RunRecord, RunSpecFile
+from reportgen.store import Store
 from reportgen.threads import run_threads
 from reportgen.training import FitResult, fit, monitor_problem
 
@@ -146,8 +146,8 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
         store.save_dataset(summarise(dataset))
         if (images := dataset_samples(dataset)) is not None:
             store.save_dataset_samples(name, images)
-        if name not in writer.index["datasets"]:
-            writer.index["datasets"].append(name)
+        if name not in writer.index.datasets:
+            writer.index.datasets.append(name)
     store.save_manifest(manifest.source_text)
     if jobs == "auto":
         from reportgen.parallel import devices
@@ -172,7 +172,7 @@ class Writer:
     """The one writer of a store: saves records and keeps the index and the outcome."""
 
     store: Store
-    index: dict[str, Any]
+    index: Index  # extended as runs finish, saved after each
     datasets: dict[str, Dataset]
     fresh: bool
     outcome: Outcome = field(default_factory=Outcome)
@@ -202,13 +202,13 @@ class Writer:
         if "proba_predict" in predictions:
             self.store.save_posteriors(spec.study_id, spec.label, predictions["proba_predict"],
                                        self.datasets[spec.config.dataset].classes)
-        self.index["failed"].pop(run_id, None)
+        self.index.failed.pop(run_id, None)
         self.outcome.trained.append(run_id)
         self.store.save_index(self.index)
         return record
 
     def fail(self, run_id: str, message: str) -> None:
-        self.index["failed"][run_id] = message
+        self.index.failed[run_id] = message
         self.outcome.failed[run_id] = message
         self.store.save_index(self.index)
 
@@ -396,10 +396,10 @@ def _search(task: SearchTask, repeats: int, writer: Writer, device: str | None,
     finish_search(writer, result.record, trained[0] if trained else None)
 
 
-def list_search(index: dict[str, Any], task: SearchTask) -> None:
+def list_search(index: Index, task: SearchTask) -> None:
     from reportgen.tuning import runner
 
-    files = index["tuning"].setdefault(task.study_id, [])
+    files = index.tuning.setdefault(task.study_id, [])
     if runner.record_file(task) not in files:
         files.append(runner.record_file(task))
 
@@ -420,15 +420,13 @@ def retrain_specs(task: SearchTask, result: Any,
 
 def finish_search(writer: Writer, record: Any, best: RunRecord | None) -> None:
     """Write the tuning record, naming the first retrained run."""
-    from reportgen.tuning import runner
-
     if best is not None:
         metrics = {split: {"accuracy": m.accuracy, "loss": m.loss}
                    for split, m in best.metrics.items()}
         record = dataclasses.replace(record, retrained={
             "run_id": best.run_id, "label": best.label, "epochs": best.epochs_run,
             "wall_seconds": best.wall_seconds, "metrics": metrics})
-    runner.write_record(writer.store.root, record)
+    writer.store.save_tuning_record(record)
     writer.store.save_index(writer.index)
 
 
@@ -481,46 +479,44 @@ def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str)
     )
 
 
-def _start_index(manifest: Manifest, plan: Plan, store: Store) -> dict[str, Any]:
+def _start_index(manifest: Manifest, plan: Plan, store: Store) -> Index:
     """The index this run writes: studies not in the plan (`--only`) keep their earlier runs
     and tuning records."""
     try:
-        previous = store.load_index()
+        previous = store.read_index()
     except StoreError:
-        previous = {}
+        previous = Index(studies={}, datasets=[])
     planned = {r.study_id for r in plan.runs} | {t.study_id for t in plan.searches}
-    kept = {s.id: previous.get("studies", {}).get(s.id) for s in manifest.studies
-            if s.id not in planned}
-    studies = {s.id: [] if s.id in planned else kept[s.id] for s in manifest.studies
-               if s.id in planned or kept.get(s.id)}
+    kept = {s.id: previous.studies.get(s.id) for s in manifest.studies if s.id not in planned}
+    studies: dict[str, list[IndexEntry]] = {
+        s.id: [] if s.id in planned else list(kept[s.id] or ()) for s in manifest.studies
+        if s.id in planned or kept.get(s.id)}
     tuning: dict[str, list[str]] = {}
     for s in manifest.studies:
         if s.id in planned and s.search is not None:
             tuning[s.id] = []
-        elif s.id not in planned and previous.get("tuning", {}).get(s.id):
-            tuning[s.id] = previous["tuning"][s.id]
-    return {
-        "manifest_sha256": manifest.sha256, "manifest_path": manifest.source_path,
-        "created_at": _now(), "versions": versions(),
-        "datasets": [d for d in previous.get("datasets", []) if d in manifest.datasets]
-        if kept else [],
-        "studies": studies, "tuning": tuning, "failed": {},
-    }
+        elif s.id not in planned and previous.tuning.get(s.id):
+            tuning[s.id] = list(previous.tuning[s.id])
+    return Index(
+        studies=studies,
+        datasets=[d for d in previous.datasets if d in manifest.datasets] if kept else [],
+        failed={}, tuning=tuning, versions=versions(), created_at=_now(),
+        manifest_sha256=manifest.sha256, manifest_path=manifest.source_path)
 
 
-def list_run(index: dict[str, Any], spec: RunSpec, run_id: str) -> None:
+def list_run(index: Index, spec: RunSpec, run_id: str) -> None:
     """Name the run in its study's list in the index, once. The entry carries the study's own
     name for it: one stored run may serve two studies under different labels."""
-    entries = index["studies"][spec.study_id]
-    if all(run_id_of(entry) != run_id for entry in entries):
-        entries.append({"run_id": run_id, "label": spec.label, "varied": spec.varied,
-                        "config_label": spec.config_label})
+    entries = index.studies[spec.study_id]
+    if all(entry.run_id != run_id for entry in entries):
+        entries.append(IndexEntry(run_id, spec.label, spec.varied, spec.config_label))
 
 
-def spec_json(spec: RunSpec, run_id: str) -> dict[str, Any]:
-    return {"run_id": run_id, "study_id": spec.study_id, "label": spec.label,
-            "variant": spec.variant, "varied": spec.varied,
-            "config": spec.config.model_dump(mode="json")}
+def spec_json(spec: RunSpec, run_id: str) -> RunSpecFile:
+    """What runs/<id>/spec.json keeps of the run (`Store.save_run` writes it)."""
+    return RunSpecFile(run_id=run_id, study_id=spec.study_id, label=spec.label,
+                       variant=spec.variant, varied=spec.varied,
+                       config=spec.config.model_dump(mode="json"))
 
 
 def train_run(spec: RunSpec, run_id: str, dataset: Dataset, device: str, device_name: str,

@@ -69,6 +69,15 @@ class DatasetSummary:
 
 
 @dataclass(frozen=True)
+class CoverLogo:
+    """The cover's logo (`report.logo`), as the output folder keeps it beside the manifest copy:
+    the report embeds these bytes and never opens the file itself."""
+
+    data: bytes
+    mime: str  # image/png, image/jpeg or image/svg+xml
+
+
+@dataclass(frozen=True)
 class FusedGroup:
     """The group of runs a run was trained with as one batched model (engines/fused.py)."""
 

@@ -1,5 +1,8 @@
 """The on-disk store of runs: out/<name>/runs/<run-id>/{spec.json, record.json, history.csv,
-predictions.npz}, plus the manifest copy, dataset summaries and the plan index.
+predictions.npz}, plus the manifest copy, dataset summaries, tuning records and the plan index.
+
+The store owns these formats: each file has its one writer and one reader here, over the typed
+records of `records.py` and `tuning/records.py`; nothing else opens them.
 
 Every write is atomic (temp file or folder, then rename), so an interrupted `reportgen run`
 never leaves a half-written run, and a rerun skips what is already finished.
@@ -28,17 +31,18 @@ import numpy as np
 
 from reportgen import csvsafe
 from reportgen import manifest as manifest_mod
-from reportgen.errors import StoreError
+from reportgen.errors import ManifestError, StoreError
 from reportgen.records import (
     HISTORY_COLUMNS,
+    CoverLogo,
     DatasetSummary,
     Index,
     IndexEntry,
     RunRecord,
     RunSpecFile,
 )
+from reportgen.tuning.records import FOLDER as TUNING_DIR
 from reportgen.tuning.records import TuningRecord
-from reportgen.tuning.records import load_all as load_tuning
 
 MANIFEST_COPY = "manifest.toml"
 SLUG_MAX = 80
@@ -396,14 +400,41 @@ class Store:
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)
 
-    def save_index(self, index: Index | dict[str, Any]) -> None:
-        """The one writer of index.json: a dict (the executor builds one as it goes) is checked
-        against `Index` first, so what is written always reads back."""
-        typed = index if isinstance(index, Index) else Index.from_dict(index)
-        write_atomic(self.root / INDEX, dump_json(typed.to_dict()))
+    # -- the cover's logo, beside the manifest copy
+    def save_logo(self, manifest: manifest_mod.Manifest) -> None:
+        """Copy the cover's logo next to the manifest copy, at the same relative path, so that
+        `reportgen report OUT` finds it there. `manifest.load` already checked it exists."""
+        logo = manifest.report.logo
+        if not logo:
+            return
+        source = Path(manifest.source_path).parent / logo
+        target = self.root / logo
+        if target.resolve() != source.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+    @staticmethod
+    def load_logo(manifest: manifest_mod.Manifest) -> CoverLogo | None:
+        """The logo file, next to the manifest it was loaded from (the output folder's copy
+        keeps one beside it: `save_logo`); None when the manifest names none."""
+        name = manifest.report.logo
+        if name is None:
+            return None
+        path = Path(manifest.source_path).parent / name
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise ManifestError(f"{manifest.source_path}: report.logo: cannot read {path}") \
+                from None
+        return CoverLogo(data, manifest_mod.LOGO_TYPES[path.suffix.lower()])
+
+    def save_index(self, index: Index) -> None:
+        """The one writer of index.json."""
+        write_atomic(self.root / INDEX, dump_json(index.to_dict()))
 
     def load_index(self) -> dict[str, Any]:
-        """index.json as the executor extends it (plain JSON); readers use `read_index`."""
+        """index.json as plain JSON (what `reportgen grade` fingerprints); `read_index` gives
+        the typed `Index`."""
         return self.read_index().to_dict()
 
     def read_index(self) -> Index:
@@ -435,13 +466,32 @@ class Store:
                               if self.has(entry.run_id)]
                    for study_id, entries in index.studies.items()}
         datasets = {name: self.load_dataset(name) for name in index.datasets}
-        try:
-            tuning = load_tuning(self.root, index.tuning)
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
-            raise StoreError(f"{self.root / 'tuning'}: a tuning record is unreadable ({exc}); "
-                             "rerun with --fresh to search again") from None
         return ResultSet(self.root, manifest, studies, datasets, index,
-                         tuning=_with_importance(tuning))
+                         tuning=_with_importance(self.tuning_records(index)))
+
+    # -- tuning records
+    def save_tuning_record(self, record: TuningRecord) -> Path:
+        """The one writer of tuning/<file>.json (the file name is the record's own)."""
+        path = self.root / TUNING_DIR / record.file
+        write_atomic(path, dump_json(record.to_dict()))
+        return path
+
+    def tuning_record(self, file: str) -> TuningRecord:
+        """The one reader of tuning/<file>.json."""
+        path = self.root / TUNING_DIR / file
+        try:
+            return TuningRecord.from_dict(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
+            raise StoreError(f"{self.root / TUNING_DIR}: a tuning record is unreadable ({exc}); "
+                             "rerun with --fresh to search again") from None
+
+    def tuning_records(self, index: Index | None = None) -> dict[str, list[TuningRecord]]:
+        """study id -> its tuning records, in plan order, as the index lists them. Files the
+        index lists that are missing, e.g. a study still being tuned by workers, are left out."""
+        index = index if index is not None else self.read_index()
+        folder = self.root / TUNING_DIR
+        return {study_id: [self.tuning_record(f) for f in files if (folder / f).is_file()]
+                for study_id, files in index.tuning.items()}
 
 
 def _with_importance(tuning: dict[str, list[TuningRecord]]) -> dict[str, list[TuningRecord]]:
@@ -469,6 +519,10 @@ class ResultSet:
     index: Index
     # study id -> its tuning records (one per variant × algorithm), in plan order
     tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)
+
+    def logo(self) -> CoverLogo | None:
+        """The cover's logo, read from beside the manifest copy (None: the manifest has none)."""
+        return Store.load_logo(self.manifest)
 
     def dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
         """The sample images kept for dataset `name` (None: not images, or an older store)."""

@@ -16,7 +16,14 @@ from typing import Any
 
 from reportgen.manifest import ModelSpec, RunConfig, TrainingSpec
 from reportgen.manifest import loads as load_manifest
-from reportgen.records import ClassMetrics, DatasetSummary, LayerRow, RunRecord, SplitMetrics
+from reportgen.records import (
+    ClassMetrics,
+    DatasetSummary,
+    Index,
+    LayerRow,
+    RunRecord,
+    SplitMetrics,
+)
 from reportgen.store import ResultSet, Store
 
 MANIFEST = """\
@@ -229,12 +236,12 @@ def make_store(root: Path) -> Store:
                 "run_id": rec.run_id, "label": "adam" if shared else rec.label,
                 "varied": {"training.optimizer": ADAM} if shared else rec.varied})
     studies["optimizers"].append(FAILED_RUN)  # planned, failed, never stored
-    store.save_index({
+    store.save_index(Index.from_dict({
         "manifest_sha256": manifest.sha256, "manifest_path": "experiments.toml",
         "studies": studies, "datasets": ["digits"], "created_at": "2025-05-01T10:05:00+00:00",
         "versions": {"python": "3.11.9", "torch": "2.4.0", "matplotlib": "3.9.0"},
         "failed": {FAILED_RUN: "RuntimeError: CUDA out of memory"},
-    })
+    }))
     return store
 
 

@@ -127,3 +127,47 @@ def test_a_stage_imports_alone_without_torch_or_optuna(module: str) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=PACKAGE.parent, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+READS = {"open", "read_bytes", "read_text"}  # builtin open(), Path.open/read_bytes/read_text
+LOADERS = {"np", "numpy", "json", "pickle", "tomllib"}  # np.load(), json.load(), …
+
+
+def file_reads(path: Path) -> list[str]:
+    """Calls in `path` that open or read a file: `open(…)`, `x.open(…)`, `x.read_text()`,
+    `x.read_bytes()`, `np.load(…)`, `json.load(…)`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        builtin = isinstance(func, ast.Name) and func.id == "open"
+        method = isinstance(func, ast.Attribute) and func.attr in READS
+        loader = isinstance(func, ast.Attribute) and func.attr in ("load", "loadtxt") \
+            and isinstance(func.value, ast.Name) and func.value.id in LOADERS
+        if builtin or method or loader:
+            found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+# render and write produce the files; i18n and concepts read the package's own catalogs and
+# pages its templates, never an output folder
+OPENS_FILES = ("reportgen.report.render", "reportgen.report.write", "reportgen.report.pages",
+               "reportgen.report.grade_pages", "reportgen.report.docx", "reportgen.report.i18n",
+               "reportgen.report.concepts")
+
+
+def test_the_report_and_the_analysis_open_no_files_themselves() -> None:
+    """What the report shows comes from the ResultSet the store loads (the logo included)."""
+    bad = [read for name, path in MODULES.items()
+           if name.startswith(("reportgen.report.", "reportgen.analysis.", "reportgen.figures"))
+           and name not in OPENS_FILES for read in file_reads(path)]
+    assert bad == []
+
+
+def test_the_file_read_check_sees_a_read(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import numpy as np\nfrom pathlib import Path\n"
+                   "a = Path('x').read_bytes()\nb = np.load('y')\nc = open('z')\n"
+                   "d = Path('x').stem\n")
+    assert file_reads(bad) == ["bad.py:3", "bad.py:4", "bad.py:5"]

@@ -106,3 +106,53 @@ def test_an_unreadable_record_names_the_fix(tmp_path):
 def test_unknown_origin_keys_are_refused():
     with pytest.raises(TypeError, match="unknown run origin keys"):
         record().with_origin({"fused": {}})
+
+
+def tuning_record(file="s-bayesian.json", **changes):
+    from reportgen.tuning.records import TrialRecord, TuningRecord
+
+    trial = TrialRecord(number=0, state="complete", value=0.9, params={"lr": 0.01},
+                        set={"training.optimizer.lr": 0.01}, epochs=2, bracket=None,
+                        stop_reason="completed", error=None, retry_of=None, seconds=0.1,
+                        started_at=None, finished_at=None, worker=None, history=HISTORY)
+    fields = dict(
+        study_id="s", label="bayesian", variant=None, algorithm="bayesian", dataset="digits",
+        file=file, objective="val_accuracy", direction="maximize", seed=0, max_trials=1,
+        max_epochs=2, min_epochs=1, factor=3, n_startup_trials=1, timeout=None,
+        sampler="TPESampler", pruner="NopPruner", optuna={}, space={}, base_config={},
+        trials=[trial], best=None, summary={"trials": 1}, hyperband=None, retrained=None,
+        written_at="2025-01-01T00:00:00+00:00", importance={"values": {"lr": 1.0}})
+    return TuningRecord(**{**fields, **changes})
+
+
+def test_tuning_records_round_trip_through_the_store_in_index_order(tmp_path):
+    from reportgen.records import Index
+
+    store = Store(tmp_path)
+    first, second = tuning_record("s-b.json", label="b"), tuning_record("s-a.json", label="a")
+    for item in (first, second):
+        assert store.save_tuning_record(item) == tmp_path / "tuning" / item.file
+    # the index lists a third file not written yet (a search still running): left out
+    index = Index(studies={"s": []}, datasets=[], tuning={"s": ["s-b.json", "s-a.json",
+                                                                "s-later.json"]})
+    assert store.tuning_records(index) == {"s": [first, second]}
+    assert store.tuning_record("s-a.json") == second
+
+
+def test_a_tuning_record_of_the_previous_writer_loads(tmp_path):
+    """Before the store owned them, the tuning runner wrote the files, without `importance`
+    in records older than stored importance: such a file still reads back."""
+    data = tuning_record().to_dict()
+    data.pop("importance")
+    (tmp_path / "tuning").mkdir()
+    (tmp_path / "tuning" / "s-bayesian.json").write_text(json.dumps(data, indent=2))
+    loaded = Store(tmp_path).tuning_record("s-bayesian.json")
+    assert loaded == tuning_record(importance=None)
+
+
+def test_an_unreadable_tuning_record_says_to_search_again(tmp_path):
+    (tmp_path / "tuning").mkdir()
+    (tmp_path / "tuning" / "s-bayesian.json").write_text('{"format": 1')
+    with pytest.raises(StoreError, match="rerun with --fresh to search again") as caught:
+        Store(tmp_path).tuning_record("s-bayesian.json")
+    assert "\n" not in str(caught.value)

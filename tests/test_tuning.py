@@ -86,7 +86,7 @@ def run(tmp_path: Path, text: str, out: str = "out", **kwargs) -> tuple[Store, e
 
 
 def tuning_records(store: Store) -> list[records.TuningRecord]:
-    return records.load_all(store.root, store.load_index())["tuners"]
+    return store.tuning_records()["tuners"]
 
 
 # ---------------------------------------------------------------- manifest and plan

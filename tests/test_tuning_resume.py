@@ -14,7 +14,6 @@ from pathlib import Path
 
 from reportgen import execute, manifest, plan
 from reportgen.store import Store
-from reportgen.tuning import records
 from tests.helpers import write_manifest
 
 TEXT = """
@@ -64,7 +63,7 @@ execute.execute(spec, plan.expand(spec), Store(sys.argv[2]))
 
 def trials(out: Path) -> list[tuple[int, str, dict, float | None]]:
     store = Store(out)
-    (record,) = records.load_all(store.root, store.load_index())["tpe"]
+    (record,) = store.tuning_records()["tpe"]
     return [(t.number, t.state, t.params, t.value) for t in record.trials]
 
 

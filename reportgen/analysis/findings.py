@@ -17,7 +17,7 @@ from reportgen.analysis import samples as sample_facts
 from reportgen.analysis import seeds as seed_facts
 from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
 from reportgen.manifest import Manifest, Study
-from reportgen.records import DatasetSummary, RunRecord
+from reportgen.records import CoverLogo, DatasetSummary, RunRecord
 from reportgen.store import ResultSet, StoredRun
 from reportgen.tuning.records import TuningRecord
 
@@ -135,6 +135,7 @@ class Findings:
     studies: tuple[StudyFindings, ...]
     provenance: Provenance
     samples: dict[str, sample_facts.DatasetSamples]  # dataset -> its sample images, if kept
+    logo: CoverLogo | None = None  # the cover's logo, read by the store
 
     @property
     def records(self) -> list[RunRecord]:
@@ -153,7 +154,8 @@ def analyse(results: ResultSet) -> Findings:
                             run_facts.fused_groups(records))
     samples = {name: found for name in results.datasets
                if (found := sample_facts.dataset_samples(results, name)) is not None}
-    return Findings(results.manifest, dict(results.datasets), studies, provenance, samples)
+    return Findings(results.manifest, dict(results.datasets), studies, provenance, samples,
+                    results.logo())
 
 
 def study_findings(results: ResultSet) -> list[StudyFindings]:

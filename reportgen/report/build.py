@@ -44,7 +44,7 @@ def build(source: ResultSet | Findings, lang: str,
         subtitle=report.subtitle.get(lang) if report.subtitle else None,
         authors=tuple(report.authors), course=report.course,
         institution=report.institution, date=report.date or dt.date.today(),
-        kind=report.kind, **cover_fields(findings.manifest, lang),
+        kind=report.kind, **cover_fields(findings.manifest, lang, findings.logo),
     )
     abstract = summary.abstract(ctx)
     introduction = summary.introduction(ctx)

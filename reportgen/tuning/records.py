@@ -1,7 +1,8 @@
 """The tuning record: one JSON file per (study × variant × algorithm) under out/<name>/tuning/.
 
 This is the contract between the tuning runner and the report; it imports neither Optuna nor
-torch. `index.json` lists the files: `index["tuning"][study_id] = ["<file>.json", …]`, in plan
+torch. The store writes and reads the files (`Store.save_tuning_record`, `Store.tuning_records`);
+`index.json` lists them: `index["tuning"][study_id] = ["<file>.json", …]`, in plan
 order. Layout (format 1):
 
 {
@@ -42,9 +43,7 @@ intervals (parallel workers overlap, a paused study does not count); `trial_seco
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 FORMAT = 1
@@ -114,22 +113,6 @@ class TuningRecord:
     @property
     def minimise(self) -> bool:
         return self.direction == "minimize"
-
-
-def load(root: str | Path, file: str) -> TuningRecord:
-    return TuningRecord.from_dict(json.loads((Path(root) / FOLDER / file).read_text()))
-
-
-def load_all(root: str | Path, files_of: dict[str, Any]) -> dict[str, list[TuningRecord]]:
-    """study id -> its tuning records, in plan order, from the index's `tuning` (study id ->
-    files; a whole index as a dict is accepted too). Files the index lists but that are
-    missing, e.g. a study still being tuned by workers, are left out."""
-    if "studies" in files_of:  # a whole index
-        files_of = files_of.get("tuning", {})
-    out: dict[str, list[TuningRecord]] = {}
-    for study_id, files in files_of.items():
-        out[study_id] = [load(root, f) for f in files if (Path(root) / FOLDER / f).is_file()]
-    return out
 
 
 def comparison(records: list[TuningRecord]) -> list[dict[str, Any]]:

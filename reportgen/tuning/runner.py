@@ -3,7 +3,7 @@
 Every trial is one training run (the same engines and `training.fit` as any run) whose config is
 the task's base config with the sampled values set at their dotted paths. The Optuna study in
 the RDB storage is the source of truth; `export` turns it into the tuning record the report
-reads (`records.py`).
+reads (`records.py`), which the executor hands to the store to write.
 
 How trials are shared out, so that several processes never lose or duplicate one:
 - The process that creates a study enqueues `max_trials` placeholder trials (WAITING, tagged
@@ -46,7 +46,7 @@ from reportgen.data import Dataset
 from reportgen.errors import ReportgenError
 from reportgen.manifest import RunConfig
 from reportgen.plan import RunSpec, SearchTask, assign, stable_hash
-from reportgen.store import dump_json, slug, write_atomic
+from reportgen.store import slug
 from reportgen.threads import run_threads
 from reportgen.training import fit
 from reportgen.tuning import hyperband, importance, space
@@ -675,12 +675,6 @@ def export(study: optuna.Study, task: SearchTask, dataset: Dataset, url: str) ->
     )
     # computed here, with Optuna at hand, so that the report never needs it
     return dataclasses.replace(record, importance=importance.importance(record))
-
-
-def write_record(root: str | Path, record: TuningRecord) -> Path:
-    path = Path(root) / FOLDER / record.file
-    write_atomic(path, dump_json(record.to_dict()))
-    return path
 
 
 def best_run_spec(task: SearchTask, best_set: dict[str, Any]) -> RunSpec:
