@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen import csvsafe
+from reportgen import csvsafe, markdown_images
 from reportgen import manifest as manifest_mod
 from reportgen.errors import StoreError
 from reportgen.records import (
@@ -441,7 +441,7 @@ class Store:
             raise StoreError(f"{self.root / 'tuning'}: a tuning record is unreadable ({exc}); "
                              "rerun with --fresh to search again") from None
         return ResultSet(self.root, manifest, studies, datasets, index,
-                         tuning=_with_importance(tuning))
+                         tuning=_with_importance(tuning), images=markdown_images.load(manifest))
 
 
 def _with_importance(tuning: dict[str, list[TuningRecord]]) -> dict[str, list[TuningRecord]]:
@@ -469,6 +469,8 @@ class ResultSet:
     index: Index
     # study id -> its tuning records (one per variant × algorithm), in plan order
     tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)
+    # the images the author's Markdown shows, by source: bytes, or why refused
+    images: dict[str, markdown_images.Found] = field(default_factory=dict)
 
     def dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
         """The sample images kept for dataset `name` (None: not images, or an older store)."""

@@ -14,7 +14,7 @@ from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import BulletList, Paragraph, Section
-from reportgen.report.text import get_path, markdown
+from reportgen.report.text import get_path
 
 
 def discussion_section(ctx: Context) -> Section:
@@ -28,7 +28,7 @@ def discussion_section(ctx: Context) -> Section:
 def study_discussion(ctx: Context, found: StudyFindings) -> Section:
     notes: tuple[Section, ...] = ()
     if found.study.notes:
-        text = Paragraph(markdown(found.study.notes.get(ctx.lang)), html=True)
+        text = Paragraph(ctx.markdown(found.study.notes.get(ctx.lang)), html=True)
         notes = (Section(f"notes-{found.key}", "", ctx._("Author's notes"), (text,)),)
     return Section(f"discussion-{found.key}", "", ctx.study_title(found),
                    (BulletList(tuple(observations(ctx, found))),), notes)

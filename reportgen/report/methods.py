@@ -13,7 +13,7 @@ from reportgen.report import concepts_section, i18n, repeats_section
 from reportgen.report.context import Context
 from reportgen.report.labels import LOSSES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
-from reportgen.report.text import get_path, markdown, value_text
+from reportgen.report.text import get_path, value_text
 
 ALWAYS = object()  # a settings row shown even when it has its default value
 
@@ -37,7 +37,7 @@ def methods_section(ctx: Context) -> Section:
 def study_methods(ctx: Context, found: StudyFindings) -> Section:
     blocks: list[Block] = []
     if found.study.description:
-        blocks.append(Paragraph(markdown(found.study.description.get(ctx.lang)), html=True))
+        blocks.append(Paragraph(ctx.markdown(found.study.description.get(ctx.lang)), html=True))
     varied = varied_paths(found.runs)
     if varied:
         labels = ", ".join(ctx.path_label(p) for p in varied)

@@ -9,13 +9,12 @@ from reportgen.report import i18n, repeats_section
 from reportgen.report.context import Context
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
-from reportgen.report.text import markdown
 
 
 def abstract(ctx: Context) -> list[Block]:
     blocks: list[Block] = []
     if ctx.manifest.report.abstract:
-        blocks.append(Paragraph(markdown(ctx.manifest.report.abstract.get(ctx.lang)),
+        blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.abstract.get(ctx.lang)),
                                 html=True))
     rows = []
     for found in ctx.findings.studies:
@@ -69,4 +68,4 @@ def introduction(ctx: Context) -> Section | None:
     if not text:
         return None
     return Section("introduction", "", ctx._("Introduction"),
-                   (Paragraph(markdown(text.get(ctx.lang)), html=True),))
+                   (Paragraph(ctx.markdown(text.get(ctx.lang)), html=True),))
