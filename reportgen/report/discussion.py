@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import EngineGap, Gap, Margin, StudyFindings, Trend
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, repeats_section, tuning_section
+from reportgen.report import i18n, repeats_section, search_only, tuning_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
@@ -37,7 +37,8 @@ def study_discussion(ctx: Context, found: StudyFindings) -> Section:
 def observations(ctx: Context, found: StudyFindings) -> list[str]:
     items: list[str] = []
     if found.best is None:
-        items.append(ctx._("No run finished with results, so nothing can be compared."))
+        items.append(search_only.observation(ctx, found)
+                     or ctx._("No run finished with results, so nothing can be compared."))
     else:
         if found.seeds is not None:
             items += repeats_section.ranking_conclusions(ctx, found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, repeats_section
+from reportgen.report import i18n, repeats_section, search_only
 from reportgen.report.context import Context
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
@@ -47,7 +47,8 @@ def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
             (sentence := repeats_section.key_result(ctx, found, title)):
         return sentence
     if best is None:
-        return ctx._("“%(study)s”: no run finished with results.", study=title)
+        return search_only.key_result(ctx, found, title) or \
+            ctx._("“%(study)s”: no run finished with results.", study=title)
     shown = [s for s in ("val", "test") if accuracy(best, s) is not None] or ["train"]
     scores = ", ".join(
         ctx._("%(metric)s of %(value)s", metric=ctx._(ACCURACY_NAMES[s]),
