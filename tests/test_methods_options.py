@@ -133,7 +133,7 @@ def test_a_split_without_validation_is_stated(tmp_path, monkeypatch, lang, words
             "Se espera que «sgd-lr5» falle"])])
 def test_chosen_by_and_expect_error_are_stated(tmp_path, monkeypatch, lang, words) -> None:
     text = report_fixtures.MANIFEST.replace(
-        'name = "adam"', 'name = "adam"\nchosen_by = "lr-search"').replace(
+        'variants]]\nname = "adam"', 'variants]]\nname = "adam"\nchosen_by = "lr-search"').replace(
         'name = "sgd-lr5"', 'name = "sgd-lr5"\nexpect_error = true') + SEARCH_STUDY
     found = methods_text(results_with(tmp_path, monkeypatch, manifest=text), lang,
                          "optimizers")

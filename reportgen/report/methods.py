@@ -13,7 +13,7 @@ from reportgen.report import concepts_section, i18n, repeats_section
 from reportgen.report.context import Context
 from reportgen.report.labels import LOSSES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
-from reportgen.report.search_words import OBJECTIVE_NAMES
+from reportgen.report.search_words import OBJECTIVE_NAMES, lower_first
 from reportgen.report.text import get_path, value_text
 
 ALWAYS = object()  # a settings row shown even when it has its default value
@@ -155,12 +155,13 @@ def _penalty_note(ctx: Context) -> str:
 
 
 def _chosen_by(ctx: Context, found: StudyFindings) -> list[str]:
-    titles = {f.study.id: ctx.study_title(f) for f in ctx.findings.studies}
+    titles = {s.id: s.title.get(ctx.lang) for s in ctx.manifest.studies if s.title}
     out = []
     for variant in found.study.variants:
         if variant.chosen_by is None:
             continue
-        keys = [ctx.path_label(path) for path in variant.set] or [ctx._("its settings")]
+        keys = [lower_first(ctx.path_label(path)) for path in variant.set] or \
+            [ctx._("its settings")]
         out.append(ctx._("The values of %(keys)s in “%(variant)s” were chosen by the search "
                          "of the study “%(search)s”.", keys=", ".join(keys),
                          variant=variant.name,
