@@ -144,3 +144,16 @@ def test_word_gets_the_embedded_picture(tmp_path: Path) -> None:
                 "Table Grid")
     assert len(document.inline_shapes) == 2  # the PNG and the rasterised SVG
     assert "not included" in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_scratch_engine_example_shows_its_diagram_and_pseudocode() -> None:
+    """Seed 003's §B: the backpropagation diagram (examples/figs) and the pseudocode."""
+    from reportgen.manifest import load
+
+    spec = load(Path(__file__).resolve().parents[1] / "examples" / "scratch-engine.toml")
+    found = markdown_images.load(spec)
+    assert [type(f).__name__ for f in found.values()] == ["Image"]
+    for lang in ("es", "en"):
+        html = markdown(spec.report.introduction.get(lang), found, lang)
+        assert 'class="author-image"' in html and "image-refused" not in html
+        assert "<pre><code>forward(X):\n" in html
