@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         copy = out / "manifests" / example.name
         copy.parent.mkdir(parents=True, exist_ok=True)
+        if (example.parent / "figs").is_dir():  # the images the manifests' Markdown shows
+            shutil.copytree(example.parent / "figs", copy.parent / "figs", dirs_exist_ok=True)
         copy.write_text(scaled(example.read_text(encoding="utf-8"), data, args.epochs,
                                args.trials), encoding="utf-8")
         started = time.perf_counter()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from reportgen import __version__
+from reportgen import __version__, markdown_images
 from reportgen.errors import ReportgenError
 from reportgen.report.render import FORMATS
 from reportgen.store import Store, folder_lock
@@ -150,6 +150,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
         console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
                       f"→ {out_dir}")
     store.save_logo(spec)  # beside the manifest copy: `reportgen report OUT` needs it
+    markdown_images.copy_into(spec, out_dir)
     if not worker:  # damaged runs are set aside (kept) and trained again; one line each
         for line in store.set_aside_damaged():
             console.print(line, markup=False)
@@ -199,6 +200,8 @@ def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str
 
     results = store.load()
     results_mod.write(results)
+    for line in markdown_images.warnings(results.images):
+        console.print(line, markup=False)
     report_spec = results.manifest.report
     languages = list(languages or report_spec.languages)
     formats = list(formats or report_spec.formats)

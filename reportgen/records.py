@@ -132,6 +132,7 @@ class RunRecord:
     tuning: TuningOrigin | None = None  # the retrained best configuration of a search
     restored_epoch: int | None = None  # early stopping restored this epoch's weights
     expected_error: bool = False  # failed as the manifest expects (a model the data cannot fit)
+    previous_epochs: int | None = None  # continued a model trained this many epochs first
 
     @property
     def fused_group_id(self) -> str | None:
@@ -163,7 +164,7 @@ class RunRecord:
         })
 
 
-_ORIGIN_KEYS = {"fused_group", "tuning", "restored_epoch", "expected_error"}
+_ORIGIN_KEYS = {"fused_group", "tuning", "restored_epoch", "expected_error", "previous_epochs"}
 
 
 def _typed_origin(origin: dict[str, Any]) -> dict[str, Any]:
@@ -176,6 +177,8 @@ def _typed_origin(origin: dict[str, Any]) -> dict[str, Any]:
         out["restored_epoch"] = int(origin["restored_epoch"])
     if origin.get("expected_error"):
         out["expected_error"] = True
+    if origin.get("previous_epochs"):
+        out["previous_epochs"] = int(origin["previous_epochs"])
     return out
 
 

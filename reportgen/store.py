@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen import csvsafe
+from reportgen import csvsafe, markdown_images
 from reportgen import manifest as manifest_mod
 from reportgen.errors import ManifestError, StoreError
 from reportgen.records import (
@@ -467,7 +467,8 @@ class Store:
                    for study_id, entries in index.studies.items()}
         datasets = {name: self.load_dataset(name) for name in index.datasets}
         return ResultSet(self.root, manifest, studies, datasets, index,
-                         tuning=_with_importance(self.tuning_records(index)))
+                         tuning=_with_importance(self.tuning_records(index)),
+                         images=markdown_images.load(manifest))
 
     # -- tuning records
     def save_tuning_record(self, record: TuningRecord) -> Path:
@@ -519,6 +520,8 @@ class ResultSet:
     index: Index
     # study id -> its tuning records (one per variant × algorithm), in plan order
     tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)
+    # the images the author's Markdown shows, by source: bytes, or why refused
+    images: dict[str, markdown_images.Found] = field(default_factory=dict)
 
     def logo(self) -> CoverLogo | None:
         """The cover's logo, read from beside the manifest copy (None: the manifest has none)."""

@@ -27,3 +27,20 @@ def test_fused_members_continue_as_when_alone():
                config({"name": "sgd", "lr": 0.1}, seed=2, epochs=6)]
     for index, (want, got) in enumerate(zip(alone(configs), together(configs), strict=True)):
         assert_same(want, got, f"member {index}")
+
+
+def test_a_continued_run_is_stored_with_its_previous_epochs(tmp_path):
+    """The executor hands the fit's extra to the record: `previous_epochs` is a known origin
+    key (it once failed every continued run with "unknown run origin keys")."""
+    from reportgen import execute, manifest, plan
+    from reportgen.store import Store
+    from tests.helpers import TINY, write_manifest
+
+    text = TINY.replace("batch_size = 64", "batch_size = 64\nprevious_epochs = 1")
+    spec = manifest.load(write_manifest(tmp_path, text))
+    store = Store(tmp_path / "out")
+    outcome = execute.execute(spec, plan.expand(spec), store, fuse=False)
+    assert not outcome.failed, outcome.failed
+    records = [run.record for run in store.load().studies["width"]]
+    assert [r.previous_epochs for r in records] == [1, 1]
+    assert all(r.epochs_run == 4 for r in records)

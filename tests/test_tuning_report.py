@@ -366,3 +366,27 @@ def test_an_output_folder_of_the_previous_format_gives_the_same_report(
     assert [r.importance for r in loaded.tuning["tuners"]] == \
         [r.importance for r in results.tuning["tuners"]]
     assert build(loaded, "en") == models["en"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["a search only, not retrained", "the best of its", "trial", "validation accuracy",
+            "This study only searches: its trials are its results"]),
+    ("es", ["solo una búsqueda, sin reentrenar", "el mejor de sus", "ensayo",
+            "exactitud de validación", "Este estudio solo realiza una búsqueda"])])
+def test_a_search_only_study_gives_its_best_trial_not_no_run(results: ResultSet, lang: str,
+                                                             words: list[str]) -> None:
+    """`retrain_best = false`: the trials are the results; no "no run finished"."""
+    spec = manifest.loads(MANIFEST.replace("max_epochs = 9", "max_epochs = 9\n"
+                                           "retrain_best = false"))
+    bare = dataclasses.replace(results, manifest=spec, studies={"tuners": []})
+    model = build(bare, lang)
+    text = " ".join(paragraphs(s) for s in model.sections) + " ".join(
+        b.text for b in model.abstract if isinstance(b, Paragraph))
+    text += " ".join(item for s in model.sections for part in s.walk() for b in part.blocks
+                     for item in getattr(b, "items", ()))
+    assert "no run finished" not in text and "ninguna ejecución" not in text.lower()
+    for word in words:
+        assert word in text, word
+    best = max((r.best for r in results.tuning["tuners"] if r.best), key=lambda b: b["value"])
+    number = str(best["number"])
+    assert re.search(rf"(trial|ensayo) {number} \(", text)

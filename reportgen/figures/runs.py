@@ -5,11 +5,15 @@ Every text comes from the caller, already translated (the `*Texts` records)."""
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 
 from reportgen.figures.style import (
@@ -22,6 +26,7 @@ from reportgen.figures.style import (
     new_figure,
     plain,
     run_style,
+    short,
     styled,
     tick_names,
 )
@@ -117,12 +122,44 @@ def learning_curves(
                                     label=plain(texts.diverged)))
     handles = run_handles + style_handles
     if max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
-        # long run names would squeeze the axes from the side: put the legend underneath
-        fig.set_figheight(3.2 + 0.2 * math.ceil(len(handles) / 2))
-        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        # long run names, or many runs, would squeeze the axes from the side: underneath
+        _legend_below(fig, handles, 3.2)
     else:
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
     return to_svg(fig, prefix)
+
+
+def _text_width_pt(text: str, size: float) -> float:
+    """The width of `text` set at `size` points in the current style's font, in points."""
+    widths = [TextToPath().get_text_width_height_descent(line, FontProperties(size=size),
+                                                          ismath=False)[0]
+              for line in text.split("\n")]
+    return max(widths, default=0.0)
+
+
+def _legend_below(fig: Any, handles: list[Line2D], axes_height: float) -> None:
+    """A legend under the axes, in as many columns as the page width holds (long labels are
+    wrapped to fit one column), with the figure made taller by what the legend needs: it is
+    never clipped, and never drawn over the curves."""
+    size = float(matplotlib.rcParams["legend.fontsize"])
+    usable = MAX_WIDTH_IN * 72 - 12  # points
+    chrome = 4.8 * size  # handle (2 em), its gap (0.8 em), column spacing (2 em)
+    widths = [_text_width_pt(h.get_label(), size) for h in handles]
+    columns = max(1, min(4, len(handles), int(usable // (max(widths, default=0) + chrome))))
+    if columns == 1:  # a label wider than the page: wrap it at spaces, then anywhere
+        room = usable - chrome
+        for handle, width in zip(handles, widths, strict=True):
+            if width > room:
+                label = handle.get_label()
+                chars = max(8, int(len(label) * room / width) - 1)
+                handle.set_label("\n".join(textwrap.wrap(label, chars)))
+    lines = [h.get_label().count("\n") + 1 for h in handles]
+    rows = math.ceil(len(handles) / columns)
+    # column-major, as matplotlib fills a legend: row r holds entries r, r + rows, …
+    row_lines = [max(lines[r::rows]) for r in range(rows)]
+    height = sum(row_lines) * 1.25 * size + rows * 0.5 * size + 2 * size  # points
+    fig.set_figheight(axes_height + height / 72)
+    fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
 
 
 @dataclass(frozen=True)
@@ -162,6 +199,23 @@ def dual_axis(history: Sequence[Mapping[str, Any]], texts: DualAxisTexts,
     return to_svg(fig, prefix)
 
 
+def _class_labels(class_names: Sequence[str], n: int) -> list[str]:
+    """Class names as tick labels: whole, or on two lines when long ("0 — No diabetic" /
+    "retinopathy"); with many classes one short line each; indices when no font draws them."""
+    if not class_names:
+        return [str(i) for i in range(n)]
+    names = tick_names(class_names, 60)
+    if n > 20:
+        return [short(name, 14) for name in names]
+    out = []
+    for name in names:
+        lines = textwrap.wrap(name, 14, break_long_words=False) or [name]
+        if len(lines) > 2:
+            lines = [lines[0], short(" ".join(lines[1:]), 14)]
+        out.append("\n".join(lines))
+    return out
+
+
 def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []
@@ -192,8 +246,19 @@ def confusion_matrix(
     if normalize:
         values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in values]
     side = min(MAX_WIDTH_IN - 0.8, max(3.6, 1.8 + 0.3 * n))
-    # "compressed" layout: made for square (fixed-aspect) axes with a colour bar
-    fig = new_figure(side + 0.8, side, layout="compressed")
+    tick_size = 8 if n <= 10 else 7 if n <= 20 else 5
+    names = _class_labels(class_names, n)
+    widest = max((_text_width_pt(name, tick_size) for name in names), default=0.0)
+    line = 1.25 * tick_size  # a text line's height, points
+    tall = max(name.count("\n") + 1 for name in names) * line if names else line
+    cell = (side - 1.3) * 72 / max(n, 1)  # a column's width on the page, points (about)
+    # x labels: level if they fit their column, else upright (a column then needs only the
+    # text's height: two lines of 8 pt for 10 classes); slanted labels would cross each other
+    rotation = 0 if widest <= 0.9 * cell else 90
+    drop = (widest if rotation else tall) / 72  # inches below the axes
+    # the figure grows by the labels' room: the square axes keep their size
+    fig = new_figure(min(MAX_WIDTH_IN, side + 0.8 + max(0.0, widest / 72 - 0.4)),
+                     side + max(0.0, drop - 0.2), layout="compressed")
     ax = fig.add_subplot()
     ax.grid(False)
     vmax = 1.0 if normalize else max((max(row) for row in values), default=1.0) or 1.0
@@ -202,9 +267,7 @@ def confusion_matrix(
     colorbar.ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
     colorbar.ax.tick_params(labelsize=7)
 
-    tick_size = 8 if n <= 10 else 7 if n <= 20 else 5
-    names = tick_names(class_names, 14) if class_names else [str(i) for i in range(n)]
-    ax.set_xticks(range(n), names, fontsize=tick_size, rotation=90 if n > 10 else 0)
+    ax.set_xticks(range(n), names, fontsize=tick_size, rotation=rotation)
     ax.set_yticks(range(n), names, fontsize=tick_size)
     ax.set_xlabel(plain(texts.xlabel))
     ax.set_ylabel(plain(texts.ylabel))

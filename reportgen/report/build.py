@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from reportgen.analysis.findings import Findings, analyse
 from reportgen.report import (
@@ -31,13 +32,17 @@ from reportgen.store import ResultSet
 
 
 def build(source: ResultSet | Findings, lang: str,
-          artwork: Mapping[str, str] | None = None) -> ReportModel:
+          artwork: Mapping[str, str] | None = None,
+          images: Mapping[str, Any] | None = None) -> ReportModel:
     """The report of `source` (a result set, or its findings) in `lang` ("es" or "en").
 
-    `artwork`: figures drawn once for every language, by id (see `report.write`).
+    `artwork`: figures drawn once for every language, by id (see `report.write`). `images`:
+    the author's Markdown images (default: a result set's own).
     """
     findings = source if isinstance(source, Findings) else analyse(source)
-    ctx = Context(findings, lang, artwork)
+    if images is None and isinstance(source, ResultSet):
+        images = source.images
+    ctx = Context(findings, lang, artwork, images)
     report = findings.manifest.report
     meta = Meta(
         title=report.title.get(lang),

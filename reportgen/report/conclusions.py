@@ -5,13 +5,12 @@ from __future__ import annotations
 from reportgen.report.context import Context
 from reportgen.report.model import Block, BulletList, Paragraph, Section
 from reportgen.report.summary import key_result_sentence
-from reportgen.report.text import markdown
 
 
 def conclusions_section(ctx: Context) -> Section:
     blocks: list[Block] = []
     if ctx.manifest.report.conclusions:
-        blocks.append(Paragraph(markdown(ctx.manifest.report.conclusions.get(ctx.lang)),
+        blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.conclusions.get(ctx.lang)),
                                 html=True))
     blocks.append(BulletList(tuple(key_result_sentence(ctx, v) for v in ctx.findings.studies)))
     return Section("conclusions", "", ctx._("Conclusions"), tuple(blocks))

@@ -15,7 +15,7 @@ from reportgen.manifest import Manifest
 from reportgen.report import i18n
 from reportgen.report.labels import PATH_LABELS, STOP_REASONS
 from reportgen.report.model import PORTRAIT_COLUMNS, Cell, Column, Figure, Table
-from reportgen.report.text import value_text
+from reportgen.report.text import markdown, value_text
 
 MAX_COLUMNS = PORTRAIT_COLUMNS  # wider tables are split, or printed on a landscape page
 
@@ -24,12 +24,15 @@ class Context:
     """Language, translation, numbering, labels and locale formatting of one report.
 
     `artwork` holds figures drawn once for every language (they carry no translated text),
-    by figure id; `figure()` uses them instead of drawing again.
+    by figure id; `figure()` uses them instead of drawing again. `images`: the images the
+    author's Markdown shows, by source (`markdown_images.load`).
     """
 
     def __init__(self, findings: Findings, lang: str,
-                 artwork: Mapping[str, str] | None = None) -> None:
+                 artwork: Mapping[str, str] | None = None,
+                 images: Mapping[str, Any] | None = None) -> None:
         self.findings = findings
+        self.images = dict(images or {})  # the author's Markdown images, read at loading
         self.manifest: Manifest = findings.manifest
         self.lang = lang
         self.translate = i18n.gettext(lang)
@@ -55,6 +58,10 @@ class Context:
         return Figure(id=id, number=self.n_figures, caption=caption, svg=svg)
 
     # -- wording
+    def markdown(self, text: str) -> str:
+        """The author's Markdown as safe HTML, with their images embedded (or noted)."""
+        return markdown(text, self.images, self.lang)
+
     def _(self, message: str, **values: Any) -> str:
         """Translate, then interpolate `values` (already formatted for the locale).
 

@@ -9,7 +9,7 @@ from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import PREPROCESS, SPLIT_HEADERS, SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
-from reportgen.report.text import markdown, slug
+from reportgen.report.text import slug
 
 
 def data_section(ctx: Context) -> Section:
@@ -25,7 +25,7 @@ def dataset_section(ctx: Context, summary: DatasetSummary) -> Section:
     spec = ctx.manifest.datasets.get(summary.name)
     blocks: list[Block] = []
     if spec is not None and spec.description:
-        blocks.append(Paragraph(markdown(spec.description.get(ctx.lang)), html=True))
+        blocks.append(Paragraph(ctx.markdown(spec.description.get(ctx.lang)), html=True))
     blocks.append(split_table(ctx, summary, key))
     blocks.append(dataset_info_table(ctx, summary, key))
     blocks += samples_section.class_blocks(ctx, summary, key)  # class_descriptions

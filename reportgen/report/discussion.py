@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import EngineGap, Gap, Margin, StudyFindings, Trend
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, repeats_section, tuning_section
+from reportgen.report import i18n, repeats_section, search_only, tuning_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import BulletList, Paragraph, Section
-from reportgen.report.text import get_path, markdown
+from reportgen.report.text import get_path
 
 
 def discussion_section(ctx: Context) -> Section:
@@ -28,7 +28,7 @@ def discussion_section(ctx: Context) -> Section:
 def study_discussion(ctx: Context, found: StudyFindings) -> Section:
     notes: tuple[Section, ...] = ()
     if found.study.notes:
-        text = Paragraph(markdown(found.study.notes.get(ctx.lang)), html=True)
+        text = Paragraph(ctx.markdown(found.study.notes.get(ctx.lang)), html=True)
         notes = (Section(f"notes-{found.key}", "", ctx._("Author's notes"), (text,)),)
     return Section(f"discussion-{found.key}", "", ctx.study_title(found),
                    (BulletList(tuple(observations(ctx, found))),), notes)
@@ -37,7 +37,8 @@ def study_discussion(ctx: Context, found: StudyFindings) -> Section:
 def observations(ctx: Context, found: StudyFindings) -> list[str]:
     items: list[str] = []
     if found.best is None:
-        items.append(ctx._("No run finished with results, so nothing can be compared."))
+        items.append(search_only.observation(ctx, found)
+                     or ctx._("No run finished with results, so nothing can be compared."))
     else:
         if found.seeds is not None:
             items += repeats_section.ranking_conclusions(ctx, found)

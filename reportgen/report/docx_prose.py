@@ -8,19 +8,24 @@ hyperlinks, a styled table.
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 from html.parser import HTMLParser
 from typing import Any
 
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import RGBColor
+from docx.shared import Cm, RGBColor
 from docx.text.paragraph import Paragraph
 
 INLINE = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "s": "strike",
           "del": "strike", "code": "code"}
 HEADINGS = {"h1": 4, "h2": 4, "h3": 4, "h4": 4, "h5": 5, "h6": 6}  # below the report's own
 LINK_BLUE = RGBColor(0x1F, 0x4E, 0x79)
+
+MAX_PICTURE_WIDTH = Cm(15)  # an A4 page's text width, less a margin
 
 
 class ProseWriter(HTMLParser):
@@ -90,6 +95,8 @@ class ProseWriter(HTMLParser):
             self.table = []
         elif tag == "a":
             self.link = dict(attrs).get("href")
+        elif tag == "img":
+            self._picture(found.get("src") or "", found.get("alt") or "")
         elif tag in INLINE:
             self.marks.append(INLINE[tag])
 
@@ -150,6 +157,29 @@ class ProseWriter(HTMLParser):
         run.font.strike = "strike" in self.marks or None
         if code or "code" in self.marks:
             run.font.name = self.code_font
+
+    def _picture(self, src: str, alt: str) -> None:
+        """An embedded image of the author's Markdown (always a data URI: see report.text),
+        at most the text width; one Word cannot read is written as its alt text."""
+        match = re.fullmatch(r"data:(image/[\w+.-]+);base64,(.*)", src, re.S)
+        if self.paragraph is None:
+            self._block()
+        assert self.paragraph is not None
+        try:
+            if match is None:
+                raise ValueError(src[:40])
+            data = base64.b64decode(match[2])
+            if match[1] == "image/svg+xml":
+                import cairosvg  # as the figures' SVGs are rasterised for Word
+
+                data = cairosvg.svg2png(bytestring=data, dpi=150)
+            shape = self.paragraph.add_run().add_picture(io.BytesIO(data))
+        except Exception:  # a picture Word cannot take never stops the document
+            self._run(f"[{alt}]")
+            return
+        if shape.width > MAX_PICTURE_WIDTH:
+            shape.height = int(shape.height * MAX_PICTURE_WIDTH / shape.width)
+            shape.width = MAX_PICTURE_WIDTH
 
     def _write_table(self, rows: list[list[str]]) -> None:
         rows = [row for row in rows if row]

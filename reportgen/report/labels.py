@@ -38,6 +38,8 @@ PATH_LABELS = {
     "model.batchnorm": N_("Batch normalisation"),
     "model.l1": N_("L1 penalty"),
     "model.l2": N_("L2 penalty"),
+    "model.penalty_layers": N_("Penalised layers"),
+    "training.previous_epochs": N_("Previous epochs"),
     "training.optimizer": N_("Optimizer"),
     "training.optimizer.name": N_("Optimizer"),
     "training.optimizer.lr": N_("Learning rate"),

@@ -13,7 +13,8 @@ from reportgen.report import concepts_section, i18n, repeats_section
 from reportgen.report.context import Context
 from reportgen.report.labels import LOSSES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
-from reportgen.report.text import get_path, markdown, value_text
+from reportgen.report.search_words import OBJECTIVE_NAMES, lower_first
+from reportgen.report.text import get_path, value_text
 
 ALWAYS = object()  # a settings row shown even when it has its default value
 
@@ -37,7 +38,7 @@ def methods_section(ctx: Context) -> Section:
 def study_methods(ctx: Context, found: StudyFindings) -> Section:
     blocks: list[Block] = []
     if found.study.description:
-        blocks.append(Paragraph(markdown(found.study.description.get(ctx.lang)), html=True))
+        blocks.append(Paragraph(ctx.markdown(found.study.description.get(ctx.lang)), html=True))
     varied = varied_paths(found.runs)
     if varied:
         labels = ", ".join(ctx.path_label(p) for p in varied)
@@ -47,6 +48,7 @@ def study_methods(ctx: Context, found: StudyFindings) -> Section:
         ) % {"n": i18n.format_int(len(found.runs), ctx.lang), "keys": labels}))
     if found.has_repeats:
         blocks.append(Paragraph(repeats_section.methods_sentence(ctx, found)))
+    blocks += [Paragraph(sentence) for sentence in option_sentences(ctx, found)]
     if found.runs:
         settings = settings_table(ctx, found)
         blocks += [Paragraph(ctx._("Table %(n)s gives the training settings.",
@@ -58,6 +60,119 @@ def study_methods(ctx: Context, found: StudyFindings) -> Section:
                                     "by layer.", n=str(model.number), run=best.label)),
                    model]
     return Section(f"methods-{found.key}", "", ctx.study_title(found), tuple(blocks))
+
+
+# ---------------------------------------------------------------- what the lab's options do
+def option_sentences(ctx: Context, found: StudyFindings) -> list[str]:
+    """What the study's less common options mean for its runs, one sentence each: a split with
+    no validation part, continued training, early stopping armed at a threshold, L1/L2 on
+    chosen layers only (and losses without the penalty), values chosen by another study's
+    search, variants meant to fail."""
+    out = [sentence for sentence in (_no_validation(ctx, found),) if sentence]
+    out += _grouped(ctx, found, _continued)
+    out += _grouped(ctx, found, _armed)
+    out += _grouped(ctx, found, _penalty_layers)
+    out += [_penalty_note(ctx)] if any(_penalised(r) for r in found.runs) else []
+    out += _chosen_by(ctx, found)
+    out += _expected_errors(ctx, found)
+    return out
+
+
+def _grouped(ctx: Context, found: StudyFindings,
+             sentence: Callable[[Context, RunRecord], str | None]) -> list[str]:
+    """`sentence(run)` once per distinct sentence, naming its runs when not all share it."""
+    groups: dict[str, list[str]] = {}
+    for record in found.runs:
+        text = sentence(ctx, record)
+        if text:
+            groups.setdefault(text, []).append(record.label)
+    if len(groups) == 1 and len(next(iter(groups.values()))) == len(found.runs):
+        return list(groups)
+    return [text + " " + ctx._("This applies to %(runs)s.", runs=", ".join(labels))
+            for text, labels in groups.items()]
+
+
+def _no_validation(ctx: Context, found: StudyFindings) -> str | None:
+    summary = ctx.findings.datasets.get(found.dataset)
+    sizes = summary.split_sizes if summary is not None else {}
+    if not found.runs or sizes.get("val") or any("val" in r.metrics for r in found.runs):
+        return None
+    return ctx._("The data have no validation split here (a final test protocol): the runs "
+                 "train on %(train)s samples and are measured on the %(test)s test samples, "
+                 "which therefore also rank them; early stopping, if used, can only monitor "
+                 "training metrics.",
+                 train=ctx.integer(sizes.get("train")), test=ctx.integer(sizes.get("test")))
+
+
+def _continued(ctx: Context, record: RunRecord) -> str | None:
+    previous = get_path(record.config, "training.previous_epochs")
+    if not previous:
+        return None
+    return ctx._("Continued training: the model first trains %(previous)s epochs with no "
+                 "early stopping or stopping threshold (its earlier training), then up to "
+                 "%(epochs)s more epochs in which they act; the curves number the epochs from "
+                 "the start.", previous=ctx.integer(previous),
+                 epochs=ctx.integer(get_path(record.config, "training.epochs")))
+
+
+def _armed(ctx: Context, record: RunRecord) -> str | None:
+    stopping = get_path(record.config, "training.early_stopping")
+    if not isinstance(stopping, dict) or stopping.get("arm_at") is None:
+        return None
+    monitor = stopping.get("monitor", "val_loss")
+    name = ctx._(OBJECTIVE_NAMES[monitor]) if monitor in OBJECTIVE_NAMES else monitor
+    return ctx._("Early stopping is armed only once the %(monitor)s reaches %(value)s: "
+                 "evaluations that have not reached it neither set the best value nor count "
+                 "towards the patience, so a run cannot stop early before reaching it.",
+                 monitor=name, value=i18n.format_general(stopping["arm_at"], ctx.lang))
+
+
+def _penalised(record: RunRecord) -> bool:
+    return any(get_path(record.config, f"model.{k}") for k in ("l1", "l2"))
+
+
+def _penalty_layers(ctx: Context, record: RunRecord) -> str | None:
+    layers = get_path(record.config, "model.penalty_layers")
+    if not layers or not _penalised(record):
+        return None
+    names = [f"L{k[-1]} ({value_text(get_path(record.config, f'model.{k}'), ctx.lang)})"
+             for k in ("l1", "l2") if get_path(record.config, f"model.{k}")]
+    return ctx.ngettext(
+        "The %(penalty)s penalty applies to weight layer %(layers)s only (layers numbered "
+        "from 1 in the order data flows, the output layer last); the other layers are not "
+        "penalised.",
+        "The %(penalty)s penalty applies to weight layers %(layers)s only (layers numbered "
+        "from 1 in the order data flows, the output layer last); the other layers are not "
+        "penalised.", len(layers),
+    ) % {"penalty": " + ".join(names),
+         "layers": ", ".join(ctx.integer(i) for i in sorted(layers))}
+
+
+def _penalty_note(ctx: Context) -> str:
+    return ctx._("The losses shown are the data loss without the L1/L2 penalty term, so that "
+                 "runs with different penalties compare fairly; training minimises the data "
+                 "loss plus the penalty.")
+
+
+def _chosen_by(ctx: Context, found: StudyFindings) -> list[str]:
+    titles = {s.id: s.title.get(ctx.lang) for s in ctx.manifest.studies if s.title}
+    out = []
+    for variant in found.study.variants:
+        if variant.chosen_by is None:
+            continue
+        keys = [lower_first(ctx.path_label(path)) for path in variant.set] or \
+            [ctx._("its settings")]
+        out.append(ctx._("The values of %(keys)s in “%(variant)s” were chosen by the search "
+                         "of the study “%(search)s”.", keys=", ".join(keys),
+                         variant=variant.name,
+                         search=titles.get(variant.chosen_by, variant.chosen_by)))
+    return out
+
+
+def _expected_errors(ctx: Context, found: StudyFindings) -> list[str]:
+    return [ctx._("“%(variant)s” is meant to fail: the lab keeps it to show the error, which "
+                  "the results give as its outcome.", variant=variant.name)
+            for variant in found.study.variants if variant.expect_error]
 
 
 def settings_table(ctx: Context, found: StudyFindings) -> Table:
@@ -129,7 +244,9 @@ def setting_text(ctx: Context, key: str, value: Any) -> str:
             monitor=value.get("monitor", "?"),
             patience=i18n.format_int(value.get("patience"), ctx.lang),
             delta=i18n.format_general(value.get("min_delta"), ctx.lang),
-            restore=_("yes") if value.get("restore_best") else _("no"))
+            restore=_("yes") if value.get("restore_best") else _("no")) + (
+            "" if value.get("arm_at") is None else ", " + ctx._(
+                "armed from %(value)s", value=i18n.format_general(value["arm_at"], ctx.lang)))
     if key == "training.stop_at" and isinstance(value, dict):
         return f"{value.get('monitor')} ≥ " + i18n.format_general(value.get("threshold"),
                                                                    ctx.lang)

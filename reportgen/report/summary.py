@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, repeats_section
+from reportgen.report import i18n, repeats_section, search_only
 from reportgen.report.context import Context
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
-from reportgen.report.text import markdown
 
 
 def abstract(ctx: Context) -> list[Block]:
     blocks: list[Block] = []
     if ctx.manifest.report.abstract:
-        blocks.append(Paragraph(markdown(ctx.manifest.report.abstract.get(ctx.lang)),
+        blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.abstract.get(ctx.lang)),
                                 html=True))
     rows = []
     for found in ctx.findings.studies:
@@ -48,7 +47,8 @@ def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
             (sentence := repeats_section.key_result(ctx, found, title)):
         return sentence
     if best is None:
-        return ctx._("“%(study)s”: no run finished with results.", study=title)
+        return search_only.key_result(ctx, found, title) or \
+            ctx._("“%(study)s”: no run finished with results.", study=title)
     shown = [s for s in ("val", "test") if accuracy(best, s) is not None] or ["train"]
     scores = ", ".join(
         ctx._("%(metric)s of %(value)s", metric=ctx._(ACCURACY_NAMES[s]),
@@ -69,4 +69,4 @@ def introduction(ctx: Context) -> Section | None:
     if not text:
         return None
     return Section("introduction", "", ctx._("Introduction"),
-                   (Paragraph(markdown(text.get(ctx.lang)), html=True),))
+                   (Paragraph(ctx.markdown(text.get(ctx.lang)), html=True),))

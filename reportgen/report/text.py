@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from reportgen.analysis.findings import slug as slug  # one definition: ids are the keys
 from reportgen.report import i18n
+from reportgen.report.i18n import N_
 
 HEADING_OFFSET = 3  # a "# Title" in a student's notes sits below the report's own h2/h3/h4
 
@@ -19,20 +22,22 @@ HEADING_OFFSET = 3  # a "# Title" in a student's notes sits below the report's o
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML (a <script>, an <img onerror=...>) comes out escaped, not executed.
-    # No images: an image would make the PDF renderer fetch a URL, and the page not self-contained.
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).disable(
-        "image")
+    # Images are parsed, then replaced by the bytes `markdown_images` read (or a note): the
+    # renderer never sees a URL it would fetch.
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
 # $$display$$ before $inline$; a "$" right after a digit or space-padded is left alone ("5 $")
 _MATH = re.compile(r"\$\$(?P<display>.+?)\$\$|\$(?P<inline>[^\s$](?:[^$]*?[^\s$])?)\$")
 
 
-def markdown(text: str) -> str:
+def markdown(text: str, images: Mapping[str, Any] | None = None, lang: str = "en") -> str:
     """Markdown written by a user (abstract, notes, conclusions) as safe HTML.
 
     `$…$` and `$$…$$` in running text (not in code) are typeset as inline SVG; a formula
-    that mathtext cannot parse is shown as code.
+    that mathtext cannot parse is shown as code. An image `![alt](src)` is embedded from
+    `images[src]` (a `markdown_images.Image`, read where the manifest is loaded); one refused
+    or not given becomes a one-line note in `lang`.
     """
     md = _markdown()
     tokens = md.parse(text)
@@ -43,6 +48,8 @@ def markdown(text: str) -> str:
             level = min(6, int(token.tag[1]) + HEADING_OFFSET)
             token.tag = f"h{level}"
         for child in token.children or []:
+            if child.type == "image":
+                _embed(child, (images or {}).get(str(child.attrs.get("src", ""))), lang)
             if child.type == "text" and "$" in child.content:
                 def typeset(match: re.Match[str]) -> str:
                     nonlocal count
@@ -52,6 +59,35 @@ def markdown(text: str) -> str:
                     child.type = "html_inline"
                     child.content = _MATH.sub(typeset, _escape_outside(child.content))
     return md.renderer.render(tokens, md.options, {})
+
+
+# why an image is left out (markdown_images.REASONS), as the report says it
+_REFUSED = {
+    "remote": N_("Image %(src)s not included: remote images are not downloaded."),
+    "outside": N_("Image %(src)s not included: it is not a file inside the manifest's folder."),
+    "type": N_("Image %(src)s not included: only PNG, JPEG and SVG images are embedded."),
+    "size": N_("Image %(src)s not included: it is larger than %(limit)s MiB."),
+}
+
+
+def _embed(token: Token, found: Any, lang: str) -> None:
+    """Turn an image token into an embedded <img>, or into the note saying why it is not."""
+    alt = html.escape(token.content)
+    token.type, token.children = "html_inline", None
+    data_uri = getattr(found, "data_uri", None)
+    if data_uri is not None:
+        token.content = (f'<img class="author-image" alt="{alt}" src="{data_uri()}" '
+                         'style="max-width: 100%">')
+        return
+    # imported here: markdown_images reads files, the report only words its reasons
+    from reportgen.markdown_images import MAX_BYTES
+
+    reason = getattr(found, "reason", "outside")
+    message = i18n.gettext(lang)(_REFUSED.get(reason, _REFUSED["outside"]))
+    src = html.escape(str(token.attrs.get("src", "")))
+    note = message % {"src": f"<code>{src}</code>",
+                      "limit": i18n.format_int(MAX_BYTES // 2**20, lang)}
+    token.content = f'<em class="image-refused">[{note}]</em>'
 
 
 def _escape_outside(text: str) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from reportgen import lifeline
 from reportgen.analysis.findings import Findings, analyse
@@ -52,7 +53,7 @@ def write_reports(results: ResultSet, out_dir: str | Path,
     formats = list(formats or report.formats)
     findings = analyse(results)
     drawn = artwork(findings)
-    jobs = [(findings, drawn, out, lang, formats, position == 0)
+    jobs = [(findings, drawn, out, lang, formats, position == 0, results.images)
             for position, lang in enumerate(languages)]
     workers = min(len(jobs), cpu_count()) if parallel else 1
     parts = in_processes(jobs, workers, on_written) if workers > 1 else None
@@ -62,10 +63,10 @@ def write_reports(results: ResultSet, out_dir: str | Path,
 
 
 def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: str,
-                   formats: list[str], tables: bool,
+                   formats: list[str], tables: bool, images: Mapping[str, Any] | None = None,
                    on_written: Callable[[Path], None] | None = None) -> list[Path]:
     """One language: its ReportModel, then the files rendered from it."""
-    model = build(findings, lang, drawn)
+    model = build(findings, lang, drawn, images)
     page = render.html(model) if {"html", "pdf"} & set(formats) else ""
     written: list[Path] = []
     if "html" in formats:

@@ -1,0 +1,63 @@
+"""A study that only searches (`retrain_best = false`): it has no run of its own, and its
+search's trials are its results. The summary and the discussion say so, and give the best
+trial, instead of "no run finished"."""
+
+from __future__ import annotations
+
+from reportgen.analysis.findings import StudyFindings
+from reportgen.report.context import Context
+from reportgen.report.search_words import SearchWords, rounded
+from reportgen.report.text import value_text
+from reportgen.tuning.records import TuningRecord
+
+
+def is_search_only(found: StudyFindings) -> bool:
+    search = found.study.search
+    return search is not None and not search.retrain_best and not found.runs
+
+
+def key_result(ctx: Context, found: StudyFindings, title: str) -> str | None:
+    """The summary's line for a search-only study: its best trial, or that none finished."""
+    if not is_search_only(found):
+        return None
+    trials = sum(len(r.trials) for r in found.searches)
+    best = _best(found)
+    if best is None:
+        return ctx._("“%(study)s”: a search only; none of its %(n)s trials finished.",
+                     study=title, n=ctx.integer(trials))
+    words = SearchWords(ctx, found)
+    record, trial = best
+    return ctx.ngettext(
+        "“%(study)s”: a search only, not retrained; the best of its %(n)s trial is trial "
+        "%(trial)s (%(search)s), with a %(objective)s of %(value)s (%(params)s).",
+        "“%(study)s”: a search only, not retrained; the best of its %(n)s trials is trial "
+        "%(trial)s (%(search)s), with a %(objective)s of %(value)s (%(params)s).", trials,
+    ) % {"study": title, "n": ctx.integer(trials), "trial": ctx.integer(trial["number"]),
+         "search": words.search_name(record), "objective": words.objective_name(record),
+         "value": words.objective_text(record, trial["value"]),
+         "params": _params(ctx, words, record, trial)}
+
+
+def observation(ctx: Context, found: StudyFindings) -> str | None:
+    """The discussion's line for a search-only study."""
+    if not is_search_only(found):
+        return None
+    return ctx._("This study only searches: its trials are its results (compared in its "
+                 "search section), and its best configuration was not retrained as a run of "
+                 "its own, so there are no runs to compare.")
+
+
+def _best(found: StudyFindings) -> tuple[TuningRecord, dict] | None:
+    """The best finished trial over the study's searches, by their objective's direction."""
+    found_best = [(r, r.best) for r in found.searches
+                  if r.best is not None and r.best.get("value") is not None]
+    if not found_best:
+        return None
+    maximise = found_best[0][0].direction == "maximize"
+    return (max if maximise else min)(found_best, key=lambda pair: pair[1]["value"])
+
+
+def _params(ctx: Context, words: SearchWords, record: TuningRecord, trial: dict) -> str:
+    chosen = trial.get("set") or trial.get("params") or {}
+    return "; ".join(f"{words.param_label(record, name)} = "
+                     f"{value_text(rounded(value), ctx.lang)}" for name, value in chosen.items())

@@ -1,0 +1,104 @@
+"""Figure layout measured with matplotlib's own renderer on the figure that is saved as SVG:
+confusion-matrix class labels never overlap each other, and a legend of many runs sits inside
+the figure and outside the axes (never clipped, never over the curves)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+from reportgen import figures
+from reportgen.figures import runs
+
+FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+           "Bag", "Ankle boot"]
+RETINA = ["0 — No diabetic retinopathy", "1 — Mild", "2 — Moderate", "3 — Severe",
+          "4 — Proliferative retinopathy"]
+MATRIX_TEXTS = figures.MatrixTexts(xlabel="Predicted class", ylabel="True class")
+CURVE_TEXTS = figures.CurveTexts(xlabel="Epoch", ylabel="Loss", train="training",
+                                 val="validation", diverged="diverged")
+
+
+@pytest.fixture
+def saved(monkeypatch) -> list[Figure]:
+    """The figures the drawing functions hand to the SVG writer, after they are written."""
+    kept: list[Figure] = []
+    write = runs.to_svg
+
+    def keep(fig: Figure, prefix: str) -> str:
+        svg = write(fig, prefix)
+        # lay it out again as the SVG writer did (72 dpi), so positions and sizes agree
+        fig.set_dpi(72)
+        fig.draw_without_rendering()
+        kept.append(fig)
+        return svg
+
+    monkeypatch.setattr(runs, "to_svg", keep)
+    return kept
+
+
+def boxes(fig: Figure, labels: list) -> list[Bbox]:
+    renderer = fig._get_renderer()
+    return [label.get_window_extent(renderer) for label in labels if label.get_text()]
+
+
+def overlapping(found: list[Bbox]) -> list[tuple[int, int]]:
+    return [(i, j) for (i, a), (j, b) in itertools.combinations(enumerate(found), 2)
+            if a.overlaps(b) and a.intersection(a, b).width > 0.5
+            and a.intersection(a, b).height > 0.5]
+
+
+def inside(inner: Bbox, outer: Bbox, slack: float = 1.0) -> bool:
+    return (inner.x0 >= outer.x0 - slack and inner.y0 >= outer.y0 - slack
+            and inner.x1 <= outer.x1 + slack and inner.y1 <= outer.y1 + slack)
+
+
+@pytest.mark.parametrize("names", [FASHION, RETINA, [f"くずし字 {i}" for i in range(49)],
+                                   [f"class number {i}" for i in range(20)]])
+def test_confusion_matrix_class_labels_do_not_overlap(saved: list[Figure],
+                                                      names: list[str]) -> None:
+    n = len(names)
+    matrix = [[(i * 7 + j * 3) % 11 + (40 if i == j else 0) for j in range(n)] for i in range(n)]
+    figures.confusion_matrix(matrix, names, True, MATRIX_TEXTS)
+    fig = saved[-1]
+    ax = fig.axes[0]
+    figure_box = fig.bbox
+    for ticks in (ax.get_xticklabels(), ax.get_yticklabels()):
+        found = boxes(fig, ticks)
+        assert len(found) == n
+        assert overlapping(found) == []
+        assert all(inside(box, figure_box) for box in found)
+    # the axis titles clear the tick labels
+    renderer = fig._get_renderer()
+    xlabel = ax.xaxis.label.get_window_extent(renderer)
+    assert overlapping([xlabel, *boxes(fig, ax.get_xticklabels())])[:1] == []
+
+
+def test_fashion_labels_are_shown_in_full(saved: list[Figure]) -> None:
+    figures.confusion_matrix([[1] * 10] * 10, FASHION, False, MATRIX_TEXTS)
+    shown = [t.get_text() for t in saved[-1].axes[0].get_xticklabels()]
+    assert shown == FASHION
+
+
+@pytest.mark.parametrize("n_runs, label", [
+    (8, "lr={}"), (12, "adam · lr = 0.00{} · batch 64"), (20, "run {}"), (30, "r{}"),
+    (9, "variant {} · hidden = [224, 128, 64] · dropout 0.3 · lr 0.001 · L2 0.0001")])
+def test_a_legend_of_many_runs_is_outside_the_axes_and_inside_the_figure(
+        saved: list[Figure], n_runs: int, label: str) -> None:
+    histories = [[{"epoch": e, "loss": (k + 1) / e, "val_loss": (k + 1.5) / e}
+                  for e in range(1, 6)] for k in range(n_runs)]
+    figures.learning_curves(histories, [label.format(k) for k in range(n_runs)], "loss",
+                            CURVE_TEXTS)
+    fig = saved[-1]
+    renderer = fig._get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    axes = fig.axes[0].get_window_extent(renderer)
+    assert inside(legend, fig.bbox), (legend, fig.bbox)
+    assert not legend.overlaps(axes), (legend, axes)
+    entries = boxes(fig, fig.legends[0].get_texts())
+    assert len(entries) == n_runs + 2 and overlapping(entries) == []
+    assert all(inside(box, fig.bbox) for box in entries)
+    assert axes.height > 0.35 * fig.bbox.height  # the curves keep room to be read
