@@ -79,7 +79,7 @@ def test_seed_of_a_repeat_and_retrained_search_best() -> None:
     base = fx.runs()["hidden-units"][0][0]
     repeat = dataclasses.replace(base, label="hidden=16 · seed=14", seed=14,
                                  config_label="hidden=16")
-    assert Words("es").run_label(repeat, None) == "16 neuronas ocultas, semilla 14"
+    assert Words("es").run_label(repeat, None) == "16 neuronas ocultas · semilla 14"
     assert Words("en").run_label(repeat, None, with_seed=False) == "16 hidden units"
     best = dataclasses.replace(base, label="hyperband best", varied={"model.hidden": [128]},
                                tuning=TuningOrigin("t.json", "bayesian", 3, "val_loss", 0.1))

@@ -187,7 +187,8 @@ class Words:
             parts.append(self.setting("seed", record.seed))
         if not parts:
             return self._("single run") if raw in ("run", "") else raw
-        return ", ".join(p for p in parts if p)
+        # parts apart by " · ": an optimizer's own settings are joined by commas
+        return " · ".join(p for p in parts if p)
 
 
 def _variant(study: Study | None, label: str) -> Any:
