@@ -40,6 +40,12 @@ def check(manifest: Manifest, only: list[str] | None = None) -> None:
             if given is not None and len(given) != count:
                 _fail(manifest, (*where, key), f"lists {len(given)} entries but the data has "
                       f"{count} classes")
+        names = getattr(spec, "class_names", None)
+        for lang in ("es", "en"):
+            given = getattr(names, lang, None)
+            if given is not None and len(given) != count:
+                _fail(manifest, (*where, "class_names", lang), f"lists {len(given)} names but "
+                      f"the data has {count} classes")
 
 
 def _files(manifest: Manifest, where: tuple[str, ...], spec: FilesDataset,
@@ -51,7 +57,7 @@ def _files(manifest: Manifest, where: tuple[str, ...], spec: FilesDataset,
         value = getattr(spec, key)
         if value is not None and not (base_dir / value).is_file():
             _fail(manifest, (*where, key), f"file not found: {base_dir / value}")
-    if spec.classes is None and spec.class_descriptions is None:
+    if spec.classes is None and spec.class_descriptions is None and spec.class_names is None:
         return None
     try:  # labels only: small, and the same reading `run` does
         _, names = encode_labels(read_array(base_dir / spec.y, "y", ".".join(where)), None,

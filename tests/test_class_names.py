@@ -59,3 +59,44 @@ def test_for_a_manifest_dataset():
     retina = MedmnistDataset(source="medmnist", name="retinamnist")
     assert for_dataset(retina, ["0", "1"], "en") == ["0 (no DR)", "1 (mild NPDR)"]
     assert for_dataset(FilesDataset(source="files", x="x.npy", y="y.npy"), ["a"], "es") is None
+
+
+# -- the manifest's `class_names = { es = [...], en = [...] }`
+BREAST = """
+[report]
+title = "t"
+[datasets.breast]
+source = "sklearn"
+name = "breast_cancer"
+{extra}
+[[studies]]
+id = "s"
+dataset = "breast"
+model = {{ hidden = [4] }}
+training = {{ epochs = 1 }}
+"""
+
+
+def test_class_names_of_both_languages_must_have_the_same_length():
+    from reportgen.errors import ManifestError
+    from reportgen.manifest import loads
+
+    with pytest.raises(ManifestError, match=r"m\.toml:7: .*class_names.*es lists 2 names but "
+                                            r"en lists 1") as err:
+        loads(BREAST.format(extra='class_names = { es = ["M", "B"], en = ["bad"] }'),
+              source="m.toml")
+    assert "\n" not in str(err.value)
+
+
+def test_class_names_must_match_the_class_count_of_the_data():
+    from reportgen import preflight
+    from reportgen.errors import ManifestError
+    from reportgen.manifest import loads
+
+    manifest = loads(BREAST.format(extra='class_names = { es = ["a", "b", "c"] }'),
+                     source="m.toml")
+    with pytest.raises(ManifestError, match=r"m\.toml:7: datasets\.breast\.class_names\.es: "
+                                            r"lists 3 names but the data has 2 classes"):
+        preflight.check(manifest)
+    preflight.check(loads(BREAST.format(extra='class_names = { en = ["bad", "good"] }'),
+                          source="m.toml"))  # one language is enough

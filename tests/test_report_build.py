@@ -16,6 +16,7 @@ from reportgen.report.build import build
 from reportgen.report.context import MAX_COLUMNS
 from reportgen.report.model import BulletList, Cell, Figure, Paragraph, ReportModel, Table
 from reportgen.report.render import format_cell
+from reportgen.report.run_labels import identity
 from reportgen.store import ResultSet, StoredRun
 
 
@@ -108,10 +109,11 @@ def test_expected_tables_and_figures(models: dict[str, ReportModel]) -> None:
 
 def test_best_run_is_highest_validation_accuracy(models: dict[str, ReportModel]) -> None:
     key = table(models["en"], "key-results")
-    assert [row[2].value for row in key.rows] == ["hidden=64", "adam"]
+    assert [row[2].value for row in key.rows] == ["64 hidden units", "adam"]
+    assert identity(key.rows[0][2].value) == "hidden=64"  # the CSV keeps the run's identity
     assert key.rows[0][3].value == pytest.approx(0.97312)
     runs = table(models["en"], "study-hidden-units-runs")
-    assert runs.highlight == 1 and runs.rows[1][0].value == "hidden=64"
+    assert runs.highlight == 1 and runs.rows[1][0].value == "64 hidden units"
 
 
 def cells_by_key(t: Table, label: str) -> dict[str, Cell]:
@@ -150,7 +152,7 @@ def test_a_run_shared_by_two_studies_is_named_as_in_each(
     assert cells_by_key(runs, "adam")["training.optimizer.name"].value == "adam"
     assert "model.hidden" not in [c.key for c in runs.columns]
     assert [r[0].value for r in table(models["en"], "study-hidden-units-runs").rows] == \
-        ["hidden=16", "hidden=64", "hidden=256"]
+        ["16 hidden units", "64 hidden units", "256 hidden units"]
 
 
 def test_methodology_tables(models: dict[str, ReportModel]) -> None:
@@ -173,12 +175,12 @@ def test_dataset_tables(models: dict[str, ReportModel]) -> None:
 
 def test_conclusions_follow_the_numbers(models: dict[str, ReportModel]) -> None:
     en = texts(models["en"], "discussion")
-    assert "hidden=64 has the highest validation accuracy (97.3%), 1.2 percentage points " \
-           "above the runner-up, hidden=256 (96.1%)." in en
+    assert "64 hidden units has the highest validation accuracy (97.3%), 1.2 percentage " \
+           "points above the runner-up, 256 hidden units (96.1%)." in en
     assert "too small to suggest overfitting" in en
     assert "sgd-lr5 (epoch 4)" in en
     assert "1 run failed and has no results: ffffffffffff" in en
-    assert "hidden=64 (epoch 10 of 12, best epoch 7)" in en
+    assert "64 hidden units (epoch 10 of 12, best epoch 7)" in en
     es = texts(models["es"], "discussion")
     assert "1,2 puntos porcentuales" in es and "97,3\xa0%" in es
 
@@ -237,8 +239,8 @@ def test_abstract(models: dict[str, ReportModel]) -> None:
     first = models["en"].abstract[0]
     assert isinstance(first, Paragraph) and "<strong>widths</strong>" in first.text
     sentences = [b.text for b in models["es"].abstract if isinstance(b, Paragraph)]
-    assert "«Neuronas en la capa oculta»: la mejor de 3 ejecuciones es hidden=64, con " \
-           "exactitud de validación del 97,3\xa0%, exactitud de prueba del 96,9\xa0%." \
+    assert "«Neuronas en la capa oculta»: la mejor de 3 ejecuciones es 64 neuronas ocultas, " \
+           "con exactitud de validación del 97,3\xa0%, exactitud de prueba del 96,9\xa0%." \
            in sentences
 
 

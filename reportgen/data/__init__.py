@@ -56,6 +56,9 @@ def load_dataset(name: str, spec: DatasetSpec, base_dir: Path) -> Dataset:
     if len(classes) != len(raw.classes):
         raise DataError(f"{where}.classes: lists {len(classes)} names but the data has "
                         f"{len(raw.classes)} classes")
+    if spec.class_names is not None and spec.class_names.count != len(classes):
+        raise DataError(f"{where}.class_names: lists {spec.class_names.count} names but the "
+                        f"data has {len(classes)} classes")
     if spec.class_descriptions and len(spec.class_descriptions) != len(classes):
         raise DataError(f"{where}.class_descriptions: lists {len(spec.class_descriptions)} texts "
                         f"but the data has {len(classes)} classes")

@@ -25,6 +25,7 @@ from reportgen.manifest.base import (
     sane,
 )
 from reportgen.manifest.datasets import (
+    ClassNames,
     DatasetBase,
     DatasetSpec,
     FilesDataset,
@@ -109,6 +110,7 @@ __all__ = [
     "Choice",
     "CnnSpec",
     "Count",
+    "ClassNames",
     "DatasetBase",
     "DatasetSpec",
     "Defaults",

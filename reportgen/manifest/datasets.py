@@ -10,7 +10,7 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen.manifest.base import MAX_SEED, Count, Fraction, Frozen, Text, sane
+from reportgen.manifest.base import MAX_SEED, Count, Fraction, Frozen, KeyMessage, Text, sane
 
 
 class SplitSpec(Frozen):
@@ -56,6 +56,29 @@ class SplitSpec(Frozen):
 Preprocess = Literal["none", "divide255", "minmax", "standard"]
 
 
+# --- words: per-language class names (issue 13 item 6) ---
+class ClassNames(Frozen):
+    """The class names each language's report shows, in label order (`es`, `en` or both)."""
+
+    es: list[Annotated[str, Field(min_length=1)]] | None = Field(None,
+        description="Class names in the Spanish report, in label order.")
+    en: list[Annotated[str, Field(min_length=1)]] | None = Field(None,
+        description="Class names in the English report, in label order.")
+
+    @model_validator(mode="after")
+    def _one_name_per_class(self) -> ClassNames:
+        if self.es is None and self.en is None:
+            raise ValueError("give the names for es, en or both")
+        if self.es is not None and self.en is not None and len(self.es) != len(self.en):
+            raise ValueError(f"es lists {len(self.es)} names but en lists {len(self.en)}")
+        return self
+
+    @property
+    def count(self) -> int:
+        return len(self.es if self.es is not None else self.en or [])
+# --- end words ---
+
+
 class DatasetBase(Frozen):
     title: Text | None = Field(None, description="Dataset name shown in the report.")
     description: Text | None = Field(None, description="Text shown in the dataset section.")
@@ -67,12 +90,19 @@ class DatasetBase(Frozen):
         description="One text per class, in label order, shown as a table.")
     preprocess: Preprocess = Field("none",
         description="none, divide255, minmax or standard; fitted on the training split only.")
+    # words: the class names of each language's report (built-in ones exist for bundled data)
+    class_names: ClassNames | None = Field(None,
+        description="Class names per language, { es = [...], en = [...] }, in label order.")
 
     @model_validator(mode="after")
     def _one_description_per_class(self) -> DatasetBase:
         if self.classes and self.class_descriptions and \
                 len(self.classes) != len(self.class_descriptions):
             raise ValueError(f"class_descriptions lists {len(self.class_descriptions)} texts for "
+                             f"{len(self.classes)} classes")
+        if self.class_names is not None and self.classes and \
+                self.class_names.count != len(self.classes):  # words
+            raise KeyMessage("class_names", f"lists {self.class_names.count} names for "
                              f"{len(self.classes)} classes")
         return self
 

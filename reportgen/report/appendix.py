@@ -7,6 +7,7 @@ from reportgen.records import finite
 from reportgen.report import key_section
 from reportgen.report.context import Context
 from reportgen.report.model import Block, Cell, Column, Paragraph, Preformatted, Section, Table
+from reportgen.report.run_labels import identity
 
 
 def appendix(ctx: Context) -> Section:
@@ -43,7 +44,8 @@ def appendix(ctx: Context) -> Section:
          Column("seconds_per_epoch", ctx._("Time per epoch"), True),
          Column("started_at", ctx._("Started (UTC)")), *fused_column],
         [[Cell(r.run_id, "code", display=r.run_id[:12]), Cell(r.study_id, "code"),
-          Cell(r.label), Cell(f"{r.device} · {r.worker}" if r.worker else r.device),
+          Cell(identity(r.label), "code"),
+          Cell(f"{r.device} · {r.worker}" if r.worker else r.device),
           Cell(r.seed, "int"), Cell(r.epochs_run, "int"),
           Cell(finite(r.wall_seconds), "secs"), Cell(finite(r.seconds_per_epoch), "secs"),
           Cell(r.started_at, "code", display=r.started_at.replace("T", " ")[:19]),

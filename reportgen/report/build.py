@@ -23,11 +23,15 @@ from reportgen.report import (
     key_section,
     methods,
     results,
+    samples_section,
     summary,
 )
 from reportgen.report.context import Context
 from reportgen.report.cover import cover_fields
+from reportgen.report.localise import localise
 from reportgen.report.model import Meta, ReportModel, Section
+from reportgen.report.run_labels import identity
+from reportgen.report.text import slug
 from reportgen.store import ResultSet
 
 
@@ -39,10 +43,11 @@ def build(source: ResultSet | Findings, lang: str,
     `artwork`: figures drawn once for every language, by id (see `report.write`). `images`:
     the author's Markdown images (default: a result set's own).
     """
-    findings = source if isinstance(source, Findings) else analyse(source)
+    analysed = source if isinstance(source, Findings) else analyse(source)
     if images is None and isinstance(source, ResultSet):
         images = source.images
-    ctx = Context(findings, lang, artwork, images)
+    findings = localise(analysed, lang)
+    ctx = Context(findings, lang, fresh_artwork(analysed, findings, artwork), images)
     report = findings.manifest.report
     meta = Meta(
         title=report.title.get(lang),
@@ -63,6 +68,17 @@ def build(source: ResultSet | Findings, lang: str,
         sections.append(key_section.expected_section(ctx, ctx.findings.studies))
     return ReportModel(lang=lang, meta=meta, abstract=tuple(abstract),
                        sections=numbered(sections))
+
+
+def fresh_artwork(analysed: Findings, localised: Findings,
+                  artwork: Mapping[str, str] | None) -> dict[str, str]:
+    """The figures drawn once for every language, less the sample grids whose class names
+    this language translates (those are drawn again, with the translated names)."""
+    out = dict(artwork or {})
+    for name, stored in analysed.datasets.items():
+        if any(identity(c) != c for c in localised.datasets[name].classes):
+            out.pop(samples_section.sample_grid_id(slug(stored.name)), None)
+    return out
 
 
 def numbered(sections: list[Section], prefix: str = "") -> tuple[Section, ...]:

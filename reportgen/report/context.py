@@ -15,6 +15,7 @@ from reportgen.manifest import Manifest
 from reportgen.report import i18n
 from reportgen.report.labels import PATH_LABELS, STOP_REASONS
 from reportgen.report.model import PORTRAIT_COLUMNS, Cell, Column, Figure, Table
+from reportgen.report.run_labels import Words
 from reportgen.report.text import markdown, value_text
 
 MAX_COLUMNS = PORTRAIT_COLUMNS  # wider tables are split, or printed on a landscape page
@@ -98,9 +99,12 @@ class Context:
             return f"{self._(PATH_LABELS[parent])} ({int(index) + 1})"
         return path
 
-    def value_cell(self, value: Any, shown: Any = None) -> Cell:
+    def value_cell(self, value: Any, shown: Any = None, path: str | None = None) -> Cell:
         """A config value: raw in the CSV, as a reader writes it in the report. `shown` (a
-        rounded copy) replaces the value in the display of numbers and lists."""
+        rounded copy) replaces the value in the display of numbers and lists; the value of a
+        known `path` is named as a reader writes it ("ReLU", "Glorot uniforme")."""
+        if path is not None and (named := Words(self.lang).value_name(path, value)) is not None:
+            return Cell(value, display=named)
         display_value = value if shown is None else shown
         if isinstance(value, bool) or value is None:
             return Cell(value, display=value_text(value, self.lang))

@@ -12,8 +12,9 @@ from reportgen.analysis.runs import accuracy
 from reportgen.report import i18n, repeats_section, search_only, tuning_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
-from reportgen.report.labels import ACCURACY_NAMES
+from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES
 from reportgen.report.model import BulletList, Paragraph, Section
+from reportgen.report.questions import factor_phrase
 from reportgen.report.text import get_path
 
 
@@ -54,8 +55,7 @@ def observations(ctx: Context, found: StudyFindings) -> list[str]:
 
 
 def trend_sentence(ctx: Context, trend: Trend) -> str:
-    label = ctx.path_label(trend.path)
-    values = {"factor": label[:1].lower() + label[1:],
+    values = {"factor": factor_phrase(ctx, trend.path),  # with its article
               "metric": ctx._(ACCURACY_NAMES[trend.split])}
     if trend.over_means:
         values["metric"] = ctx._("mean %(metric)s", metric=values["metric"])
@@ -149,7 +149,9 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
             "%(n)s run stopped early because %(monitor)s stopped improving: %(runs)s.",
             "%(n)s runs stopped early because %(monitor)s stopped improving: %(runs)s.",
             len(stops.early)) % {"n": ctx.integer(len(stops.early)),
-                                 "monitor": stops.early[0].monitor, "runs": runs})
+                                 "monitor": ctx._(MONITOR_NAMES.get(stops.early[0].monitor,
+                                                                   stops.early[0].monitor)),
+                                 "runs": runs})
     if stops.threshold:
         runs = ", ".join(ctx._("%(run)s (epoch %(epoch)s)", run=r.label,
                                epoch=ctx.integer(r.epochs_run)) for r in stops.threshold)

@@ -65,3 +65,6 @@ PREPROCESS = {
 }
 LOSSES = {"cross_entropy": N_("cross-entropy"), "mse": N_("mean squared error")}
 AVERAGE_ROWS = {"macro avg": N_("macro average"), "weighted avg": N_("weighted average")}
+# a monitored metric inside a sentence ("… because the validation loss stopped improving")
+MONITOR_NAMES = {"val_loss": N_("validation loss"), "loss": N_("training loss"),
+                 "val_accuracy": N_("validation accuracy"), "accuracy": N_("training accuracy")}

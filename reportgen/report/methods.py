@@ -11,8 +11,9 @@ from reportgen.analysis.runs import varied_paths
 from reportgen.records import RunRecord
 from reportgen.report import concepts_section, i18n, repeats_section
 from reportgen.report.context import Context
-from reportgen.report.labels import LOSSES
+from reportgen.report.labels import LOSSES, MONITOR_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
+from reportgen.report.run_labels import Words
 from reportgen.report.search_words import OBJECTIVE_NAMES, lower_first
 from reportgen.report.text import get_path, value_text
 
@@ -241,7 +242,8 @@ def setting_text(ctx: Context, key: str, value: Any) -> str:
         return ctx._(
             "monitor %(monitor)s, patience %(patience)s, minimum change %(delta)s, "
             "restore best weights: %(restore)s",
-            monitor=value.get("monitor", "?"),
+            monitor=_(MONITOR_NAMES[value["monitor"]]) if value.get("monitor") in MONITOR_NAMES
+            else value.get("monitor", "?"),
             patience=i18n.format_int(value.get("patience"), ctx.lang),
             delta=i18n.format_general(value.get("min_delta"), ctx.lang),
             restore=_("yes") if value.get("restore_best") else _("no")) + (
@@ -252,7 +254,7 @@ def setting_text(ctx: Context, key: str, value: Any) -> str:
                                                                    ctx.lang)
     if key == "training.schedule.kind" and value == "none":
         return _("constant")
-    return value_text(value, ctx.lang)
+    return Words(ctx.lang).value_name(key, value) or value_text(value, ctx.lang)
 
 
 def model_summary_table(ctx: Context, found: StudyFindings, best: RunRecord) -> Table:

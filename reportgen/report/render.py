@@ -26,6 +26,7 @@ from reportgen import csvsafe
 from reportgen.report import i18n
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell, ReportModel, Table
+from reportgen.report.run_labels import identity
 from reportgen.store import write_atomic
 
 TEMPLATE = "report.html.j2"
@@ -163,9 +164,11 @@ def table_csv(table: Table) -> str:
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, list | tuple | dict):
+    if isinstance(value, list | tuple):  # a translated label keeps its identity in the CSV
+        value = [identity(v) for v in value]
+    if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
-    return value
+    return identity(value)
 
 
 def write_tables(model: ReportModel, out_dir: str | Path) -> list[Path]:

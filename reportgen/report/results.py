@@ -126,7 +126,7 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
     setup_rows, score_rows = [], []
     for record in found.runs:
         values = flat_varied(record)
-        row = [ctx.value_cell(values.get(p, get_path(record.config, p))) for p in varied]
+        row = [ctx.value_cell(values.get(p, get_path(record.config, p)), path=p) for p in varied]
         row += [Cell(record.engine, "code")] if engines else []
         row += [Cell(record.best_epoch, "int"), Cell(record.epochs_run, "int"),
                 Cell(record.stop_reason, display=ctx.stop_reason(record.stop_reason))]

@@ -1,0 +1,138 @@
+"""Run labels and class names as a reader writes them, in Spanish and in English."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+import pytest
+
+from reportgen.manifest import loads as load_manifest
+from reportgen.records import DatasetSummary, TuningOrigin
+from reportgen.report.build import build
+from reportgen.report.localise import dataset_classes
+from reportgen.report.model import ReportModel, Table
+from reportgen.report.render import table_csv
+from reportgen.report.run_labels import Label, Words, identity
+from tests import report_fixtures as fx
+
+
+def study(text: str):
+    manifest = load_manifest(fx.MANIFEST + text, source="m.toml")
+    return manifest.studies[-1]
+
+
+@pytest.mark.parametrize(("lang", "sgd", "adam"), [
+    ("es", "SGD, tasa 0,05, momento 0,9", "Adam, tasa 0,001"),
+    ("en", "SGD, lr 0.05, momentum 0.9", "Adam, lr 0.001"),
+])
+def test_optimizer_labels_with_locale_numbers(lang: str, sgd: str, adam: str) -> None:
+    words = Words(lang)
+    assert words.setting("training.optimizer",
+                         {"name": "sgd", "lr": 0.05, "momentum": 0.9}) == sgd
+    assert words.setting("training.optimizer", {"name": "adam", "lr": 0.001}) == adam
+    assert "Nesterov" in words.setting("training.optimizer", {"name": "sgd", "lr": 0.1,
+                                                              "momentum": 0.9, "nesterov": True})
+
+
+@pytest.mark.parametrize(("lang", "one", "two", "element", "l2", "act"), [
+    ("es", "256 neuronas ocultas", "capas ocultas de 32 y 16", "capa 2: 64 neuronas",
+     "L2 0,001", "inicialización He normal"),
+    ("en", "256 hidden units", "hidden layers of 32 and 16", "layer 2: 64 units",
+     "L2 0.001", "He normal initialisation"),
+])
+def test_settings_in_words(lang: str, one: str, two: str, element: str, l2: str,
+                           act: str) -> None:
+    words = Words(lang)
+    assert words.setting("model.hidden", [256]) == one
+    assert words.setting("model.hidden", [32, 16]) == two
+    assert words.setting("model.hidden.1", 64) == element
+    assert words.setting("model.l2", 0.001) == l2
+    assert words.setting("model.init", "he_normal") == act
+    assert words.setting("model.activation", "relu") == "ReLU"
+
+
+def test_variant_title_is_the_label_and_its_name_the_identity() -> None:
+    variants = study("""
+[[studies]]
+id = "reg"
+dataset = "digits"
+model = "mlp"
+training = "base"
+[[studies.variants]]
+name = "none"
+title = { es = "sin regularización", en = "no regularisation" }
+[[studies.variants]]
+name = "L2"
+set = { "model.l2" = 0.001 }
+""")
+    base = fx.runs()["hidden-units"][0][0]
+    none = dataclasses.replace(base, study_id="reg", label="none", varied={})
+    l2 = dataclasses.replace(base, study_id="reg", label="L2", varied={"model.l2": 0.001})
+    assert Words("es").run_label(none, variants) == "sin regularización"
+    assert Words("en").run_label(none, variants) == "no regularisation"
+    assert Words("es").run_label(l2, variants) == "L2"  # no title: the author's name
+
+
+def test_seed_of_a_repeat_and_retrained_search_best() -> None:
+    base = fx.runs()["hidden-units"][0][0]
+    repeat = dataclasses.replace(base, label="hidden=16 · seed=14", seed=14,
+                                 config_label="hidden=16")
+    assert Words("es").run_label(repeat, None) == "16 neuronas ocultas · semilla 14"
+    assert Words("en").run_label(repeat, None, with_seed=False) == "16 hidden units"
+    best = dataclasses.replace(base, label="hyperband best", varied={"model.hidden": [128]},
+                               tuning=TuningOrigin("t.json", "bayesian", 3, "val_loss", 0.1))
+    assert Words("es").run_label(best, None) == "mejor de la búsqueda bayesiana"
+    assert Words("en").run_label(best, None) == "best of Bayesian search"
+
+
+def test_label_keeps_identity_through_pickling_and_csv() -> None:
+    label = Label("64 neuronas ocultas", "hidden=64")
+    assert pickle.loads(pickle.dumps(label)).identity == "hidden=64"
+    assert identity(label) == "hidden=64" and identity("x") == "x"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportModel]:
+    results = fx.make_results(Path(tmp_path_factory.mktemp("store")))
+    return {lang: build(results, lang) for lang in ("es", "en")}
+
+
+def table(model: ReportModel, id: str) -> Table:
+    return next(t for t in model.tables() if t.id == id)
+
+
+def test_report_tables_show_words_and_csv_keeps_identities(models) -> None:
+    runs = table(models["es"], "study-hidden-units-runs")
+    assert [r[0].value for r in runs.rows] == ["16 neuronas ocultas", "64 neuronas ocultas",
+                                               "256 neuronas ocultas"]
+    assert "hidden=16" in table_csv(runs) and "neuronas" not in table_csv(runs)
+    listing = table(models["es"], "runs")  # the appendix lists the identities diff matches on
+    assert "hidden=64" in [r[2].value for r in listing.rows]
+
+
+def test_no_stored_identity_in_spanish_prose(models) -> None:
+    text = " ".join(b.text for s in models["es"].sections for b in s.blocks
+                    if hasattr(b, "text"))
+    assert "hidden=" not in text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("es", ["maligno", "benigno"]),
+                                                ("en", ["malignant", "benign"])])
+def test_class_names_built_in_and_from_the_manifest(lang: str, expected: list[str]) -> None:
+    manifest = load_manifest(fx.MANIFEST + """
+[datasets.breast]
+source = "sklearn"
+name = "breast_cancer"
+[datasets.mine]
+source = "sklearn"
+name = "breast_cancer"
+class_names = { es = ["M", "B"], en = ["bad", "good"] }
+""", source="m.toml")
+    summary = DatasetSummary("breast", "sklearn", ["malignant", "benign"], [30],
+                             {"train": 2}, {"train": [1, 1]}, (0.0, 1.0), "none", "f")
+    assert dataset_classes(manifest, summary, lang) == expected
+    mine = dataclasses.replace(summary, name="mine")
+    assert dataset_classes(manifest, mine, lang) == (["M", "B"] if lang == "es"
+                                                     else ["bad", "good"])
