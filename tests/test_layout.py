@@ -1,0 +1,101 @@
+"""The PDF's page layout: tables split with at least three rows on each side and their header
+repeated, short tables kept whole, and the page-fill measure of benchmarks/page_fill.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.page_fill import PageFill, holes, page_fills
+from reportgen.report import render
+from reportgen.report.model import Cell, Column, Meta, Paragraph, ReportModel, Section, Table
+
+FILLER = ("Un párrafo de relleno que empuja la tabla hacia abajo en la página, para que el "
+          "salto de página caiga en cada posición posible de sus filas. ")
+
+
+def _boxes(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes(child)
+
+
+def _table(n_rows: int, foot: int = 0) -> Table:
+    columns = (Column("run", "Ejecución"), Column("acc", "Exactitud", True))
+    rows = tuple((Cell(f"fila {i + 1}"), Cell(0.9, "num")) for i in range(n_rows))
+    feet = tuple((Cell(f"total {i + 1}"), Cell(0.9, "num")) for i in range(foot))
+    return Table("t", 1, "Una tabla.", columns, rows, foot=feet)
+
+
+def _model(blocks: tuple[Any, ...]) -> ReportModel:
+    meta = Meta("Informe", None, ("Ana",), None, None, dt.date(2025, 5, 1))
+    return ReportModel("es", meta, (), (Section("s", "1", "Sección", blocks),))
+
+
+def rows_per_page(document: Any) -> list[tuple[int, int, bool]]:
+    """For each page the table `t` is on: (body and foot rows, header rows, page number)."""
+    out = []
+    for number, page in enumerate(document.pages, 1):
+        for box in _boxes(page._page_box):
+            if getattr(box, "element_tag", None) == "table" and \
+                    type(box).__name__ == "TableBox":
+                groups = [(g.element_tag, len(g.children)) for g in box.children
+                          if type(g).__name__ == "TableRowGroupBox"]
+                body = sum(n for tag, n in groups if tag in ("tbody", "tfoot"))
+                head = sum(n for tag, n in groups if tag == "thead")
+                if body:
+                    out.append((body, head, number))
+    return out
+
+
+def _layouts(n_rows: int, foot: int, tmp_path: Path) -> Iterator[list[tuple[int, int, bool]]]:
+    # filler from a few lines to most of a page: the break falls on every row in turn
+    for lines in range(0, 60, 3):
+        text = FILLER * max(1, lines)
+        model = _model((Paragraph(text), _table(n_rows, foot)))
+        yield rows_per_page(render.document(render.html(model), tmp_path))
+
+
+@pytest.mark.parametrize(("n_rows", "foot"), [(40, 0), (30, 2)])
+def test_a_split_table_leaves_three_rows_on_each_page_and_repeats_its_header(
+        n_rows: int, foot: int, tmp_path: Path) -> None:
+    split = 0
+    for parts in _layouts(n_rows, foot, tmp_path):
+        assert sum(p[0] for p in parts) == n_rows + foot
+        if len(parts) > 1:
+            split += 1
+            assert min(p[0] for p in parts) >= 3, parts
+            assert all(p[1] >= 1 for p in parts), f"header not repeated: {parts}"
+    assert split, "no layout split the table: the test checked nothing"
+
+
+def test_a_short_table_is_never_split(tmp_path: Path) -> None:
+    for parts in _layouts(10, 0, tmp_path):
+        assert len(parts) == 1, parts
+
+
+# ---------------------------------------------------------------- page fill
+def _page(html_body: str, tmp_path: Path) -> Any:
+    css = "<style>@page { size: A4; margin: 20mm } body { margin: 0 }</style>"
+    return render.document(f"<html><body>{css}{html_body}</body></html>", tmp_path)
+
+
+def test_page_fill_measures_how_far_down_content_reaches(tmp_path: Path) -> None:
+    # A4 content height: 297 - 40 = 257 mm
+    half = '<div style="height: 128.5mm; border: 0 solid; background: #000"></div>'
+    fills = page_fills(_page(half + '<h2 style="break-before: page">Capítulo</h2>'
+                             '<div style="height: 200mm; background: #000"></div>', tmp_path))
+    assert [f.number for f in fills] == [1, 2]
+    assert fills[0].fill == pytest.approx(0.5, abs=0.01)
+    assert fills[1].fill == pytest.approx((200 + 12) / 257, abs=0.06)
+    assert (fills[0].starts_chapter, fills[1].starts_chapter) == (False, True)
+
+
+def test_holes_spare_pages_before_a_chapter_and_the_last_page() -> None:
+    fills = [PageFill(1, 0.3, False), PageFill(2, 0.3, False), PageFill(3, 0.9, True),
+             PageFill(4, 0.2, False)]
+    assert [f.number for f in holes(fills)] == [1]
