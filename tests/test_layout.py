@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_fixtures import make_results
 
 from benchmarks.page_fill import PageFill, holes, page_fills
 from reportgen.report import render
+from reportgen.report.build import build
+from reportgen.report.i18n import DASH
 from reportgen.report.model import Cell, Column, Meta, Paragraph, ReportModel, Section, Table
 
 FILLER = ("Un párrafo de relleno que empuja la tabla hacia abajo en la página, para que el "
@@ -99,3 +102,29 @@ def test_holes_spare_pages_before_a_chapter_and_the_last_page() -> None:
     fills = [PageFill(1, 0.3, False), PageFill(2, 0.3, False), PageFill(3, 0.9, True),
              PageFill(4, 0.2, False)]
     assert [f.number for f in holes(fills)] == [1]
+
+
+# ---------------------------------------------------------------- legends
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportModel]:
+    results = make_results(tmp_path_factory.mktemp("store"))
+    return {lang: build(results, lang) for lang in ("es", "en")}
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_dash_legend_is_printed_only_under_tables_that_show_a_dash(
+        models: dict[str, ReportModel], lang: str) -> None:
+    dash = {"es": "«—»", "en": "“—”"}[lang]
+    checked = 0
+    for table in models[lang].tables():
+        if not table.id.startswith("study-"):
+            continue
+        shown = any(render.format_cell(c, lang) == DASH for row in table.rows for c in row)
+        assert (dash in (table.note or "")) == shown, (table.id, table.note)
+        checked += shown
+    assert checked, "no table with a dash: the test checked only one side"
+
+
+def test_a_runs_table_without_dashes_has_no_dash_legend(models: dict[str, ReportModel]) -> None:
+    table = next(t for t in models["en"].tables() if t.id == "study-hidden-units-runs")
+    assert table.note == "The best run is in bold."

@@ -150,26 +150,49 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
 
     run = [Column("run", ctx._("Run"))]
     highlight = found.ranking[0] if found.ranking and len(found.runs) > 1 else None
-    note = ctx._("The best run is in bold. “—”: not measured (the run diverged, failed or "
-                  "was not evaluated on that split).")
     title = ctx.study_title(found)
+    # the “—” of a setting (not set) and of a measure (not measured) are explained apart
+    n_settings = len(varied) + (1 if engines else 0)
+    settings = [row[:n_settings] for row in setup_rows]
+    measured_setup = [row[n_settings:] for row in setup_rows]
+    measured = [*measured_setup, *score_rows, *times]
     if 1 + len(setup) + len(scores) + 1 <= MAX_COLUMNS:
         rows = [n + a + b + t for n, a, b, t in zip(names, setup_rows, score_rows, times,
                                                    strict=True)]
         return [ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.",
                                                              study=title),
                            run + setup + scores + time, rows, highlight=highlight,
-                           note=note)]
+                           note=runs_note(ctx, settings, measured, highlight))]
+    setup_table = [n + a + t for n, a, t in zip(names, setup_rows, times, strict=True)]
+    score_table = [n + b for n, b in zip(names, score_rows, strict=True)]
     return [
         ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.", study=title),
-                   run + setup + time,
-                   [n + a + t for n, a, t in zip(names, setup_rows, times, strict=True)],
-                   highlight=highlight),
+                   run + setup + time, setup_table, highlight=highlight,
+                   note=runs_note(ctx, settings, [*measured_setup, *times], highlight)),
         ctx.table(f"study-{found.key}-scores",
                    ctx._("Accuracy and loss of the runs of “%(study)s”.", study=title),
-                   run + scores, [n + b for n, b in zip(names, score_rows, strict=True)],
-                   highlight=highlight, note=note),
+                   run + scores, score_table, highlight=highlight,
+                   note=runs_note(ctx, [], score_rows, highlight)),
     ]
+
+
+def shows_dash(rows: Sequence[Sequence[Cell]]) -> bool:
+    """Whether a table prints the “—” of a missing value anywhere (see render.format_cell)."""
+    return any(cell.display == i18n.DASH or (cell.display is None and cell.value is None)
+               for row in rows for cell in row)
+
+
+def runs_note(ctx: Context, settings: Sequence[Sequence[Cell]],
+              measured: Sequence[Sequence[Cell]], highlight: int | None) -> str | None:
+    """The note under a runs table: what the bold row is and what a “—” means, each only
+    when the table shows it."""
+    parts = [] if highlight is None else [ctx._("The best run is in bold.")]
+    if shows_dash(settings):
+        parts.append(ctx._("“—” in a setting: the run does not set it."))
+    if shows_dash(measured):
+        parts.append(ctx._("“—” in a result: not measured (the run diverged, failed or was "
+                           "not evaluated on that split)."))
+    return " ".join(parts) or None
 
 
 def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> str:
