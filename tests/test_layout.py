@@ -4,6 +4,7 @@ repeated, short tables kept whole, and the page-fill measure of benchmarks/page_
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from report_fixtures import make_results
 
 from benchmarks.page_fill import PageFill, holes, page_fills
+from reportgen import figures
 from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.i18n import DASH
@@ -128,3 +130,38 @@ def test_the_dash_legend_is_printed_only_under_tables_that_show_a_dash(
 def test_a_runs_table_without_dashes_has_no_dash_legend(models: dict[str, ReportModel]) -> None:
     table = next(t for t in models["en"].tables() if t.id == "study-hidden-units-runs")
     assert table.note == "The best run is in bold."
+
+
+# ---------------------------------------------------------------- parallel coordinates
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("minimise", [False, True])
+def test_parallel_coordinates_draw_the_best_trial_dark_and_thick_above_pale_lines(
+        minimise: bool) -> None:
+    axes = [figures.ParallelAxis("a", 0, 1), figures.ParallelAxis("b", 0, 1)]
+    rows = [[0.1, 0.2], [0.5, 0.6], [0.9, 0.3], [0.3, 0.8]]
+    values = [0.2, 0.6, 0.3, 0.9]
+    best = values.index(min(values) if minimise else max(values))
+    svg = figures.parallel_coordinates(axes, rows, values, figures.ParallelTexts("obj"),
+                                       highlight=best, minimise=minimise)
+    lines = [(colour, float(width), svg.index(match)) for match, colour, width in re.findall(
+        r"(stroke: (#[0-9a-f]{6}); stroke-width: ([0-9.]+))", svg)]
+    trials = [line for line in lines if line[1] == 0.9]
+    best_line = [line for line in lines if line[0] == figures.tuning.BEST_COLOUR]
+    assert len(trials) == len(rows) - 1 and best_line
+    assert best_line[0][1] > 2 * trials[0][1]
+    assert _luminance(best_line[0][0]) < 0.5 * min(_luminance(c) for c, _, _ in trials)
+    assert best_line[0][2] > max(at for _, _, at in trials)  # drawn after (above) them
+
+
+def test_parallel_coordinates_tick_labels_sit_on_opaque_boxes() -> None:
+    axes = [figures.ParallelAxis("a", 0, 1), figures.ParallelAxis("b", categories=("x", "y"))]
+    svg = figures.parallel_coordinates(axes, [[0.1, 0.0], [0.9, 1.0]], [0.1, 0.9],
+                                       figures.ParallelTexts("obj"), highlight=1)
+    ticks = sum(len(axis.ticks()) for axis in axes)
+    boxes = re.findall(r'<path d="[^"]*" style="fill: #ffffff; stroke: #d0d0d0', svg)
+    assert len(boxes) == ticks
+    assert "fill-opacity" not in svg.split("#d0d0d0")[1][:40]

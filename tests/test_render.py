@@ -32,7 +32,7 @@ def pages(results: ResultSet) -> dict[str, str]:
 
 
 def table_html(page: str, table_id: str) -> str:
-    match = re.search(rf'<figure class="table" id="{table_id}">.*?</figure>', page, re.S)
+    match = re.search(rf'<figure class="table[^"]*" id="{table_id}">.*?</figure>', page, re.S)
     assert match, table_id
     return match.group(0)
 
