@@ -3,6 +3,7 @@ matrices and per-class scores, then the parts of repeats, samples and searches."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,14 @@ from reportgen.analysis.runs import (
     varied_paths,
 )
 from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
-from reportgen.report import i18n, questions, repeats_section, samples_section, tuning_section
+from reportgen.report import (
+    appendix,
+    i18n,
+    questions,
+    repeats_section,
+    samples_section,
+    tuning_section,
+)
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
@@ -110,6 +118,10 @@ def figure_guide(ctx: Context, found: StudyFindings, best: RunRecord | None,
     if f"{fig}-misclassified" in numbers:
         parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
                             n=numbers[f"{fig}-misclassified"]))
+    section = appendix.other_runs_number(ctx, found)
+    if section and (f"{fig}-confusion" in numbers or f"study-{found.key}-per-class" in numbers):
+        parts.append(ctx._("The confusion matrices and per-class scores of the study's other "
+                           "runs are in appendix %(section)s.", section=section))
     return " ".join(parts)
 
 
@@ -250,26 +262,33 @@ def dual_axis_figure(ctx: Context, found: StudyFindings, best: RunRecord) -> Fig
 
 
 def confusion_figures(ctx: Context, found: StudyFindings, best: RunRecord, split: str,
-                      metrics: SplitMetrics) -> list[Block]:
+                      metrics: SplitMetrics, *, counts: bool = True,
+                      key: str | None = None) -> list[Figure]:
+    """The confusion matrix of `best` (any run) in counts and normalised by row, side by side
+    at half the text width; `counts=False` gives the normalised one alone. `key` names the
+    figures (default: the study's)."""
     classes = class_names(ctx, best, metrics)
     texts = figures.MatrixTexts(xlabel=ctx._("Predicted class"),
                                 ylabel=ctx._("True class"),
                                 decimal=i18n.decimal_separator(ctx.lang))
     split_name = ctx._(SPLIT_NAMES.get(split, split))
-    counts = ctx.figure(
-        f"fig-study-{found.key}-confusion",
-        ctx._("Confusion matrix of %(run)s on the %(split)s split (counts).",
-                 run=best.label, split=split_name),
-        lambda prefix: figures.confusion_matrix(metrics.confusion, classes, False, texts,
-                                                prefix=prefix))
-    shares = ctx.figure(
-        f"fig-study-{found.key}-confusion-normalized",
+    key = key or f"fig-study-{found.key}"
+    out = []
+    if counts:
+        out.append(ctx.figure(
+            f"{key}-confusion",
+            ctx._("Confusion matrix of %(run)s on the %(split)s split (counts).",
+                  run=best.label, split=split_name),
+            lambda prefix: figures.confusion_matrix(metrics.confusion, classes, False, texts,
+                                                    prefix=prefix)))
+    out.append(ctx.figure(
+        f"{key}-confusion-normalized",
         ctx._("Confusion matrix of %(run)s on the %(split)s split, normalised by row: "
-                 "each row shows how the samples of one true class were classified.",
-                 run=best.label, split=split_name),
+              "each row shows how the samples of one true class were classified.",
+              run=best.label, split=split_name),
         lambda prefix: figures.confusion_matrix(metrics.confusion, classes, True, texts,
-                                                prefix=prefix))
-    return [counts, shares]
+                                                prefix=prefix)))
+    return [dataclasses.replace(f, half=True) for f in out]
 
 
 def class_names(ctx: Context, record: RunRecord, metrics: SplitMetrics) -> list[str]:
