@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from reportgen.figures.style import (
@@ -151,13 +153,14 @@ def parallel_coordinates(
     minimise: bool = False,
     prefix: str = "fig",
 ) -> str:
-    """One line per trial across the axes, coloured by `colour_values` (the objective): the
-    better, the yellower (`minimise`: lower values are better).
+    """One line per trial across the axes, in pale blues by `colour_values` (the objective):
+    the better, the deeper the blue (`minimise`: lower values are better).
 
-    A None value (a parameter the trial did not sample, e.g. the width of a layer it does not
-    have) breaks the line there. `highlight` (a row index) is drawn thicker, on top.
+    `highlight` (a row index, the best trial) is drawn thick in a dark red above every other
+    line, so it reads at a glance. Tick labels sit on opaque white boxes above the lines. A
+    None value (a parameter the trial did not sample, e.g. the width of a layer it does not
+    have) breaks the line there.
     """
-    from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
@@ -172,8 +175,8 @@ def parallel_coordinates(
     low = min(colour_values, default=0.0)
     high = max(colour_values, default=1.0)
     norm = Normalize(vmin=low, vmax=high if high > low else low + 1e-9)
-    cmap = colormaps["viridis_r" if minimise else "viridis"]
-    # worst first, so the best lines end on top
+    cmap = _pale_blues(reverse=minimise)
+    # worst first, so the better lines end on top; the highlighted one last of all
     order = sorted(range(len(rows)), key=lambda i: colour_values[i], reverse=minimise)
     if highlight is not None and highlight in order:
         order.remove(highlight)
@@ -181,19 +184,24 @@ def parallel_coordinates(
     for i in order:
         ys = [math.nan if v is None else axis.position(v) for axis, v in zip(axes, rows[i],
                                                                             strict=True)]
-        width = 2.4 if i == highlight else 0.9
-        ax.plot(range(n), ys, color=cmap(norm(colour_values[i])), linewidth=width,
-                alpha=1.0 if i == highlight else 0.75, marker="o", markersize=2 if
-                i != highlight else 3.5, zorder=3 if i == highlight else 2)
+        if i == highlight:
+            ax.plot(range(n), ys, color="white", linewidth=4.6, zorder=4)  # a halo
+            ax.plot(range(n), ys, color=BEST_COLOUR, linewidth=2.6, marker="o",
+                    markersize=4, zorder=5)
+        else:
+            ax.plot(range(n), ys, color=cmap(norm(colour_values[i])), linewidth=0.9,
+                    marker="o", markersize=2, zorder=2)
     for x, axis in enumerate(axes):
-        ax.axvline(x, color="#444444", linewidth=0.8, zorder=1)
+        ax.axvline(x, color="#444444", linewidth=0.8, zorder=3)
         for value, position in axis.ticks():
             text = (short(axis.categories[int(value)], 16) if axis.categories
                     else f"{value:g}".replace(".", texts.decimal))
-            ax.plot([x - 0.03, x], [position, position], color="#444444", linewidth=0.8)
+            ax.plot([x - 0.03, x], [position, position], color="#444444", linewidth=0.8,
+                    zorder=3)
             ax.text(x - 0.05, position, plain(text), ha="right", va="center", fontsize=6.5,
-                    color="#333333", zorder=4,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.3})
+                    color="#222222", zorder=6,
+                    bbox={"facecolor": "white", "edgecolor": "#d0d0d0", "linewidth": 0.4,
+                          "alpha": 1.0, "boxstyle": "round,pad=0.2"})
         ax.text(x, 1.06, plain(_wrap(axis.label, 11)), ha="center", va="bottom", fontsize=7)
     ax.set_xlim(-0.45, n - 0.7)
     ax.set_ylim(-0.04, 1.04)
@@ -203,6 +211,18 @@ def parallel_coordinates(
     colorbar.ax.tick_params(labelsize=7)
     colorbar.set_label(plain(texts.colour), fontsize=8)
     return to_svg(fig, prefix)
+
+
+BEST_COLOUR = "#a50f15"  # dark red: the best trial, above the pale blue lines
+
+
+def _pale_blues(reverse: bool) -> Any:
+    """Blues from pale to medium: every trial stays lighter than the best trial's line."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    colours = colormaps["Blues"](np.linspace(0.22, 0.72, 128))
+    return ListedColormap(colours[::-1] if reverse else colours)
 
 
 def _wrap(text: str, width: int) -> str:

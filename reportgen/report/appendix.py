@@ -1,9 +1,12 @@
 """The appendix: provenance (manifest hash, seeds, devices, library versions, every run), the
-errors of failed runs as they were raised, and the manifest itself."""
+errors of failed runs as they were raised, and the manifest itself; and which runs' confusion
+matrices and per-class scores appendix B holds (report/runs_appendix.py writes it)."""
 
 from __future__ import annotations
 
-from reportgen.records import finite
+from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.runs import final_metrics
+from reportgen.records import RunRecord, SplitMetrics, finite
 from reportgen.report import key_section
 from reportgen.report.context import Context
 from reportgen.report.model import Block, Cell, Column, Paragraph, Preformatted, Section, Table
@@ -93,3 +96,37 @@ def errors(ctx: Context) -> list[Block]:
           Cell(error, "code")] for s, rid, label, error in failed])
     return [Paragraph(ctx._("Table %(n)s gives the error of every failed run exactly as the "
                             "program raised it.", n=str(table.number))), table]
+
+
+# ---------------------------------------------------------------- appendix B: the other runs
+OTHER_RUNS = "B"  # the appendix after the provenance one
+
+
+def other_runs(found: StudyFindings) -> list[tuple[RunRecord, str, SplitMetrics]]:
+    """(run, split, its final metrics) of the runs whose confusion matrix and per-class scores
+    go to appendix B: every run of the study but its best (analysis's single choice); with
+    repeats, the first seed of every configuration but the best run's. Only what the study
+    shows (`confusion`, `per_class`) and the run measured."""
+    best = found.best
+    show = found.study.show
+    if best is None or not ({"confusion", "per_class"} & set(show)):
+        return []
+    if found.seeds is not None:
+        candidates = [c.runs[0] for c in found.seeds.configurations
+                      if best.run_id not in {r.run_id for r in c.runs}]
+    else:
+        candidates = [r for r in found.runs if r.run_id != best.run_id]
+    out = []
+    for record in candidates:
+        split, metrics = final_metrics(record)
+        if metrics is not None and (("confusion" in show and metrics.confusion)
+                                    or ("per_class" in show and metrics.per_class)):
+            out.append((record, split, metrics))
+    return out
+
+
+def other_runs_number(ctx: Context, found: StudyFindings) -> str | None:
+    """The number of the study's part of appendix B ("B.3"), None when it has none."""
+    studies = [s for s in ctx.findings.studies if other_runs(s)]
+    keys = [s.key for s in studies]
+    return f"{OTHER_RUNS}.{keys.index(found.key) + 1}" if found.key in keys else None

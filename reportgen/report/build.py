@@ -23,6 +23,7 @@ from reportgen.report import (
     key_section,
     methods,
     results,
+    runs_appendix,
     samples_section,
     summary,
 )
@@ -63,9 +64,13 @@ def build(source: ResultSet | Findings, lang: str,
                 results.results_section(ctx), discussion.discussion_section(ctx),
                 conclusions.conclusions_section(ctx),
                 *([refs] if (refs := concepts_section.references_section(ctx)) else []),
-                appendix.appendix(ctx)]
+                appendix.appendix(ctx),
+                *([other] if (other := runs_appendix.section(ctx)) else [])]
     if report.kind == "answer-key":
-        sections.append(key_section.expected_section(ctx, ctx.findings.studies))
+        # after appendix B (the other runs), when there is one, the expected results are C
+        expected = key_section.expected_section(ctx, ctx.findings.studies)
+        sections.append(dataclasses.replace(expected, number=chr(ord("A") + sum(
+            1 for s in sections if s.number.isalpha()))))
     return ReportModel(lang=lang, meta=meta, abstract=tuple(abstract),
                        sections=numbered(sections))
 

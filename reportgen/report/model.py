@@ -131,6 +131,7 @@ class Figure:
     number: int
     caption: str
     svg: str  # inline SVG markup, element ids already prefixed with `id`
+    half: bool = False  # half the text width: two such figures in a row share a line
 
 
 Block = Paragraph | BulletList | Preformatted | Table | Figure

@@ -3,6 +3,7 @@ matrices and per-class scores, then the parts of repeats, samples and searches."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,14 @@ from reportgen.analysis.runs import (
     varied_paths,
 )
 from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
-from reportgen.report import i18n, questions, repeats_section, samples_section, tuning_section
+from reportgen.report import (
+    appendix,
+    i18n,
+    questions,
+    repeats_section,
+    samples_section,
+    tuning_section,
+)
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
@@ -110,6 +118,10 @@ def figure_guide(ctx: Context, found: StudyFindings, best: RunRecord | None,
     if f"{fig}-misclassified" in numbers:
         parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
                             n=numbers[f"{fig}-misclassified"]))
+    section = appendix.other_runs_number(ctx, found)
+    if section and (f"{fig}-confusion" in numbers or f"study-{found.key}-per-class" in numbers):
+        parts.append(ctx._("The confusion matrices and per-class scores of the study's other "
+                           "runs are in appendix %(section)s.", section=section))
     return " ".join(parts)
 
 
@@ -150,26 +162,49 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
 
     run = [Column("run", ctx._("Run"))]
     highlight = found.ranking[0] if found.ranking and len(found.runs) > 1 else None
-    note = ctx._("The best run is in bold. “—”: not measured (the run diverged, failed or "
-                  "was not evaluated on that split).")
     title = ctx.study_title(found)
+    # the “—” of a setting (not set) and of a measure (not measured) are explained apart
+    n_settings = len(varied) + (1 if engines else 0)
+    settings = [row[:n_settings] for row in setup_rows]
+    measured_setup = [row[n_settings:] for row in setup_rows]
+    measured = [*measured_setup, *score_rows, *times]
     if 1 + len(setup) + len(scores) + 1 <= MAX_COLUMNS:
         rows = [n + a + b + t for n, a, b, t in zip(names, setup_rows, score_rows, times,
                                                    strict=True)]
         return [ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.",
                                                              study=title),
                            run + setup + scores + time, rows, highlight=highlight,
-                           note=note)]
+                           note=runs_note(ctx, settings, measured, highlight))]
+    setup_table = [n + a + t for n, a, t in zip(names, setup_rows, times, strict=True)]
+    score_table = [n + b for n, b in zip(names, score_rows, strict=True)]
     return [
         ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.", study=title),
-                   run + setup + time,
-                   [n + a + t for n, a, t in zip(names, setup_rows, times, strict=True)],
-                   highlight=highlight),
+                   run + setup + time, setup_table, highlight=highlight,
+                   note=runs_note(ctx, settings, [*measured_setup, *times], highlight)),
         ctx.table(f"study-{found.key}-scores",
                    ctx._("Accuracy and loss of the runs of “%(study)s”.", study=title),
-                   run + scores, [n + b for n, b in zip(names, score_rows, strict=True)],
-                   highlight=highlight, note=note),
+                   run + scores, score_table, highlight=highlight,
+                   note=runs_note(ctx, [], score_rows, highlight)),
     ]
+
+
+def shows_dash(rows: Sequence[Sequence[Cell]]) -> bool:
+    """Whether a table prints the “—” of a missing value anywhere (see render.format_cell)."""
+    return any(cell.display == i18n.DASH or (cell.display is None and cell.value is None)
+               for row in rows for cell in row)
+
+
+def runs_note(ctx: Context, settings: Sequence[Sequence[Cell]],
+              measured: Sequence[Sequence[Cell]], highlight: int | None) -> str | None:
+    """The note under a runs table: what the bold row is and what a “—” means, each only
+    when the table shows it."""
+    parts = [] if highlight is None else [ctx._("The best run is in bold.")]
+    if shows_dash(settings):
+        parts.append(ctx._("“—” in a setting: the run does not set it."))
+    if shows_dash(measured):
+        parts.append(ctx._("“—” in a result: not measured (the run diverged, failed or was "
+                           "not evaluated on that split)."))
+    return " ".join(parts) or None
 
 
 def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> str:
@@ -227,26 +262,33 @@ def dual_axis_figure(ctx: Context, found: StudyFindings, best: RunRecord) -> Fig
 
 
 def confusion_figures(ctx: Context, found: StudyFindings, best: RunRecord, split: str,
-                      metrics: SplitMetrics) -> list[Block]:
+                      metrics: SplitMetrics, *, counts: bool = True,
+                      key: str | None = None) -> list[Figure]:
+    """The confusion matrix of `best` (any run) in counts and normalised by row, side by side
+    at half the text width; `counts=False` gives the normalised one alone. `key` names the
+    figures (default: the study's)."""
     classes = class_names(ctx, best, metrics)
     texts = figures.MatrixTexts(xlabel=ctx._("Predicted class"),
                                 ylabel=ctx._("True class"),
                                 decimal=i18n.decimal_separator(ctx.lang))
     split_name = ctx._(SPLIT_NAMES.get(split, split))
-    counts = ctx.figure(
-        f"fig-study-{found.key}-confusion",
-        ctx._("Confusion matrix of %(run)s on the %(split)s split (counts).",
-                 run=best.label, split=split_name),
-        lambda prefix: figures.confusion_matrix(metrics.confusion, classes, False, texts,
-                                                prefix=prefix))
-    shares = ctx.figure(
-        f"fig-study-{found.key}-confusion-normalized",
+    key = key or f"fig-study-{found.key}"
+    out = []
+    if counts:
+        out.append(ctx.figure(
+            f"{key}-confusion",
+            ctx._("Confusion matrix of %(run)s on the %(split)s split (counts).",
+                  run=best.label, split=split_name),
+            lambda prefix: figures.confusion_matrix(metrics.confusion, classes, False, texts,
+                                                    prefix=prefix)))
+    out.append(ctx.figure(
+        f"{key}-confusion-normalized",
         ctx._("Confusion matrix of %(run)s on the %(split)s split, normalised by row: "
-                 "each row shows how the samples of one true class were classified.",
-                 run=best.label, split=split_name),
+              "each row shows how the samples of one true class were classified.",
+              run=best.label, split=split_name),
         lambda prefix: figures.confusion_matrix(metrics.confusion, classes, True, texts,
-                                                prefix=prefix))
-    return [counts, shares]
+                                                prefix=prefix)))
+    return [dataclasses.replace(f, half=True) for f in out]
 
 
 def class_names(ctx: Context, record: RunRecord, metrics: SplitMetrics) -> list[str]:

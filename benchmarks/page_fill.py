@@ -1,0 +1,100 @@
+"""How full each page of a report's PDF layout is, and which pages are too empty.
+
+A page's fill is how far down its content area the lowest piece of content reaches (0 = empty,
+1 = down to the bottom margin), measured on WeasyPrint's laid-out boxes, so running headers and
+footers in the page margins do not count. A page may be short when the next page starts a
+chapter (a numbered top-level section, the appendix) or when it is the last page; any other page
+under `THRESHOLD` is a hole a grader notices (a figure that did not fit jumped to the next page).
+
+    python benchmarks/page_fill.py out/experiments          # both languages, from stored results
+    python benchmarks/page_fill.py out/experiments --lang es
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+THRESHOLD = 0.6  # a page below this, not before a chapter, is a hole
+
+
+@dataclass(frozen=True)
+class PageFill:
+    number: int  # 1-based
+    fill: float  # share of the content area's height that content reaches
+    starts_chapter: bool  # a top-level section's heading is on this page
+
+
+def _leaves(box: Any) -> Any:
+    children = getattr(box, "children", None)
+    if not children:
+        yield box
+        return
+    for child in children:
+        yield from _leaves(child)
+
+
+def _tags(box: Any) -> Any:
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _tags(child)
+
+
+def page_fills(document: Any) -> list[PageFill]:
+    """Per page of a rendered WeasyPrint `document`: its fill and whether a chapter starts on
+    it. A chapter is an `h2` (a top-level heading of the report)."""
+    out = []
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        top = page_box.content_box_y()
+        height = page_box.height
+        # the page's flow is its first child (html); the rest are margin boxes
+        flow = [c for c in page_box.children if type(c).__name__ != "MarginBox"]
+        bottom = top
+        for root in flow:
+            for leaf in _leaves(root):
+                if getattr(leaf, "height", None) is None:
+                    continue
+                bottom = max(bottom, leaf.border_box_y() + leaf.border_height())
+        chapter = any(getattr(b, "element_tag", None) == "h2" for root in flow
+                      for b in _tags(root))
+        out.append(PageFill(number, min(1.0, max(0.0, (bottom - top) / height)), chapter))
+    return out
+
+
+def holes(fills: list[PageFill], threshold: float = THRESHOLD) -> list[PageFill]:
+    """Pages under `threshold` that are neither the last page nor followed by a chapter."""
+    return [f for f, after in itertools.pairwise(fills)
+            if f.fill < threshold and not after.starts_chapter]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path, help="an output folder with stored results")
+    parser.add_argument("--lang", default="es,en")
+    args = parser.parse_args()
+
+    from reportgen.report import render
+    from reportgen.report.build import build
+    from reportgen.store import Store
+
+    results = Store(args.out_dir).load()
+    for lang in args.lang.split(","):
+        document = render.document(render.html(build(results, lang)), args.out_dir)
+        fills = page_fills(document)
+        low = holes(fills)
+        print(f"{lang}: {len(fills)} pages; fill per page: "
+              + " ".join(f"{f.number}:{f.fill:.0%}{'*' if f.starts_chapter else ''}"
+                         for f in fills))
+        print(f"{lang}: {len(low)} pages under {THRESHOLD:.0%} not before a chapter: "
+              + (", ".join(f"p.{f.number} ({f.fill:.0%})" for f in low) or "none"))
+
+
+if __name__ == "__main__":
+    main()

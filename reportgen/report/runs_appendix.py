@@ -1,0 +1,110 @@
+"""Appendix B: the confusion matrices and per-class scores of every run but each study's best.
+
+The results chapter keeps the best run's (the one `analysis` chooses); the others would fill
+pages between a study's findings, so they wait here, one part per study (B.1, B.2, …) that the
+results cite by number (`appendix.other_runs_number`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportgen.analysis.findings import StudyFindings
+from reportgen.records import RunRecord, SplitMetrics, finite
+from reportgen.report import results
+from reportgen.report.appendix import OTHER_RUNS, other_runs
+from reportgen.report.context import Context
+from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES
+from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
+
+RUNS_PER_TABLE = 3  # precision, recall and F1 of three runs + the class: 10 columns, portrait
+
+
+def section(ctx: Context) -> Section | None:
+    parts = [study_part(ctx, found, runs) for found in ctx.findings.studies
+             if (runs := other_runs(found))]
+    if not parts:
+        return None
+    intro = Paragraph(ctx._(
+        "The results give the confusion matrix and the per-class scores of each study's best "
+        "run; this appendix gives those of its other runs (in a study with repeats, of the "
+        "first seed of every other configuration), to compare them class by class."))
+    return Section("appendix-runs", OTHER_RUNS,
+                   ctx._("Appendix: confusion matrices and per-class scores of the other runs"),
+                   (intro,), tuple(parts))
+
+
+def study_part(ctx: Context, found: StudyFindings,
+               runs: Sequence[tuple[RunRecord, str, SplitMetrics]]) -> Section:
+    show = found.study.show
+    blocks: list[Block] = []
+    if "confusion" in show:
+        for i, (record, split, metrics) in enumerate(runs, 1):
+            if metrics.confusion:
+                blocks += results.confusion_figures(ctx, found, record, split, metrics,
+                                                    counts=False,
+                                                    key=f"fig-appendix-{found.key}-{i}")
+    if "per_class" in show:
+        with_scores = [run for run in runs if run[2].per_class]
+        blocks += [per_class_table(ctx, found, with_scores[k:k + RUNS_PER_TABLE], k)
+                   for k in range(0, len(with_scores), RUNS_PER_TABLE)]
+    guide = part_guide(ctx, found, blocks)
+    return Section(f"appendix-runs-{found.key}", "", ctx.study_title(found),
+                   (*([Paragraph(guide)] if guide else []), *blocks))
+
+
+def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> str:
+    """Which figures and tables of the part show what, by number."""
+    best = found.best.label if found.best is not None else ""
+    figures = [str(b.number) for b in blocks if b.kind == "figure"]
+    tables = [str(b.number) for b in blocks if isinstance(b, Table)]
+    parts = []
+    values = {"study": ctx.study_title(found), "best": best}
+    if len(figures) == 1:
+        parts.append(ctx._("Figure %(n)s gives the confusion matrix, normalised by row, of the "
+                           "other run of “%(study)s” (its best run, %(best)s, is in the "
+                           "results).", n=figures[0], **values))
+    elif figures:
+        parts.append(ctx._("Figures %(first)s to %(last)s give the confusion matrices, "
+                           "normalised by row, of the other runs of “%(study)s”, in the order "
+                           "of its runs table (its best run, %(best)s, is in the results).",
+                           first=figures[0], last=figures[-1], **values))
+    if len(tables) == 1:
+        parts.append(ctx._("Table %(n)s gives their precision, recall and F1 per class.",
+                           n=tables[0]))
+    elif tables:
+        parts.append(ctx._("Tables %(first)s to %(last)s give their precision, recall and F1 "
+                           "per class.", first=tables[0], last=tables[-1]))
+    return " ".join(parts)
+
+
+def per_class_table(ctx: Context, found: StudyFindings,
+                    runs: Sequence[tuple[RunRecord, str, SplitMetrics]], offset: int) -> Table:
+    """Precision, recall and F1 per class of up to RUNS_PER_TABLE runs, a column group each;
+    the averages in the foot."""
+    columns = [Column("class", ctx._("Class"))]
+    for record, _, _ in runs:
+        key = record.run_id[:12]
+        columns += [Column(f"{key}_precision", ctx._("Precision"), True, record.label),
+                    Column(f"{key}_recall", ctx._("Recall"), True, record.label),
+                    Column(f"{key}_f1", ctx._("F1"), True, record.label)]
+    by_run = [{c.name: c for c in metrics.per_class} for _, _, metrics in runs]
+    names = [c.name for c in runs[0][2].per_class]
+
+    def row(name: str, label: Cell) -> list[Cell]:
+        cells = [label]
+        for scores in by_run:
+            c = scores.get(name)
+            cells += [Cell(finite(c.precision) if c else None, "num"),
+                      Cell(finite(c.recall) if c else None, "num"),
+                      Cell(finite(c.f1) if c else None, "num")]
+        return cells
+
+    body = [row(n, Cell(n)) for n in names if n not in AVERAGE_ROWS]
+    foot = [row(n, Cell(n, display=ctx._(AVERAGE_ROWS[n]))) for n in names if n in AVERAGE_ROWS]
+    split = runs[0][1]
+    caption = ctx._("Precision, recall and F1 per class of other runs of “%(study)s” on the "
+                    "%(split)s split.", study=ctx.study_title(found),
+                    split=ctx._(SPLIT_NAMES.get(split, split)))
+    return ctx.table(f"appendix-{found.key}-per-class-{offset // RUNS_PER_TABLE + 1}", caption,
+                     columns, body, foot=tuple(tuple(r) for r in foot))
