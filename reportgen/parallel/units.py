@@ -26,6 +26,7 @@ class RunUnit:
     run_ids: tuple[str, ...]
     evaluate: tuple[str, ...]
     device: str | None  # --device, else each spec's own
+    dataset: str | None = None  # the worker's dataset to train on, else the specs' dataset name
 
     @property
     def label(self) -> str:
@@ -132,7 +133,7 @@ def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str
     from reportgen.engines import describe_device
 
     specs = list(unit.specs)
-    dataset = datasets[specs[0].config.dataset]
+    dataset = datasets[unit.dataset or specs[0].config.dataset]
     members: dict[int, Member] = {}
 
     def keep(position: int, trained: tuple[Any, ...], fused: bool) -> None:
