@@ -121,10 +121,11 @@ def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str
     """Train `unit`; `identity` goes into each record's `worker` (host:pid, node)."""
     from reportgen.engines import make_trainer
     from reportgen.execute import train_fused, train_run
-    from reportgen.tuning import runner
 
     progress = EventProgress(sink, worker)
     if isinstance(unit, TrialsUnit):
+        from reportgen.tuning import runner  # Optuna: only where a search runs
+
         task = unit.task
         device = run_device(unit.device or task.base.config.device, pin)
         result = runner.run_search(task, datasets[task.base.config.dataset], unit.root, device,
