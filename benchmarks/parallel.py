@@ -1,19 +1,24 @@
 """Wall time of the default manifest's studies without searches, every run trained alone
 (`--no-fuse`), with `--jobs 1`, `--jobs 2` and on a local Ray, and the speed-ups.
 
-    python benchmarks/parallel.py                 # jobs 1, jobs 2, Ray (when installed)
+    python benchmarks/parallel.py                 # jobs 1, jobs 2 (spawned, fork server), Ray
     python benchmarks/parallel.py --no-ray --epochs 10   # a quicker look
+    python benchmarks/parallel.py --no-ray --repeat 3    # alternate the passes three times
     python benchmarks/parallel.py --device cuda   # on a GPU machine: jobs 1 vs jobs auto
 
 Each pass trains into a fresh temporary folder through `execute.execute` (no rendering) and
-counts from the call to its return: the worker pool's start-up (spawned interpreters importing
-torch) is included; Ray's start-up (`ray.init`) is not, as a cluster outlives one manifest.
-The three passes must produce the same metrics (checked). The load average before and after
-is printed: other processes on the machine slow every pass, not one alike.
+counts from the call to its return: the worker pool's start-up is included; Ray's start-up
+(`ray.init`) is not, as a cluster outlives one manifest. `--jobs 2` is measured twice in the
+same run: with spawned workers (each a fresh interpreter importing torch: how the pool started
+before) and with workers forked from the fork server (`parallel/server.py`: torch imported
+once, in the background, while the driver loads the data and trains the first runs itself).
+The server is stopped after each pass, so every pass starts it cold. All passes must produce
+the same metrics (checked). The load average is printed around each pass: other processes on
+the machine slow every pass, not all alike; with `--repeat`, compare the passes of a round.
 
-Measured on this 2-core VM (load average 0.20 before), 19 runs: --jobs 1 27.7 s, --jobs 2
-19.0 s (1.46×), local Ray 33.7 s (0.82×: Ray's own processes share the two cores). Each pool
-worker pays about 6 s importing torch; on training alone the two workers give about 1.7×.
+Measured on this 2-core VM, 19 runs, before the fork server (load average 0.20): --jobs 1
+27.7 s, --jobs 2 19.0 s (1.46×), local Ray 33.7 s (0.82×: Ray's own processes share the two
+cores). Each spawned worker paid about 6 s of CPU importing torch and scikit-learn.
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from multiprocessing import forkserver
+
 import reportgen  # noqa: F401 — first: sets OMP_WAIT_POLICY before torch loads OpenMP
 from reportgen import execute, manifest, plan
+from reportgen.parallel import server
 from reportgen.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,12 +56,30 @@ def timed(spec: manifest.Manifest, studies: list[str], **options: object) -> tup
     return seconds, metrics
 
 
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def pool_pass(spec: manifest.Manifest, studies: list[str], method: str, device: str,
+              jobs: int | str) -> tuple[float, dict]:
+    """One `--jobs` pass with workers started by `method` ("spawn" or "forkserver")."""
+    previous = server.START_METHOD
+    server.START_METHOD = method
+    try:
+        return timed(spec, studies, device=device, jobs=jobs)
+    finally:
+        server.START_METHOD = previous
+        if method == "forkserver":  # the next pass starts it cold again
+            forkserver._forkserver._stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", default=str(ROOT / "experiments.toml"))
     parser.add_argument("--epochs", type=int, help="override every study's epochs")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the passes")
     args = parser.parse_args()
     text = Path(args.manifest).read_text(encoding="utf-8")
     if args.epochs:
@@ -64,31 +90,50 @@ def main() -> None:
     studies = [s.id for s in spec.studies if s.search is None]
     runs = len(plan.expand(spec, only=studies).runs)
     print(f"{runs} runs of studies {', '.join(studies)}, each trained alone, on {args.device}; "
-          f"{os.cpu_count()} CPUs; load average before: "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"{os.cpu_count()} CPUs")
     cuda = args.device.startswith("cuda")
-    base, reference = timed(spec, studies, device=args.device, jobs=1)
-    print(f"  --jobs 1     {base:7.1f} s")
     other = "auto" if cuda else 2
-    seconds, metrics = timed(spec, studies, device=args.device, jobs=other)
-    assert cuda or metrics == reference, "--jobs 2 changed a result"
     label = "--jobs auto" if cuda else "--jobs 2"
-    print(f"  {label:12} {seconds:7.1f} s   speed-up {base / seconds:.2f}×")
-    if not args.no_ray and not cuda:
-        try:
-            import ray
-        except ImportError:
-            print("  Ray: not installed (pip install 'reportgen[ray]')")
-        else:
-            ray.init(num_cpus=os.cpu_count(), log_to_driver=False)
-            try:
-                seconds, metrics = timed(spec, studies, device=args.device, cluster="auto")
-            finally:
-                ray.shutdown()
-            assert metrics == reference, "Ray changed a result"
-            print(f"  --cluster    {seconds:7.1f} s   speed-up {base / seconds:.2f}× "
-                  "(local Ray, started beforehand)")
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    methods = ["spawn", "forkserver"] if "forkserver" in server_methods() else ["spawn"]
+    for round_ in range(args.repeat):
+        if args.repeat > 1:
+            print(f"round {round_ + 1}")
+        before = load()
+        base, reference = timed(spec, studies, device=args.device, jobs=1)
+        print(f"  --jobs 1                    {base:7.1f} s                 "
+              f"load {before} → {load()}")
+        for method in methods:
+            before = load()
+            seconds, metrics = pool_pass(spec, studies, method, args.device, other)
+            assert cuda or metrics == reference, f"{label} ({method}) changed a result"
+            name = "spawned workers" if method == "spawn" else "fork server"
+            print(f"  {label} ({name:15}) {seconds:7.1f} s   speed-up {base / seconds:.2f}×   "
+                  f"load {before} → {load()}")
+        if not args.no_ray and not cuda:
+            ray_pass(spec, studies, args.device, base, reference)
+
+
+def server_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def ray_pass(spec: manifest.Manifest, studies: list[str], device: str, base: float,
+             reference: dict) -> None:
+    try:
+        import ray
+    except ImportError:
+        print("  Ray: not installed (pip install 'reportgen[ray]')")
+        return
+    ray.init(num_cpus=os.cpu_count(), log_to_driver=False)
+    try:
+        seconds, metrics = timed(spec, studies, device=device, cluster="auto")
+    finally:
+        ray.shutdown()
+    assert metrics == reference, "Ray changed a result"
+    print(f"  --cluster    {seconds:7.1f} s   speed-up {base / seconds:.2f}× "
+          "(local Ray, started beforehand)")
 
 
 if __name__ == "__main__":

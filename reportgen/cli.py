@@ -121,6 +121,11 @@ def run(
     allow_large: Annotated[bool, typer.Option("--allow-large", help=ALLOW_LARGE_HELP)] = False,
 ) -> None:
     """Run every study of MANIFEST, store the results and render the reports."""
+    many = jobs == "auto" or (jobs is not None and jobs.isdigit() and int(jobs) > 1)
+    if many and not (worker or cluster or check):
+        from reportgen.parallel.server import warm_up
+
+        warm_up()  # the workers' imports overlap this process's own (execute checks --jobs)
     from reportgen import api
 
     with user_errors():
@@ -278,6 +283,11 @@ def grade(
         metavar="DEVICE", show_default=False,
         help="With --verify: auto, cpu, cuda or cuda:N for the reruns (default: the "
              "manifest's).")] = None,
+    jobs: Annotated[str, typer.Option(
+        "--jobs", "-j", metavar="N|auto",
+        help="With --verify: retrain up to N of the class's sampled runs at once in worker "
+             "processes, as `run --jobs`; auto: one per core, or per GPU as many as its "
+             "memory holds.")] = "1",
 ) -> None:
     """Grade a class: every submission against the answer key, with a rubric.
 
@@ -300,6 +310,13 @@ def grade(
                 manifest.check_device(device)
             except ValueError as exc:
                 raise ReportgenError(f"--device: {exc}") from None
+        from reportgen.api import _jobs_option
+
+        workers = _jobs_option(jobs)
+        if verify and workers != 1:
+            from reportgen.parallel.server import warm_up
+
+            warm_up()  # the workers' imports overlap the submissions' reading
         the_rubric = rubric_mod.DEFAULT if rubric is None else rubric_mod.load(rubric)
         the_key = grader.load_key(key)
         grader.check_rubric(the_key, the_rubric)
@@ -308,6 +325,7 @@ def grade(
         grades = grader.grade_class(
             the_key, submissions, the_rubric, verify=verify, device=device,
             identifier=identifier,  # type: ignore[arg-type]
+            jobs=workers or 1,
             echo=lambda line: err_console.print(line, markup=False))
         try:
             written = outputs.write(grades, out, lang, str(rubric) if rubric else "")

@@ -129,6 +129,10 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
     worker processes, `cluster` ("auto" or "ray://HOST:PORT") as Ray tasks: `parallel.driver`.
     This process alone writes the store either way."""
     progress = progress or SilentProgress()
+    if not worker and not cluster and jobs != 1 and jobs != "1":  # workers import meanwhile
+        from reportgen.parallel.server import warm_up
+
+        warm_up(searches=bool(plan.searches))
     datasets = _load_datasets(manifest, plan)
     problems = {id(spec): problem for spec in plan.runs
                 if (problem := configuration_problem(spec, datasets[spec.config.dataset]))}

@@ -67,3 +67,14 @@ def child_pids(pid: int) -> set[int]:
             if int(fields[1]) == pid:
                 found.add(int(entry.name))
     return found
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`: children, theirs (a fork server's workers), and so on."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in child_pids(todo.pop()) - found:
+            found.add(child)
+            todo.append(child)
+    return found

@@ -313,6 +313,75 @@ def test_verify_reruns_sampled_runs_and_catches_edited_records(klass, tmp_path):
     assert "difiere" in reruns and "val.accuracy" in reruns
 
 
+def _edited_copy(source: Path, target: Path) -> Path:
+    """A copy of `source` whose run records were edited (and results.json written from them)."""
+    copy = copy_of(source, target)
+    for record in (copy / "runs").glob("*/record.json"):
+        data = json.loads(record.read_text())
+        data["metrics"]["val"]["accuracy"] += 0.001
+        record.write_text(json.dumps(data))
+    results.write(Store(copy).load())
+    return copy
+
+
+def test_verify_on_two_workers_gives_the_verdicts_of_one(klass, tmp_path):
+    import threading
+
+    from reportgen.grading import grader, rubric
+    from reportgen.parallel import server
+    from tests.helpers import descendants
+
+    key, order, _ = klass
+    the_key = grader.load_key(key)
+    subs = [order[0], _edited_copy(order[0], tmp_path / "mia"), order[2]]
+
+    def verdicts(jobs: int) -> tuple[list[list[tuple[str, str, str]]], grader.ClassGrades]:
+        grades = grader.grade_class(the_key, subs, rubric.DEFAULT, verify=2, jobs=jobs)
+        return [[(r.run, r.status, r.detail) for r in s.integrity.reruns]
+                for s in grades.students], grades
+
+    one, _ = verdicts(1)
+    server.wait_until_ready()  # else the driver may train every rerun before workers start
+    seen: set[int] = set()
+    running = threading.Event()
+    running.set()
+
+    def watch() -> None:
+        while running.is_set():
+            seen.update(descendants(os.getpid()))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        two, grades = verdicts(2)
+    finally:
+        running.clear()
+        watcher.join()
+    assert two == one
+    assert {status for student in one for _, status, _ in student} == {"reproduced", "differs"}
+    pids = {int(r.worker.rsplit(":", 1)[1]) for s in grades.students
+            for r in s.integrity.reruns}
+    assert pids - {os.getpid()}, "every rerun was trained in this process"
+    assert pids - {os.getpid()} <= seen  # by worker processes below this one
+
+
+def test_grade_jobs_option(klass, tmp_path):
+    key, order, _ = klass
+    mia = _edited_copy(order[0], tmp_path / "mia")
+    result = runner.invoke(app, ["grade", str(key), str(order[0]), str(mia), "--verify", "1",
+                                 "--jobs", "2", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "verifying 2 run(s) on 2 worker(s)" in result.output
+    book = rows(tmp_path / "out")
+    assert book["ana"]["integrity"] == "reruns: 1 reproduced"
+    assert book["mia"]["integrity"] == "reruns: 1 differs"
+    result = runner.invoke(app, ["grade", str(key), str(order[0]), "--verify", "1",
+                                 "--jobs", "0", "-o", str(tmp_path / "bad")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --jobs: expected a whole number ≥ 1 or auto, got '0'"]
+
+
 # ---------------------------------------------------------------- zips
 def test_unpack_refuses_escapes_and_stops_at_the_size_limit(tmp_path):
     from reportgen.grading import submissions

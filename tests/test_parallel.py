@@ -85,15 +85,22 @@ def test_bad_jobs_option_is_one_line_exit_2(tmp_path, value):
         f"error: --jobs: expected a whole number ≥ 1 or auto, got {value!r}"]
 
 
+def _command(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _pool_workers(pid: int) -> list[int]:
+    """The driver `pid`'s pool workers: its spawned children, or its fork server's children."""
     workers = []
     for child in child_pids(pid):
-        try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
+        command = _command(child)
         if b"spawn_main" in command and b"resource_tracker" not in command:
             workers.append(child)
+        elif b"forkserver" in command:
+            workers.extend(child_pids(child))
     return workers
 
 
@@ -117,8 +124,11 @@ def test_a_killed_worker_has_its_unit_retried(six, tmp_path):
     path, expected = six
     out = tmp_path / "out"
     process = _start(path, out, "--jobs", "2")
-    _wait_for_runs(out, 1, process)  # both workers are training now
-    before = _pool_workers(process.pid)
+    _wait_for_runs(out, 1, process)
+    deadline = time.monotonic() + 120
+    while len(before := _pool_workers(process.pid)) < 2:  # both workers are training now
+        assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
+        time.sleep(0.05)
     assert len(before) == 2
     os.kill(before[0], signal.SIGKILL)
     output, _ = process.communicate(timeout=300)
@@ -146,6 +156,24 @@ def test_a_killed_driver_keeps_finished_runs_and_the_next_run_continues(six, tmp
     assert again.returncode == 0, output
     assert f"reused {kept}" in output
     assert results_without_timings(out) == expected
+
+
+def test_the_driver_trains_waiting_runs_itself_until_workers_can_start(six, tmp_path,
+                                                                          monkeypatch):
+    from reportgen import execute, manifest, plan, results
+    from reportgen.parallel import local, server
+    from reportgen.store import Store
+
+    if server.START_METHOD != "forkserver":
+        pytest.skip("workers are spawned here: there is no fork server to wait for")
+    monkeypatch.setattr(local.LocalPool, "_await_server", lambda self: None)  # never ready
+    path, expected = six
+    spec = manifest.load(path)
+    outcome = execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"), jobs=2)
+    assert len(outcome.trained) == 6 and not outcome.failed
+    results.write(Store(tmp_path / "out").load())
+    assert results_without_timings(tmp_path / "out") == expected
+    assert {w.rsplit(":", 1)[1] for w in workers_of(tmp_path / "out")} == {str(os.getpid())}
 
 
 SEARCH = TINY.replace("epochs = 3", "epochs = 9") + """

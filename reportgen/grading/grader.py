@@ -102,21 +102,37 @@ def check_rubric(key: Key, rubric: Rubric) -> None:
 
 def grade_class(key: Key, paths: Sequence[Path], rubric: Rubric, *, verify: int = 0,
                 device: str | None = None, identifier: Identifier = "folder",
+                jobs: int | str = 1,
                 echo: Callable[[str], None] = lambda line: None) -> ClassGrades:
-    """Grade every submission at `paths` against `key`; `verify` runs of each are retrained."""
+    """Grade every submission at `paths` against `key`; `verify` runs of each are retrained,
+    one after another, or with `jobs` > 1 (or "auto") all the class's at once on that many
+    worker processes (`grading.reruns`): the same verdicts either way."""
     check_rubric(key, rubric)
     students: list[StudentGrade] = []
+    pooled = verify > 0 and jobs != 1
+    planned: list[tuple[StudentGrade, list[Any]]] = []
     with tempfile.TemporaryDirectory(prefix="reportgen-grade-") as workdir:
         for path in paths:
-            student = grade_one(key, path, Path(workdir), rubric, verify, device, identifier)
+            student = grade_one(key, path, Path(workdir), rubric, verify, device, identifier,
+                                planned if pooled else None)
             students.append(student)
             echo(_progress_line(student))
+        if planned:
+            from reportgen.grading import reruns
+
+            def done(student: StudentGrade, verdicts: list[integrity_mod.Rerun]) -> None:
+                student.integrity.reruns = verdicts
+
+            reruns.run_all(planned, jobs, device, done, echo)
     _disambiguate(students)
     return ClassGrades(key, rubric, students, verify)
 
 
 def grade_one(key: Key, path: Path, workdir: Path, rubric: Rubric, verify: int,
-              device: str | None, identifier: Identifier) -> StudentGrade:
+              device: str | None, identifier: Identifier,
+              planned: list[tuple[StudentGrade, list[Any]]] | None = None) -> StudentGrade:
+    """One submission's row. With `planned`, its reruns are not trained here: their jobs are
+    appended to it, for `grading.reruns` to train with the whole class's."""
     try:
         submission = submissions.load(path, workdir)
     except submissions.SubmissionError as exc:
@@ -129,8 +145,12 @@ def grade_one(key: Key, path: Path, workdir: Path, rubric: Rubric, verify: int,
         name = "; ".join(submission.authors)
     student = StudentGrade(name, str(path), submission.authors)
     try:
-        student.integrity = integrity_mod.check_submission(submission, key.manifest_text,
-                                                           verify, device)
+        student.integrity = integrity_mod.check_submission(
+            submission, key.manifest_text, 0 if planned is not None else verify, device)
+        sample = []
+        if planned is not None and verify and submission.has_records \
+                and submission.manifest_text is not None:
+            sample = integrity_mod.rerun_jobs(submission, verify, device)
         graded = student.integrity.recomputed or submission.results
         student.results = graded
         edited = _edited_runs(student.integrity)
@@ -141,6 +161,8 @@ def grade_one(key: Key, path: Path, workdir: Path, rubric: Rubric, verify: int,
     except Exception as exc:  # a record of an unexpected shape: this row only
         return StudentGrade(name, str(path), submission.authors,
                             unreadable=f"{type(exc).__name__}: {exc}")
+    if planned is not None and sample:
+        planned.append((student, sample))
     return student
 
 

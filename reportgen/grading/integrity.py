@@ -53,6 +53,7 @@ class Rerun:
     run: str  # "study / label / run id[:8]"
     status: Verdict
     detail: str = ""  # the differences, or why the rerun could not compare
+    worker: str = ""  # host:pid of the worker process that retrained it (`grade --jobs`)
 
 
 @dataclass
@@ -200,6 +201,67 @@ def verify(submission: Submission, sample: int, device: str | None = None) -> li
         detail = ", ".join(map(str, result.differences)) or result.detail
         out.append(Rerun(candidate.name, result.status, detail))
     return out
+
+
+@dataclass(frozen=True)
+class RerunJob:
+    """One sampled run to retrain elsewhere (`grading.reruns`): all `check.check_run` needs,
+    read while the submission's folder exists."""
+
+    name: str  # "study / label / run id[:8]"
+    run_id: str
+    spec: Any  # plan.RunSpec
+    stored: RunRecord
+    tolerance: Any  # check.Tolerance
+    dataset: Any  # data.Dataset, as the submission's manifest loads it
+    evaluate: tuple[str, ...]
+
+
+def rerun_jobs(submission: Submission, sample: int,
+               device: str | None = None) -> list[Rerun | RerunJob]:
+    """`verify`'s sample, each as a RerunJob, or already a Rerun where it cannot retrain (the
+    data changed, an unreadable spec): the same verdicts `verify` gives, without training."""
+    from reportgen import check
+    from reportgen.engines import resolve_device
+
+    assert submission.root is not None and submission.manifest_text is not None
+    try:
+        manifest = manifest_mod.loads(submission.manifest_text,
+                                      source=str(submission.root / MANIFEST_COPY))
+        store = Store(submission.root)
+        candidates, _ = check.stored_candidates(store)
+    except (ReportgenError, ValueError, OSError) as exc:
+        return [Rerun("—", "rerun failed", str(exc))]
+    datasets: dict[str, Any] = {}
+    out: list[Rerun | RerunJob] = []
+    for candidate in check.choose(candidates, sample, manifest.sha256):
+        try:
+            stored = store.load_run(candidate.run_id).record
+            spec = check.read_spec(store, candidate.run_id)
+            tolerance = check.tolerance_for(
+                stored, resolve_device(device or spec.config.device), None)
+            dataset, problem = check._dataset(spec, candidate.run_id, manifest, datasets)
+        except (ReportgenError, OSError, ValueError) as exc:
+            out.append(Rerun(candidate.name, "rerun failed", str(exc)))
+            continue
+        if dataset is None:
+            out.append(Rerun(candidate.name, "data changed", problem))
+            continue
+        evaluate = tuple(split for split in stored.metrics if split != "train")
+        out.append(RerunJob(candidate.name, candidate.run_id, spec, stored, tolerance, dataset,
+                            evaluate))
+    return out
+
+
+def rerun_verdict(job: RerunJob, rerun: RunRecord | None, error: str = "") -> Rerun:
+    """A retrained RerunJob (or its failure) compared with its record as `check` compares."""
+    from reportgen import check
+
+    if rerun is None:
+        return Rerun(job.name, "rerun failed", error)
+    differences = check.compare(job.stored, rerun, job.tolerance)
+    return Rerun(job.name, "differs" if differences else "reproduced",
+                 ", ".join(map(str, differences)), rerun.worker or "")
 
 
 def check_submission(submission: Submission, key_manifest: str | None,

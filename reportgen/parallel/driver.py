@@ -48,7 +48,7 @@ def open_pool(jobs: int, cluster: str | None, writer: Writer, device: str | None
     from reportgen.parallel.local import LocalPool
 
     return LocalPool(jobs, writer.datasets, devices.gpus(device, specs),
-                     devices.threads_per_worker(jobs))
+                     devices.threads_per_worker(jobs), searches=bool(plan.searches))
 
 
 class Driver:
@@ -63,6 +63,8 @@ class Driver:
         self.handlers: dict[int, Callable[[Done | BaseException], None]] = {}
         self.waiting: dict[str, list[tuple[RunSpec, OnRun]]] = {}  # run id in flight → reusers
         self.held: list[RunUnit] | None = None
+        if hasattr(pool, "show"):  # runs the local pool's driver trains itself report here
+            pool.show = self._event
 
     # ------------------------------------------------------------ runs
     def want(self, spec: RunSpec, on_run: OnRun | None = None) -> bool:
@@ -231,13 +233,16 @@ class Driver:
 
     def _events(self) -> None:
         for event in self.pool.drain():
-            kind, worker = event[0], event[1]
-            if kind == "start":
-                self.progress.worker(worker, event[2], event[3])
-            elif kind == "epoch":
-                self.progress.worker_epoch(worker)
-            elif kind == "trial":
-                self.progress.trial_finished(*event[2:])
+            self._event(event)
+
+    def _event(self, event: tuple[Any, ...]) -> None:
+        kind, worker = event[0], event[1]
+        if kind == "start":
+            self.progress.worker(worker, event[2], event[3])
+        elif kind == "epoch":
+            self.progress.worker_epoch(worker)
+        elif kind == "trial":
+            self.progress.trial_finished(*event[2:])
 
 
 def drive(manifest: Manifest, plan: Plan, writer: Writer, problems: dict[int, str], *,

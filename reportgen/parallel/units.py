@@ -26,6 +26,7 @@ class RunUnit:
     run_ids: tuple[str, ...]
     evaluate: tuple[str, ...]
     device: str | None  # --device, else each spec's own
+    dataset: str | None = None  # the worker's dataset to train on, else the specs' dataset name
 
     @property
     def label(self) -> str:
@@ -120,10 +121,11 @@ def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str
     """Train `unit`; `identity` goes into each record's `worker` (host:pid, node)."""
     from reportgen.engines import make_trainer
     from reportgen.execute import train_fused, train_run
-    from reportgen.tuning import runner
 
     progress = EventProgress(sink, worker)
     if isinstance(unit, TrialsUnit):
+        from reportgen.tuning import runner  # Optuna: only where a search runs
+
         task = unit.task
         device = run_device(unit.device or task.base.config.device, pin)
         result = runner.run_search(task, datasets[task.base.config.dataset], unit.root, device,
@@ -132,7 +134,7 @@ def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str
     from reportgen.engines import describe_device
 
     specs = list(unit.specs)
-    dataset = datasets[specs[0].config.dataset]
+    dataset = datasets[unit.dataset or specs[0].config.dataset]
     members: dict[int, Member] = {}
 
     def keep(position: int, trained: tuple[Any, ...], fused: bool) -> None:

@@ -1,0 +1,46 @@
+"""The fork server the local pool's workers are forked from (see `parallel.local`).
+
+Kept free of heavy imports: the `run` command starts the server before importing the rest of
+reportgen, so that the server's imports and the driver's own run side by side.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+# "spawn" where there is no fork server; a benchmark may set it to compare the two
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+    else "spawn"
+# What a worker imports before its first run ("__main__" first: the script that started the
+# driver, so that each forked worker need not import it again). torch._dynamo is not imported
+# by `import torch` but by the first optimizer torch builds: 2 of the 6 s.
+WORKER_MODULES = ["__main__", "reportgen", "torch", "torch._dynamo", "sklearn.metrics",
+                  "reportgen.execute", "reportgen.engines.torch_engine",
+                  "reportgen.parallel.local"]
+SEARCH_MODULES = ["optuna", "reportgen.tuning.runner"]
+
+
+def warm_up(searches: bool = False) -> None:
+    """Start the fork server now, importing `WORKER_MODULES` (and the tuning modules when
+    `searches`) in the background; a no-op once it runs, and where workers are spawned."""
+    if START_METHOD != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES + (SEARCH_MODULES if searches else []))
+    forkserver.ensure_running()
+
+
+def _probe() -> None:
+    """Run in a throw-away child: it can only be forked once the server has imported."""
+
+
+def wait_until_ready() -> None:
+    """Block until the fork server (started if need be) can fork workers: its imports done."""
+    if START_METHOD != "forkserver":
+        return
+    warm_up()
+    probe = multiprocessing.get_context("forkserver").Process(target=_probe)
+    probe.start()
+    probe.join()
