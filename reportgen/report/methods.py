@@ -108,11 +108,15 @@ def _continued(ctx: Context, record: RunRecord) -> str | None:
     previous = get_path(record.config, "training.previous_epochs")
     if not previous:
         return None
-    return ctx._("Continued training: the model first trains %(previous)s epochs with no "
-                 "early stopping or stopping threshold (its earlier training), then up to "
-                 "%(epochs)s more epochs in which they act; the curves number the epochs from "
-                 "the start.", previous=ctx.integer(previous),
-                 epochs=ctx.integer(get_path(record.config, "training.epochs")))
+    return ctx.ngettext(
+        "Continued training: the model first trains %(previous)s epoch with no early stopping "
+        "or stopping threshold (its earlier training), then up to %(epochs)s more epochs in "
+        "which they act; the curves number the epochs from the start.",
+        "Continued training: the model first trains %(previous)s epochs with no early "
+        "stopping or stopping threshold (its earlier training), then up to %(epochs)s more "
+        "epochs in which they act; the curves number the epochs from the start.", previous,
+    ) % {"previous": ctx.integer(previous),
+         "epochs": ctx.integer(get_path(record.config, "training.epochs"))}
 
 
 def _armed(ctx: Context, record: RunRecord) -> str | None:
