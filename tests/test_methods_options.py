@@ -127,9 +127,11 @@ def test_a_split_without_validation_is_stated(tmp_path, monkeypatch, lang, words
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", ["in “adam” were chosen by the search of the study “Learning-rate search”",
+    ("en", ["The values of learning rate in “adam” were chosen by the search of the study "
+            "“Learning-rate search”",
             "“sgd-lr5” is meant to fail"]),
-    ("es", ["en «adam» se eligieron con la búsqueda del estudio «Búsqueda de la tasa»",
+    ("es", ["Los valores de tasa de aprendizaje en «adam» se eligieron con la búsqueda del "
+            "estudio «Búsqueda de la tasa»",
             "Se espera que «sgd-lr5» falle"])])
 def test_chosen_by_and_expect_error_are_stated(tmp_path, monkeypatch, lang, words) -> None:
     text = report_fixtures.MANIFEST.replace(

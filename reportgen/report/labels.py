@@ -40,6 +40,7 @@ PATH_LABELS = {
     "model.l2": N_("L2 penalty"),
     "model.penalty_layers": N_("Penalised layers"),
     "training.previous_epochs": N_("Previous epochs"),
+    "model.outputs": N_("Output units"),
     "training.optimizer": N_("Optimizer"),
     "training.optimizer.name": N_("Optimizer"),
     "training.optimizer.lr": N_("Learning rate"),

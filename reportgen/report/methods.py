@@ -109,11 +109,15 @@ def _continued(ctx: Context, record: RunRecord) -> str | None:
     previous = get_path(record.config, "training.previous_epochs")
     if not previous:
         return None
-    return ctx._("Continued training: the model first trains %(previous)s epochs with no "
-                 "early stopping or stopping threshold (its earlier training), then up to "
-                 "%(epochs)s more epochs in which they act; the curves number the epochs from "
-                 "the start.", previous=ctx.integer(previous),
-                 epochs=ctx.integer(get_path(record.config, "training.epochs")))
+    return ctx.ngettext(
+        "Continued training: the model first trains %(previous)s epoch with no early stopping "
+        "or stopping threshold (its earlier training), then up to %(epochs)s more epochs in "
+        "which they act; the curves number the epochs from the start.",
+        "Continued training: the model first trains %(previous)s epochs with no early "
+        "stopping or stopping threshold (its earlier training), then up to %(epochs)s more "
+        "epochs in which they act; the curves number the epochs from the start.", previous,
+    ) % {"previous": ctx.integer(previous),
+         "epochs": ctx.integer(get_path(record.config, "training.epochs"))}
 
 
 def _armed(ctx: Context, record: RunRecord) -> str | None:
@@ -156,18 +160,33 @@ def _penalty_note(ctx: Context) -> str:
 
 
 def _chosen_by(ctx: Context, found: StudyFindings) -> list[str]:
-    titles = {s.id: s.title.get(ctx.lang) for s in ctx.manifest.studies if s.title}
+    studies = {s.id: s for s in ctx.manifest.studies}
     out = []
     for variant in found.study.variants:
         if variant.chosen_by is None:
             continue
-        keys = [lower_first(ctx.path_label(path)) for path in variant.set] or \
+        search = studies.get(variant.chosen_by)
+        searched = _searched_paths(search, variant.name) if search is not None else []
+        keys = [lower_first(ctx.path_label(path)) for path in searched or variant.set] or \
             [ctx._("its settings")]
+        title = search.title.get(ctx.lang) if search is not None and search.title else None
         out.append(ctx._("The values of %(keys)s in “%(variant)s” were chosen by the search "
                          "of the study “%(search)s”.", keys=", ".join(keys),
                          variant=variant.name,
-                         search=titles.get(variant.chosen_by, variant.chosen_by)))
+                         search=title or variant.chosen_by))
     return out
+
+
+def _searched_paths(search: Any, variant_name: str) -> list[str]:
+    """The settings the search study searched for the variant of that name (the study's space
+    with that variant's entries replacing or adding to it); [] without a search."""
+    if search.search is None:
+        return []
+    space = dict(search.search.space)
+    for variant in search.variants:
+        if variant.name == variant_name:
+            space.update(variant.space)
+    return list(space)
 
 
 def _expected_errors(ctx: Context, found: StudyFindings) -> list[str]:
