@@ -150,7 +150,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
         console.print(f"reportgen {__version__}: {len(the_plan.runs)} run(s){searches} "
                       f"→ {out_dir}")
     store.save_logo(spec)  # beside the manifest copy: `reportgen report OUT` needs it
-    markdown_images.copy_into(spec, out_dir)
+    store.save_images(spec)
     if not worker:  # damaged runs are set aside (kept) and trained again; one line each
         for line in store.set_aside_damaged():
             console.print(line, markup=False)

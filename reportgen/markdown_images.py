@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,17 +133,10 @@ def load(manifest: Manifest, folder: str | Path | None = None) -> dict[str, Foun
     return out
 
 
-def copy_into(manifest: Manifest, out_dir: Path) -> None:
-    """Copy the images that can be embedded next to the stored manifest copy, at the same
-    relative paths, so that `reportgen report OUT` finds them there."""
-    source = Path(manifest.source_path).parent
-    for src, found in load(manifest).items():
-        if isinstance(found, Image):
-            name = os.path.normpath(unquote(urlsplit(src).path))
-            path, target = (source / name).resolve(), out_dir / name
-            if not name.startswith("..") and target.resolve() != path:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
+def stored_name(src: str) -> str:
+    """The relative path an accepted image keeps in the output folder (its path as written,
+    normalised), so that the stored manifest copy finds it where the original did."""
+    return os.path.normpath(unquote(urlsplit(src).path))
 
 
 def warnings(images: Mapping[str, Found]) -> list[str]:

@@ -413,6 +413,15 @@ class Store:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
 
+    def save_images(self, manifest: manifest_mod.Manifest) -> None:
+        """Copy the images the author's Markdown embeds next to the manifest copy, at the same
+        relative paths, so that `reportgen report OUT` finds them there (refused ones are left
+        where they are: the report says why)."""
+        for src, found in markdown_images.load(manifest).items():
+            if isinstance(found, markdown_images.Image):
+                write_atomic(self.root / markdown_images.stored_name(src), found.data,
+                             within=self.root)
+
     @staticmethod
     def load_logo(manifest: manifest_mod.Manifest) -> CoverLogo | None:
         """The logo file, next to the manifest it was loaded from (the output folder's copy

@@ -17,6 +17,7 @@ from reportgen import markdown_images
 from reportgen.cli import app
 from reportgen.manifest import loads
 from reportgen.report.text import markdown
+from reportgen.store import Store
 
 
 def png_bytes() -> bytes:
@@ -109,7 +110,7 @@ def test_pseudocode_in_a_code_block_keeps_its_layout() -> None:
 def test_run_copies_the_embeddable_images_beside_the_stored_manifest(tmp_path: Path) -> None:
     manifest, _ = manifest_with_notes(lab_folder(tmp_path))
     out = tmp_path / "out"
-    markdown_images.copy_into(manifest, out)
+    Store(out).save_images(manifest)
     assert (out / "figs" / "backprop.png").read_bytes() == PNG
     assert (out / "figs" / "net.svg").is_file()
     assert not (out / "figs" / "link.png").exists() and not (tmp_path / "out.png").exists()
@@ -122,7 +123,7 @@ def test_the_report_embeds_them_and_the_cli_warns(tmp_path: Path, monkeypatch) -
     out = tmp_path / "out"
     monkeypatch.setattr(report_fixtures, "MANIFEST", text)
     report_fixtures.make_store(out)
-    markdown_images.copy_into(loads(text, source=str(folder / "experiments.toml")), out)
+    Store(out).save_images(loads(text, source=str(folder / "experiments.toml")))
     result = CliRunner().invoke(app, ["report", str(out), "--format", "html", "--lang", "es"])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("warning: image")]
