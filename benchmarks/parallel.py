@@ -15,6 +15,8 @@ once, in the background, while the driver loads the data and trains the first ru
 The server is stopped after each pass, so every pass starts it cold. All passes must produce
 the same metrics (checked). The load average is printed around each pass: other processes on
 the machine slow every pass, not all alike; with `--repeat`, compare the passes of a round.
+"cpu" is the CPU time the pass used in all its processes (workers and the fork server are
+counted once waited for), which other processes on the machine change far less.
 
 Measured on this 2-core VM, 19 runs, before the fork server (load average 0.20): --jobs 1
 27.7 s, --jobs 2 19.0 s (1.46×), local Ray 33.7 s (0.82×: Ray's own processes share the two
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -40,6 +43,12 @@ from reportgen.parallel import server
 from reportgen.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of every process it (or a child) has waited for."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def timed(spec: manifest.Manifest, studies: list[str], **options: object) -> tuple[float, dict]:
@@ -98,17 +107,17 @@ def main() -> None:
     for round_ in range(args.repeat):
         if args.repeat > 1:
             print(f"round {round_ + 1}")
-        before = load()
+        before, cpu = load(), cpu_seconds()
         base, reference = timed(spec, studies, device=args.device, jobs=1)
-        print(f"  --jobs 1                    {base:7.1f} s                 "
-              f"load {before} → {load()}")
+        print(f"  --jobs 1                    {base:7.1f} s                  "
+              f"cpu {cpu_seconds() - cpu:6.1f} s   load {before} → {load()}")
         for method in methods:
-            before = load()
+            before, cpu = load(), cpu_seconds()
             seconds, metrics = pool_pass(spec, studies, method, args.device, other)
             assert cuda or metrics == reference, f"{label} ({method}) changed a result"
             name = "spawned workers" if method == "spawn" else "fork server"
             print(f"  {label} ({name:15}) {seconds:7.1f} s   speed-up {base / seconds:.2f}×   "
-                  f"load {before} → {load()}")
+                  f"cpu {cpu_seconds() - cpu:6.1f} s   load {before} → {load()}")
         if not args.no_ray and not cuda:
             ray_pass(spec, studies, args.device, base, reference)
 
