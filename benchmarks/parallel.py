@@ -103,7 +103,7 @@ def main() -> None:
     cuda = args.device.startswith("cuda")
     other = "auto" if cuda else 2
     label = "--jobs auto" if cuda else "--jobs 2"
-    methods = ["spawn", "forkserver"] if "forkserver" in server_methods() else ["spawn"]
+    methods = ["spawn", "forkserver"] if server.START_METHOD == "forkserver" else ["spawn"]
     for round_ in range(args.repeat):
         if args.repeat > 1:
             print(f"round {round_ + 1}")
@@ -120,12 +120,6 @@ def main() -> None:
                   f"cpu {cpu_seconds() - cpu:6.1f} s   load {before} → {load()}")
         if not args.no_ray and not cuda:
             ray_pass(spec, studies, args.device, base, reference)
-
-
-def server_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def ray_pass(spec: manifest.Manifest, studies: list[str], device: str, base: float,

@@ -9,7 +9,7 @@ the driver loads its data), so that import overlaps the driver's own work.
 Forking is safe there: the server only imported, it never ran torch (no OpenMP threads yet),
 while the driver, which may have trained, is never forked. Until the server is ready, the
 driver trains the shortest waiting runs itself (on the CPU; one core would otherwise idle) and
-hands the rest to the pool once it is. Elsewhere (Windows) workers are spawned.
+hands the rest to the pool once it is. Elsewhere (Windows, macOS) workers are spawned.
 
 Each worker receives the datasets once, when it starts. A worker that dies (SIGKILL, out of
 memory) breaks the pool: every unit it had not returned is resubmitted to a fresh pool, up to

@@ -7,10 +7,12 @@ reportgen, so that the server's imports and the driver's own run side by side.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 
-# "spawn" where there is no fork server; a benchmark may set it to compare the two
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
-    else "spawn"
+# The fork server on Linux; elsewhere "spawn" (Windows has no fork, and on macOS forking a
+# process that loaded system frameworks is unsafe, which is why Python spawns there too).
+# A benchmark may set it to compare the two.
+START_METHOD = "forkserver" if sys.platform.startswith("linux") else "spawn"
 # What a worker imports before its first run. torch._dynamo is not imported by `import torch`
 # but by the first optimizer torch builds: 2 of the 6 s. Not "__main__": each worker still
 # imports the driver's script (as a spawned one does), cheap once these are loaded.
