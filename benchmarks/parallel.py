@@ -115,8 +115,8 @@ def main() -> None:
             before, cpu = load(), cpu_seconds()
             seconds, metrics = pool_pass(spec, studies, method, args.device, other)
             assert cuda or metrics == reference, f"{label} ({method}) changed a result"
-            name = "spawned workers" if method == "spawn" else "fork server"
-            print(f"  {label} ({name:15}) {seconds:7.1f} s   speed-up {base / seconds:.2f}×   "
+            name = f"{label} (spawned workers)" if method == "spawn" else f"{label} (fork server)"
+            print(f"  {name:27} {seconds:7.1f} s   speed-up {base / seconds:.2f}×   "
                   f"cpu {cpu_seconds() - cpu:6.1f} s   load {before} → {load()}")
         if not args.no_ray and not cuda:
             ray_pass(spec, studies, args.device, base, reference)
