@@ -20,7 +20,16 @@ counted once waited for), which other processes on the machine change far less.
 
 Measured on this 2-core VM, 19 runs, before the fork server (load average 0.20): --jobs 1
 27.7 s, --jobs 2 19.0 s (1.46×), local Ray 33.7 s (0.82×: Ray's own processes share the two
-cores). Each spawned worker paid about 6 s of CPU importing torch and scikit-learn.
+cores). Each spawned worker paid about 6 s of CPU importing torch, torch._dynamo (loaded by
+torch's first optimizer) and scikit-learn.
+
+With the fork server, one run of this script (2026-12-03, the VM shared with other jobs, load
+average 12.9 rising to 23.8 during the passes, so the wall times and their ratios say little:
+a pass with more processes gets a larger share of the contended cores): --jobs 1 383.4 s
+(43.3 s of CPU), --jobs 2 spawned 209.0 s (46.4 s of CPU), --jobs 2 fork server 71.6 s
+(34.5 s of CPU). The CPU column is the comparable one: the fork server saved 12 s of CPU on
+this manifest, the two workers' imports. On an idle machine that is the ~6 s of wall time
+between 1.46× and the ~1.7× the two workers give on training alone.
 """
 
 from __future__ import annotations
