@@ -167,11 +167,14 @@ def test_a_killed_worker_has_its_unit_retried(six, tmp_path):
     out = tmp_path / "out"
     process = _train(path, out, 2)
     _wait_for_runs(out, 1, process)
-    deadline = time.monotonic() + 120
-    while len(before := _pool_workers(process.pid)) < 2:  # both workers are training now
+    deadline = time.monotonic() + 240
+    while True:  # both workers are up, one has returned a run: they are training the rest
+        before = _pool_workers(process.pid)
+        trained_by = {int(worker.rsplit(":", 1)[1]) for worker in workers_of(out)}
+        if len(before) == 2 and trained_by & set(before):
+            break
         assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
         time.sleep(0.05)
-    assert len(before) == 2
     os.kill(before[0], signal.SIGKILL)
     output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output

@@ -149,8 +149,8 @@ class LocalPool:
         assert self.executor is not None
         try:
             future = self.executor.submit(_perform, unit)
-        except BrokenProcessPool:  # a worker died since the last wait: a fresh pool
-            self._abandon()
+        except (BrokenProcessPool, OSError):  # a worker died since the last wait, or while
+            self._abandon()                        # it started (a broken pipe): a fresh pool
             self.executor = self._executor()
             future = self.executor.submit(_perform, unit)
         self.futures[future] = unit
