@@ -23,13 +23,15 @@ Measured on this 2-core VM, 19 runs, before the fork server (load average 0.20):
 cores). Each spawned worker paid about 6 s of CPU importing torch, torch._dynamo (loaded by
 torch's first optimizer) and scikit-learn.
 
-With the fork server, one run of this script (2026-12-03, the VM shared with other jobs, load
-average 12.9 rising to 23.8 during the passes, so the wall times and their ratios say little:
-a pass with more processes gets a larger share of the contended cores): --jobs 1 383.4 s
-(43.3 s of CPU), --jobs 2 spawned 209.0 s (46.4 s of CPU), --jobs 2 fork server 71.6 s
-(34.5 s of CPU). The CPU column is the comparable one: the fork server saved 12 s of CPU on
-this manifest, the two workers' imports. On an idle machine that is the ~6 s of wall time
-between 1.46× and the ~1.7× the two workers give on training alone.
+With the fork server, two runs of this script on 2026-12-03, the VM shared with other jobs
+(so wall times and their ratios say little: the passes compete with 7-20 other processes):
+  load 12.9 → 23.8:  --jobs 1 383.4 s (43.3 s of CPU), --jobs 2 spawned 209.0 s (46.4 s CPU),
+                     --jobs 2 fork server 71.6 s (34.5 s CPU)
+  load  7.5 → 10.0:  --jobs 1  70.2 s (35.5 s of CPU), --jobs 2 spawned 128.3 s (53.7 s CPU),
+                     --jobs 2 fork server 95.7 s (39.0 s CPU)
+The CPU column is the comparable one: the fork server saves 12-15 s of CPU on this manifest,
+the two workers' imports, and in the second run 25 % of the wall time of the spawned pass.
+The 1.6× target on an idle machine is still to be measured.
 """
 
 from __future__ import annotations
