@@ -15,16 +15,30 @@ once, in the background, while the driver loads the data and trains the first ru
 The server is stopped after each pass, so every pass starts it cold. All passes must produce
 the same metrics (checked). The load average is printed around each pass: other processes on
 the machine slow every pass, not all alike; with `--repeat`, compare the passes of a round.
+"cpu" is the CPU time the pass used in all its processes (workers and the fork server are
+counted once waited for), which other processes on the machine change far less.
 
 Measured on this 2-core VM, 19 runs, before the fork server (load average 0.20): --jobs 1
 27.7 s, --jobs 2 19.0 s (1.46×), local Ray 33.7 s (0.82×: Ray's own processes share the two
-cores). Each spawned worker paid about 6 s of CPU importing torch and scikit-learn.
+cores). Each spawned worker paid about 6 s of CPU importing torch, torch._dynamo (loaded by
+torch's first optimizer) and scikit-learn.
+
+With the fork server, two runs of this script on 2026-12-03, the VM shared with other jobs
+(so wall times and their ratios say little: the passes compete with 7-20 other processes):
+  load 12.9 → 23.8:  --jobs 1 383.4 s (43.3 s of CPU), --jobs 2 spawned 209.0 s (46.4 s CPU),
+                     --jobs 2 fork server 71.6 s (34.5 s CPU)
+  load  7.5 → 10.0:  --jobs 1  70.2 s (35.5 s of CPU), --jobs 2 spawned 128.3 s (53.7 s CPU),
+                     --jobs 2 fork server 95.7 s (39.0 s CPU)
+The CPU column is the comparable one: the fork server saves 12-15 s of CPU on this manifest,
+the two workers' imports, and in the second run 25 % of the wall time of the spawned pass.
+The 1.6× target on an idle machine is still to be measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -40,6 +54,12 @@ from reportgen.parallel import server
 from reportgen.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of every process it (or a child) has waited for."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def timed(spec: manifest.Manifest, studies: list[str], **options: object) -> tuple[float, dict]:
@@ -94,29 +114,23 @@ def main() -> None:
     cuda = args.device.startswith("cuda")
     other = "auto" if cuda else 2
     label = "--jobs auto" if cuda else "--jobs 2"
-    methods = ["spawn", "forkserver"] if "forkserver" in server_methods() else ["spawn"]
+    methods = ["spawn", "forkserver"] if server.START_METHOD == "forkserver" else ["spawn"]
     for round_ in range(args.repeat):
         if args.repeat > 1:
             print(f"round {round_ + 1}")
-        before = load()
+        before, cpu = load(), cpu_seconds()
         base, reference = timed(spec, studies, device=args.device, jobs=1)
-        print(f"  --jobs 1                    {base:7.1f} s                 "
-              f"load {before} → {load()}")
+        print(f"  --jobs 1                    {base:7.1f} s                  "
+              f"cpu {cpu_seconds() - cpu:6.1f} s   load {before} → {load()}")
         for method in methods:
-            before = load()
+            before, cpu = load(), cpu_seconds()
             seconds, metrics = pool_pass(spec, studies, method, args.device, other)
             assert cuda or metrics == reference, f"{label} ({method}) changed a result"
-            name = "spawned workers" if method == "spawn" else "fork server"
-            print(f"  {label} ({name:15}) {seconds:7.1f} s   speed-up {base / seconds:.2f}×   "
-                  f"load {before} → {load()}")
+            name = f"{label} (spawned workers)" if method == "spawn" else f"{label} (fork server)"
+            print(f"  {name:27} {seconds:7.1f} s   speed-up {base / seconds:.2f}×   "
+                  f"cpu {cpu_seconds() - cpu:6.1f} s   load {before} → {load()}")
         if not args.no_ray and not cuda:
             ray_pass(spec, studies, args.device, base, reference)
-
-
-def server_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def ray_pass(spec: manifest.Manifest, studies: list[str], device: str, base: float,

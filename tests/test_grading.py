@@ -294,25 +294,6 @@ def test_identifier_from_the_manifest_authors(klass, tmp_path):
 
 
 # ---------------------------------------------------------------- --verify
-def test_verify_reruns_sampled_runs_and_catches_edited_records(klass, tmp_path):
-    key, order, _ = klass
-    mia = copy_of(order[0], tmp_path / "mia")
-    for record in (mia / "runs").glob("*/record.json"):  # numbers edited at the source
-        data = json.loads(record.read_text())
-        data["metrics"]["val"]["accuracy"] += 0.001
-        record.write_text(json.dumps(data))
-    results.write(Store(mia).load())
-    result = runner.invoke(app, ["grade", str(key), str(order[0]), str(mia), "--verify", "1",
-                                 "-o", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    book = rows(tmp_path / "out")
-    assert book["ana"]["integrity"] == "reruns: 1 reproduced"
-    assert book["mia"]["integrity"] == "reruns: 1 differs"  # consistent files, edited numbers
-    page = (tmp_path / "out" / "feedback" / "mia.html").read_text(encoding="utf-8")
-    reruns = page.split("Ejecuciones reentrenadas")[1]  # Spanish: the default --lang
-    assert "difiere" in reruns and "val.accuracy" in reruns
-
-
 def _edited_copy(source: Path, target: Path) -> Path:
     """A copy of `source` whose run records were edited (and results.json written from them)."""
     copy = copy_of(source, target)
@@ -322,6 +303,22 @@ def _edited_copy(source: Path, target: Path) -> Path:
         record.write_text(json.dumps(data))
     results.write(Store(copy).load())
     return copy
+
+
+def test_verify_reruns_sampled_runs_and_catches_edited_records(klass, tmp_path):
+    key, order, _ = klass
+    mia = _edited_copy(order[0], tmp_path / "mia")  # numbers edited at the source
+    # on two workers (test_verify_on_two_workers_gives_the_verdicts_of_one: the same verdicts)
+    result = runner.invoke(app, ["grade", str(key), str(order[0]), str(mia), "--verify", "1",
+                                 "--jobs", "2", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "verifying 2 run(s) on 2 worker(s)" in result.output
+    book = rows(tmp_path / "out")
+    assert book["ana"]["integrity"] == "reruns: 1 reproduced"
+    assert book["mia"]["integrity"] == "reruns: 1 differs"  # consistent files, edited numbers
+    page = (tmp_path / "out" / "feedback" / "mia.html").read_text(encoding="utf-8")
+    reruns = page.split("Ejecuciones reentrenadas")[1]  # Spanish: the default --lang
+    assert "difiere" in reruns and "val.accuracy" in reruns
 
 
 def test_verify_on_two_workers_gives_the_verdicts_of_one(klass, tmp_path):
@@ -336,7 +333,7 @@ def test_verify_on_two_workers_gives_the_verdicts_of_one(klass, tmp_path):
     subs = [order[0], _edited_copy(order[0], tmp_path / "mia"), order[2]]
 
     def verdicts(jobs: int) -> tuple[list[list[tuple[str, str, str]]], grader.ClassGrades]:
-        grades = grader.grade_class(the_key, subs, rubric.DEFAULT, verify=2, jobs=jobs)
+        grades = grader.grade_class(the_key, subs, rubric.DEFAULT, verify=1, jobs=jobs)
         return [[(r.run, r.status, r.detail) for r in s.integrity.reruns]
                 for s in grades.students], grades
 
@@ -365,21 +362,14 @@ def test_verify_on_two_workers_gives_the_verdicts_of_one(klass, tmp_path):
     assert pids - {os.getpid()} <= seen  # by worker processes below this one
 
 
-def test_grade_jobs_option(klass, tmp_path):
+def test_bad_jobs_option_exits_2(klass, tmp_path):
     key, order, _ = klass
-    mia = _edited_copy(order[0], tmp_path / "mia")
-    result = runner.invoke(app, ["grade", str(key), str(order[0]), str(mia), "--verify", "1",
-                                 "--jobs", "2", "-o", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    assert "verifying 2 run(s) on 2 worker(s)" in result.output
-    book = rows(tmp_path / "out")
-    assert book["ana"]["integrity"] == "reruns: 1 reproduced"
-    assert book["mia"]["integrity"] == "reruns: 1 differs"
     result = runner.invoke(app, ["grade", str(key), str(order[0]), "--verify", "1",
                                  "--jobs", "0", "-o", str(tmp_path / "bad")])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: --jobs: expected a whole number ≥ 1 or auto, got '0'"]
+    assert not (tmp_path / "bad").exists()
 
 
 # ---------------------------------------------------------------- zips

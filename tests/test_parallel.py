@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from reportgen import execute, manifest, plan, results
 from reportgen.cli import app
+from reportgen.store import Store
 from tests.helpers import TINY, TWO_STUDIES, child_pids, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,32 +34,39 @@ def results_without_timings(out: Path) -> dict:
     return data
 
 
-def run_cli(manifest: Path, out: Path, *options: str) -> None:
-    result = runner.invoke(app, ["run", str(manifest), "--out", str(out), "--format", "html",
-                                 "--lang", "en", *options])
-    assert result.exit_code == 0, result.output
-
-
 def workers_of(out: Path) -> set[str]:
     return {json.loads(p.read_text())["worker"] for p in out.glob("runs/*/record.json")}
+
+
+def trained_alone(folder: Path, text: str) -> tuple[Path, dict]:
+    """A manifest and its results trained in this process, one run after another (`--jobs 1`
+    without rendering: results.json is written as `reportgen run` writes it)."""
+    path = write_manifest(folder, text)
+    spec = manifest.load(path)
+    store = Store(folder / "one")
+    execute.execute(spec, plan.expand(spec), store, jobs=1)
+    results.write(store.load())
+    return path, results_without_timings(folder / "one")
 
 
 @pytest.fixture(scope="module")
 def six(tmp_path_factory):
     """The six-run manifest and its results trained in one process (`--jobs 1`)."""
-    folder = tmp_path_factory.mktemp("six")
-    path = write_manifest(folder, SIX)
-    run_cli(path, folder / "one", "--jobs", "1")
-    return path, results_without_timings(folder / "one")
+    return trained_alone(tmp_path_factory.mktemp("six"), SIX)
 
 
-def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
-    path = write_manifest(tmp_path, TWO_STUDIES)
-    run_cli(path, tmp_path / "one", "--jobs", "1")
+@pytest.fixture(scope="module")
+def two_studies(tmp_path_factory):
+    """TWO_STUDIES (three short runs) and its results trained in one process (`--jobs 1`)."""
+    return trained_alone(tmp_path_factory.mktemp("two-studies"), TWO_STUDIES)
+
+
+def test_jobs_2_gives_the_results_of_jobs_1(two_studies, tmp_path):
+    path, expected = two_studies
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "two"), "--jobs",
                                  "2", "--format", "html", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert results_without_timings(tmp_path / "one") == results_without_timings(tmp_path / "two")
+    assert results_without_timings(tmp_path / "two") == expected
     assert "3 run(s) on 2 worker(s)" in result.output
     assert "in flight]" in result.output  # redirected: plain lines with the runs in flight
     # the appendix names who trained each run
@@ -104,11 +113,44 @@ def _pool_workers(pid: int) -> list[int]:
     return workers
 
 
+# `--jobs N` without rendering, as `reportgen run` trains (a report adds nothing to what the
+# kill tests check): the fork server is started and waited for first, so the pool's workers
+# train every unit (the driver helps only while they cannot start).
+TRAIN = """
+import json, sys
+from pathlib import Path
+
+from reportgen.parallel import server
+
+if __name__ == "__main__":
+    server.warm_up()
+    from reportgen import execute, manifest, plan, results
+    from reportgen.store import Store
+
+    server.wait_until_ready()
+    spec = manifest.load(Path(sys.argv[1]))
+    store = Store(sys.argv[2])
+    outcome = execute.execute(spec, plan.expand(spec), store, jobs=int(sys.argv[3]))
+    results.write(store.load())
+    print(json.dumps({"trained": len(outcome.trained), "reused": len(outcome.skipped),
+                      "failed": len(outcome.failed)}))
+"""
+
+
 def _start(manifest: Path, out: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "reportgen", "run", str(manifest), "--out", str(out),
          "--format", "html", "--lang", "en", *options],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+
+
+def _train(manifest: Path, out: Path, jobs: int) -> subprocess.Popen:
+    script = manifest.parent / "train.py"
+    script.write_text(TRAIN)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(manifest), str(out), str(jobs)], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
 
 
@@ -123,17 +165,21 @@ def _wait_for_runs(out: Path, count: int, process: subprocess.Popen, limit: floa
 def test_a_killed_worker_has_its_unit_retried(six, tmp_path):
     path, expected = six
     out = tmp_path / "out"
-    process = _start(path, out, "--jobs", "2")
+    process = _train(path, out, 2)
     _wait_for_runs(out, 1, process)
-    deadline = time.monotonic() + 120
-    while len(before := _pool_workers(process.pid)) < 2:  # both workers are training now
+    deadline = time.monotonic() + 240
+    while True:  # both workers are up, one has returned a run: they are training the rest
+        before = _pool_workers(process.pid)
+        trained_by = {int(worker.rsplit(":", 1)[1]) for worker in workers_of(out)}
+        if len(before) == 2 and trained_by & set(before):
+            break
         assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
         time.sleep(0.05)
-    assert len(before) == 2
     os.kill(before[0], signal.SIGKILL)
     output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output
-    assert "trained 6, reused 0, failed 0" in output
+    assert json.loads(output.strip().splitlines()[-1]) == {"trained": 6, "reused": 0,
+                                                           "failed": 0}
     assert results_without_timings(out) == expected
     # the units lost with the killed worker were trained by the fresh pool's workers
     pids = {int(worker.rsplit(":", 1)[1]) for worker in workers_of(out)}
@@ -143,7 +189,7 @@ def test_a_killed_worker_has_its_unit_retried(six, tmp_path):
 def test_a_killed_driver_keeps_finished_runs_and_the_next_run_continues(six, tmp_path):
     path, expected = six
     out = tmp_path / "out"
-    process = _start(path, out, "--jobs", "2")
+    process = _train(path, out, 2)
     _wait_for_runs(out, 2, process)
     for worker in _pool_workers(process.pid):
         os.kill(worker, signal.SIGKILL)
@@ -158,20 +204,19 @@ def test_a_killed_driver_keeps_finished_runs_and_the_next_run_continues(six, tmp
     assert results_without_timings(out) == expected
 
 
-def test_the_driver_trains_waiting_runs_itself_until_workers_can_start(six, tmp_path,
+def test_the_driver_trains_waiting_runs_itself_until_workers_can_start(two_studies, tmp_path,
                                                                           monkeypatch):
-    from reportgen import execute, manifest, plan, results
     from reportgen.parallel import local, server
-    from reportgen.store import Store
 
     if server.START_METHOD != "forkserver":
         pytest.skip("workers are spawned here: there is no fork server to wait for")
     monkeypatch.setattr(local.LocalPool, "_await_server", lambda self: None)  # never ready
-    path, expected = six
+    path, expected = two_studies
     spec = manifest.load(path)
-    outcome = execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"), jobs=2)
-    assert len(outcome.trained) == 6 and not outcome.failed
-    results.write(Store(tmp_path / "out").load())
+    store = Store(tmp_path / "out")
+    outcome = execute.execute(spec, plan.expand(spec), store, jobs=2)
+    assert len(outcome.trained) == 3 and not outcome.failed
+    results.write(store.load())
     assert results_without_timings(tmp_path / "out") == expected
     assert {w.rsplit(":", 1)[1] for w in workers_of(tmp_path / "out")} == {str(os.getpid())}
 
@@ -193,7 +238,8 @@ retrain_best = false
 def test_a_search_on_two_workers_loses_and_repeats_no_trial(tmp_path):
     path = write_manifest(tmp_path, SEARCH.replace('vary = { "model.hidden" = [[8], [16]] }',
                                                    ""))
-    run_cli(path, tmp_path / "one")
+    spec = manifest.load(path)  # one process, no rendering: its tuning records are the same
+    execute.execute(spec, plan.expand(spec), Store(tmp_path / "one"))
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "two"), "--jobs",
                                  "2", "--format", "html", "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -249,9 +295,6 @@ def test_ray_two_node_cluster_trains_on_both_nodes(six, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["trained"] == 6
-    from reportgen import results
-    from reportgen.store import Store
-
     results.write(Store(out).load())
     assert results_without_timings(out) == expected
     used = {worker.split(" · ")[0].removeprefix("node ") for worker in workers_of(out)}

@@ -34,7 +34,8 @@ def run_all(planned: Sequence[Planned], jobs: int | str, device: str | None,
     if work:
         datasets = {_key(job): job.dataset for _, _, job in work}
         specs = [job.spec for _, _, job in work]
-        wanted = devices.auto_jobs(device, specs, datasets) if jobs == "auto" else int(jobs)
+        by_name = {job.spec.config.dataset: job.dataset for _, _, job in work}  # for sizes
+        wanted = devices.auto_jobs(device, specs, by_name) if jobs == "auto" else int(jobs)
         workers = max(1, min(wanted, len(work)))  # no worker without a run to train
         echo(f"verifying {len(work)} run(s) on {workers} worker(s)")
         pool = LocalPool(workers, datasets, devices.gpus(device, specs),

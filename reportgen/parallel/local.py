@@ -9,7 +9,7 @@ the driver loads its data), so that import overlaps the driver's own work.
 Forking is safe there: the server only imported, it never ran torch (no OpenMP threads yet),
 while the driver, which may have trained, is never forked. Until the server is ready, the
 driver trains the shortest waiting runs itself (on the CPU; one core would otherwise idle) and
-hands the rest to the pool once it is. Elsewhere (Windows) workers are spawned.
+hands the rest to the pool once it is. Elsewhere (Windows, macOS) workers are spawned.
 
 Each worker receives the datasets once, when it starts. A worker that dies (SIGKILL, out of
 memory) breaks the pool: every unit it had not returned is resubmitted to a fresh pool, up to
@@ -149,8 +149,8 @@ class LocalPool:
         assert self.executor is not None
         try:
             future = self.executor.submit(_perform, unit)
-        except BrokenProcessPool:  # a worker died since the last wait: a fresh pool
-            self.executor.shutdown(wait=False, cancel_futures=True)
+        except (BrokenProcessPool, OSError):  # a worker died since the last wait, or while
+            self._abandon()                        # it started (a broken pipe): a fresh pool
             self.executor = self._executor()
             future = self.executor.submit(_perform, unit)
         self.futures[future] = unit
@@ -192,8 +192,7 @@ class LocalPool:
             else:
                 out.append((unit, error if error is not None else future.result()))
         if broken:
-            assert self.executor is not None
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            self._abandon()
             self.executor = self._executor()
             for unit in sorted(lost, key=lambda u: u.key):
                 self.submit(unit)
@@ -223,6 +222,17 @@ class LocalPool:
             if limiter is not None:
                 limiter.restore_original_limits()
         return [(unit, result)]
+
+    def _abandon(self) -> None:
+        """Give up the broken pool, killing its surviving workers: their units are resubmitted,
+        and a survivor blocked sending a result nobody reads any more (seen with a large one)
+        would otherwise keep the pool's manager thread, and so this process's exit, waiting."""
+        assert self.executor is not None
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.exitcode is None:
+                process.kill()
 
     def _worker_died(self) -> bool:
         """A worker gone without the pool noticing: one that died while starting (e.g. a
