@@ -20,8 +20,9 @@ from rich.console import Console
 
 from reportgen import __version__, markdown_images
 from reportgen.errors import ReportgenError
+from reportgen.lock import folder_lock
 from reportgen.report.render import FORMATS
-from reportgen.store import Store, folder_lock
+from reportgen.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd

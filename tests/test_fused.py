@@ -14,7 +14,7 @@ import torch
 
 from reportgen import execute, manifest, plan
 from reportgen.data import Dataset, Split
-from reportgen.engines import fused, grouping
+from reportgen.engines import fused, fused_optimizer, grouping
 from reportgen.engines.torch_engine import TorchTrainer
 from reportgen.manifest import RunConfig
 from reportgen.plan import RunSpec
@@ -200,7 +200,7 @@ def test_the_batched_forward_pass_is_nn_linear() -> None:
 
 def test_optimizer_family_must_be_one() -> None:
     with pytest.raises(ValueError, match="one optimizer family"):
-        fused.group_optimizer([manifest.OptimizerSpec(name="adam"),
+        fused_optimizer.group_optimizer([manifest.OptimizerSpec(name="adam"),
                                manifest.OptimizerSpec(name="sgd")], torch.zeros(2, 3))
 
 
@@ -214,16 +214,16 @@ def test_column_updates_are_torch_optims_bit_for_bit(case: str, layout: str,
     from reportgen.engines.torch_engine import make_optimizer
 
     if layout == "a block per member":
-        monkeypatch.setattr(fused, "CPU_BLOCK", 3000)
+        monkeypatch.setattr(fused_optimizer, "CPU_BLOCK", 3000)
     if layout == "row by row":
-        monkeypatch.setattr(fused, "ROW_BY_ROW", 1000)
+        monkeypatch.setattr(fused_optimizer, "ROW_BY_ROW", 1000)
 
     specs = [manifest.OptimizerSpec(**raw) for raw in OPTIMIZERS[case]]
     generator = torch.Generator().manual_seed(0)
     k, size = len(specs), 3000
     params = torch.randn(k, size, generator=generator)
     grads = torch.zeros(k, size)
-    group = fused.FusedOptimizer(specs, params)
+    group = fused_optimizer.FusedOptimizer(specs, params)
     rows = [params[i].clone().requires_grad_() for i in range(k)]
     alone_ = [make_optimizer(spec, [row]) for spec, row in zip(specs, rows, strict=True)]
     for step in range(8):

@@ -14,7 +14,8 @@ from reportgen import execute, manifest, plan
 from reportgen.cli import app
 from reportgen.errors import ManifestError
 from reportgen.store import Store
-from reportgen.tuning import hyperband, records, runner, space
+from reportgen.tuning import hyperband, objective, records, runner, space
+from reportgen.tuning import storage as tuning_storage
 from tests.helpers import write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,7 +195,7 @@ space = { "model.hidden.0" = { int = [96, 128], step = 32 }, "model.activation" 
                                "training.optimizer.lr"}
     trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
     values = space.suggest(trial, deep.space)
-    config = runner.trial_config(deep, values)
+    config = objective.trial_config(deep, values)
     assert config.model.hidden[0] in (96, 128) and config.model.hidden[1] == 64
     assert config.model.activation == ["relu", "sigmoid"]
 
@@ -380,21 +381,21 @@ def test_resume_reuses_completed_trials_and_reruns_failed_ones(tmp_path, monkeyp
 
 
 def test_a_trial_of_a_dead_process_is_run_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "GRACE_SECONDS", 1)
-    monkeypatch.setattr(runner, "HEARTBEAT_SECONDS", 1)
+    monkeypatch.setattr(tuning_storage, "GRACE_SECONDS", 1)
+    monkeypatch.setattr(tuning_storage, "HEARTBEAT_SECONDS", 1)
     monkeypatch.setattr(runner, "POLL_SECONDS", 0.2)
     text = search_manifest(extra="retrain_best = false\n")
     spec = manifest.load(write_manifest(tmp_path, text))
     (task,) = plan.expand(spec).searches
     store = Store(tmp_path / "out")
-    url = runner.storage_url("sqlite", store.root)
-    storage = runner.open_storage(url, coordinator=False)
+    url = tuning_storage.storage_url("sqlite", store.root)
+    storage = tuning_storage.open_storage(url, coordinator=False)
     from reportgen.data import load_dataset
 
     dataset = load_dataset("breast", spec.datasets["breast"], tmp_path)
-    name = runner.study_name(task, dataset.fingerprint)
-    study = runner.open_study(task, storage, name, coordinator=False, fresh=False)
-    trial_id = runner._pop(study, storage, task.max_trials)  # claimed, then the process "dies"
+    name = tuning_storage.study_name(task, dataset.fingerprint)
+    study = tuning_storage.open_study(task, storage, name, coordinator=False, fresh=False)
+    trial_id = tuning_storage._pop(study, storage, task.max_trials)  # claimed, then the process "dies"
     storage.record_heartbeat(trial_id)
     time.sleep(1.5)
     store, outcome = run(tmp_path, text)
@@ -405,12 +406,12 @@ def test_a_trial_of_a_dead_process_is_run_again(tmp_path, monkeypatch):
 
 
 def test_a_waiting_trial_is_claimed_once(tmp_path):
-    storage = runner.open_storage(runner.storage_url("sqlite", tmp_path), coordinator=False)
+    storage = tuning_storage.open_storage(tuning_storage.storage_url("sqlite", tmp_path), coordinator=False)
     study = optuna.create_study(storage=storage)
     study.enqueue_trial({})
     (trial,) = study.get_trials()
-    assert runner._claim(storage, trial._trial_id)
-    assert not runner._claim(storage, trial._trial_id)
+    assert tuning_storage._claim(storage, trial._trial_id)
+    assert not tuning_storage._claim(storage, trial._trial_id)
     assert study.get_trials()[0].state == optuna.trial.TrialState.RUNNING
 
 
