@@ -366,14 +366,15 @@ def test_records_are_those_of_one_by_one_training_plus_the_group(tmp_path) -> No
 
 def test_appendix_names_the_fused_runs(tmp_path) -> None:
     _, results = run_manifest(tmp_path, SWEEP, fuse=True)
-    for lang, word in (("en", "Group 1"), ("es", "Grupo 1")):
+    for lang, word, run in (("en", "Group 1", "lr 0.01 · seed 2"),
+                            ("es", "Grupo 1", "tasa 0,01 · semilla 2")):
         model = build(results, lang)
         runs = next(t for t in model.tables() if t.id == "runs")
         assert runs.columns[-1].key == "fused_group"
         assert [row[-1].value for row in runs.rows] == [1, 1, 1, 1]
         appendix = "\n".join(b.text for b in model.section("appendix").blocks
                              if hasattr(b, "text") and isinstance(b.text, str))
-        assert word in appendix and "lr=0.01, seed=2" in appendix
+        assert word in appendix and run in appendix  # runs named as in the document
 
 
 def test_no_fuse_and_study_fuse_false_train_one_by_one(tmp_path) -> None:

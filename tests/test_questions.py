@@ -25,7 +25,7 @@ def first_paragraph(model: ReportModel, study: str) -> str:
 
 @pytest.mark.parametrize(("lang", "question"), [
     ("en", "Question: How does the hidden-layer width affect validation accuracy?"),
-    ("es", "Pregunta: ¿Cómo influye el ancho de la capa oculta en la exactitud de "
+    ("es", "Pregunta: ¿Cómo influye el número de neuronas ocultas en la exactitud de "
            "validación?"),
 ])
 def test_question_is_generated_from_the_varied_factor(results: ResultSet, lang: str,

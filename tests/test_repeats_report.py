@@ -10,6 +10,7 @@ import pytest
 from reportgen import execute, manifest, plan, results
 from reportgen.report.build import build
 from reportgen.report.model import ReportModel
+from reportgen.report.run_labels import identity
 from reportgen.store import ResultSet, Store, StoredRun
 from tests.helpers import TINY, write_manifest
 from tests.test_report_build import table, texts
@@ -44,7 +45,8 @@ def expected_configs(stored: ResultSet) -> list[dict]:
 def test_spread_table_shows_each_configurations_statistics(stored, models) -> None:
     seeds = table(models["en"], "study-width-seeds")
     configs = expected_configs(stored)
-    assert [row[0].value for row in seeds.rows] == ["hidden=8", "hidden=16"]
+    assert [row[0].value for row in seeds.rows] == ["8 hidden units", "16 hidden units"]
+    assert [identity(row[0].value) for row in seeds.rows] == ["hidden=8", "hidden=16"]
     for row, config in zip(seeds.rows, configs, strict=True):
         val = config["metrics"]["val"]["accuracy"]
         assert [c.value for c in row[1:6]] == [3, val["mean"], val["std"], val["min"],
@@ -64,7 +66,8 @@ def test_discussion_ranks_configurations_by_their_means(stored, models) -> None:
     configs = {c["label"]: c["metrics"]["val"]["accuracy"] for c in expected_configs(stored)}
     best, runner = sorted(configs, key=lambda k: -configs[k]["mean"])
     text = texts(models["en"], "discussion-width")
-    assert f"{best} has the highest mean validation accuracy over its seeds" in text
+    shown = f"“{best.removeprefix('hidden=')} hidden units”"  # the label of `best` as a reader's
+    assert f"{shown} has the highest mean validation accuracy over its seeds" in text
     margin = configs[best]["mean"] - configs[runner]["mean"]
     smaller = margin < max(configs[best]["std"], configs[runner]["std"])
     assert ("That margin is smaller than the standard deviation" in text) == smaller

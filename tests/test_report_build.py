@@ -175,12 +175,12 @@ def test_dataset_tables(models: dict[str, ReportModel]) -> None:
 
 def test_conclusions_follow_the_numbers(models: dict[str, ReportModel]) -> None:
     en = texts(models["en"], "discussion")
-    assert "64 hidden units has the highest validation accuracy (97.3%), 1.2 percentage " \
-           "points above the runner-up, 256 hidden units (96.1%)." in en
+    assert "“64 hidden units” has the highest validation accuracy (97.3%), 1.2 percentage " \
+           "points above the runner-up, “256 hidden units” (96.1%)." in en
     assert "too small to suggest overfitting" in en
-    assert "sgd-lr5 (epoch 4)" in en
+    assert "“sgd-lr5” (epoch 4)" in en
     assert "1 run failed and has no results: ffffffffffff" in en
-    assert "64 hidden units (epoch 10 of 12, best epoch 7)" in en
+    assert "“64 hidden units” (epoch 10 of 12, best epoch 7)" in en
     es = texts(models["es"], "discussion")
     assert "1,2 puntos porcentuales" in es and "97,3\xa0%" in es
 
@@ -239,7 +239,7 @@ def test_abstract(models: dict[str, ReportModel]) -> None:
     first = models["en"].abstract[0]
     assert isinstance(first, Paragraph) and "<strong>widths</strong>" in first.text
     sentences = [b.text for b in models["es"].abstract if isinstance(b, Paragraph)]
-    assert "«Neuronas en la capa oculta»: la mejor de 3 ejecuciones es 64 neuronas ocultas, " \
+    assert "«Neuronas en la capa oculta»: la mejor de 3 ejecuciones es «64 neuronas ocultas», " \
            "con exactitud de validación del 97,3\xa0%, exactitud de prueba del 96,9\xa0%." \
            in sentences
 

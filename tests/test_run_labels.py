@@ -83,8 +83,8 @@ def test_seed_of_a_repeat_and_retrained_search_best() -> None:
     assert Words("en").run_label(repeat, None, with_seed=False) == "16 hidden units"
     best = dataclasses.replace(base, label="hyperband best", varied={"model.hidden": [128]},
                                tuning=TuningOrigin("t.json", "bayesian", 3, "val_loss", 0.1))
-    assert Words("es").run_label(best, None) == "mejor de la búsqueda bayesiana"
-    assert Words("en").run_label(best, None) == "best of Bayesian search"
+    assert Words("es").run_label(best, None) == "Búsqueda bayesiana (mejor ensayo)"
+    assert Words("en").run_label(best, None) == "Bayesian search (best trial)"
 
 
 def test_label_keeps_identity_through_pickling_and_csv() -> None:

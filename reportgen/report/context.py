@@ -13,9 +13,10 @@ from typing import Any
 from reportgen.analysis.findings import Findings, StudyFindings
 from reportgen.manifest import Manifest
 from reportgen.report import i18n
+from reportgen.report.i18n import N_
 from reportgen.report.labels import PATH_LABELS, STOP_REASONS
 from reportgen.report.model import PORTRAIT_COLUMNS, Cell, Column, Figure, Table
-from reportgen.report.run_labels import Words
+from reportgen.report.run_labels import Label, Words
 from reportgen.report.text import markdown, value_text
 
 MAX_COLUMNS = PORTRAIT_COLUMNS  # wider tables are split, or printed on a landscape page
@@ -69,7 +70,14 @@ class Context:
         Named `_` so that Babel's default keywords extract every message passed to it.
         """
         text = self.translate(message)
-        return text % values if values else text
+        if not values:
+            return text
+        # a run's label in a sentence is quoted like a name: «SGD, tasa 0,05» tiene…
+        return text % {k: self.quoted(v) if isinstance(v, Label) else v
+                       for k, v in values.items()}
+
+    def quoted(self, name: str) -> str:
+        return self.translate(N_("“%(name)s”")) % {"name": name}
 
     def pct(self, value: float | None) -> str:
         return i18n.format_percent(value, self.lang)

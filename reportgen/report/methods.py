@@ -13,6 +13,7 @@ from reportgen.report import concepts_section, i18n, repeats_section
 from reportgen.report.context import Context
 from reportgen.report.labels import LOSSES, MONITOR_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
+from reportgen.report.questions import factor_phrase
 from reportgen.report.run_labels import Words
 from reportgen.report.search_words import OBJECTIVE_NAMES, lower_first
 from reportgen.report.text import get_path, value_text
@@ -42,7 +43,10 @@ def study_methods(ctx: Context, found: StudyFindings) -> Section:
         blocks.append(Paragraph(ctx.markdown(found.study.description.get(ctx.lang)), html=True))
     varied = varied_paths(found.runs)
     if varied:
-        labels = ", ".join(ctx.path_label(p) for p in varied)
+        # with their articles: "differ in the learning rate and momentum"
+        phrases = list(dict.fromkeys(factor_phrase(ctx, p) for p in varied))
+        labels = phrases[0] if len(phrases) == 1 else ctx._(
+            "%(items)s and %(last)s", items=", ".join(phrases[:-1]), last=phrases[-1])
         blocks.append(Paragraph(ctx.ngettext(
             "The study compares %(n)s run that differ in: %(keys)s.",
             "The study compares %(n)s runs that differ in: %(keys)s.", len(found.runs),

@@ -88,10 +88,10 @@ PHRASES = {
 OPTIMIZER_KEYS = ("lr", "momentum", "nesterov", "weight_decay", "beta1", "beta2", "rho", "eps",
                   "amsgrad", "centered")
 FLAGS = {"nesterov": "Nesterov", "amsgrad": "AMSGrad", "centered": N_("centred")}
-SEARCH_BEST = N_("best of %(search)s")
+SEARCH_BEST = N_("%(search)s (best trial)")
 SEARCHES = {"hyperband": "Hyperband", "bayesian": N_("Bayesian search"),
-            "gp": N_("Gaussian-process search"), "random": N_("random search"),
-            "grid": N_("grid search")}
+            "gp": N_("Gaussian-process search"), "random": N_("Random search"),
+            "grid": N_("Grid search")}
 
 
 class Words:
