@@ -17,7 +17,16 @@ from reportgen import figures
 from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.i18n import DASH
-from reportgen.report.model import Cell, Column, Meta, Paragraph, ReportModel, Section, Table
+from reportgen.report.model import (
+    Cell,
+    Column,
+    Figure,
+    Meta,
+    Paragraph,
+    ReportModel,
+    Section,
+    Table,
+)
 
 FILLER = ("Un párrafo de relleno que empuja la tabla hacia abajo en la página, para que el "
           "salto de página caiga en cada posición posible de sus filas. ")
@@ -165,3 +174,34 @@ def test_parallel_coordinates_tick_labels_sit_on_opaque_boxes() -> None:
     boxes = re.findall(r'<path d="[^"]*" style="fill: #ffffff; stroke: #d0d0d0', svg)
     assert len(boxes) == ticks
     assert "fill-opacity" not in svg.split("#d0d0d0")[1][:40]
+
+
+# ---------------------------------------------------------------- half-width figures
+def test_a_run_of_half_width_figures_breaks_between_rows(tmp_path: Path) -> None:
+    """Three half-width figures (two rows) after a paragraph: whenever one row fits under the
+    paragraph, it stays there instead of the whole run jumping to the next page."""
+    svg = ('<svg width="240" height="200" viewBox="0 0 240 200">'
+           '<rect width="240" height="200"/></svg>')
+    halves = tuple(Figure(f"f{i}", i, "Una figura.", svg, half=True) for i in range(3))
+    split = 0
+    for repeats in range(2, 26, 3):
+        model = _model((Paragraph(FILLER * repeats), *halves))
+        document = render.document(render.html(model), tmp_path)
+        where = {}
+        for number, page in enumerate(document.pages):
+            for box in _boxes(page._page_box):
+                if getattr(box, "element_tag", None) == "figure":
+                    where.setdefault(box.element.get("id"), (number, box))
+        text_pages = [n for n, page in enumerate(document.pages)
+                      if any(getattr(b, "element_tag", None) == "p"
+                             for b in _boxes(page._page_box))]
+        last_text = text_pages[-1]
+        page_box = document.pages[last_text]._page_box
+        fill = page_fills(document)[last_text].fill
+        room = (1 - fill) * page_box.height
+        first, box = where["f0"]
+        if first != last_text:
+            assert room < box.margin_height(), (repeats, room, box.margin_height())
+        elif where["f2"][0] != first:
+            split += 1
+    assert split, "no layout broke the run of figures: the test checked nothing"
