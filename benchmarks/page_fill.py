@@ -1,4 +1,5 @@
-"""How full each page of a report's PDF layout is, and which pages are too empty.
+"""How full each page of a report's PDF layout is, which pages are too empty, and how tables
+split across pages.
 
 A page's fill is how far down its content area the lowest piece of content reaches (0 = empty,
 1 = down to the bottom margin), measured on WeasyPrint's laid-out boxes, so running headers and
@@ -74,6 +75,32 @@ def holes(fills: list[PageFill], threshold: float = THRESHOLD) -> list[PageFill]
             if f.fill < threshold and not after.starts_chapter]
 
 
+def table_parts(document: Any) -> dict[str, list[tuple[int, int, int]]]:
+    """Per table (by its figure's id): (page number, body and foot rows, header rows) of each
+    page it is on. A table split across pages has several parts."""
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    for number, page in enumerate(document.pages, 1):
+        figure_id = None
+        for box in _tags(page._page_box):
+            if getattr(box, "element_tag", None) == "figure":
+                figure_id = box.element.get("id")
+            if type(box).__name__ != "TableBox":
+                continue
+            groups = [(g.element_tag, len(g.children)) for g in box.children
+                      if type(g).__name__ == "TableRowGroupBox"]
+            body = sum(n for tag, n in groups if tag in ("tbody", "tfoot"))
+            head = sum(n for tag, n in groups if tag == "thead")
+            if body:
+                out.setdefault(figure_id or f"table-{len(out)}", []).append((number, body, head))
+    return out
+
+
+def short_splits(document: Any, least: int = 3) -> dict[str, list[tuple[int, int, int]]]:
+    """Tables split with fewer than `least` rows on some page, or a part without header."""
+    return {key: parts for key, parts in table_parts(document).items() if len(parts) > 1
+            and any(rows < least or head == 0 for _, rows, head in parts)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="an output folder with stored results")
@@ -94,6 +121,12 @@ def main() -> None:
                          for f in fills))
         print(f"{lang}: {len(low)} pages under {THRESHOLD:.0%} not before a chapter: "
               + (", ".join(f"p.{f.number} ({f.fill:.0%})" for f in low) or "none"))
+        split = {k: v for k, v in table_parts(document).items() if len(v) > 1}
+        print(f"{lang}: {len(split)} tables split across pages, rows per page: "
+              + "; ".join(f"{k} {'+'.join(str(r) for _, r, _ in v)}" for k, v in split.items()))
+        bad = short_splits(document)
+        print(f"{lang}: {len(bad)} split with fewer than 3 rows on a page or no header: "
+              + (", ".join(bad) or "none"))
 
 
 if __name__ == "__main__":

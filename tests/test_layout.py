@@ -12,12 +12,27 @@ from typing import Any
 import pytest
 from report_fixtures import make_results
 
-from benchmarks.page_fill import PageFill, holes, page_fills
+from benchmarks.page_fill import (
+    PageFill,
+    holes,
+    page_fills,
+    short_splits,
+    table_parts,
+)
 from reportgen import figures
 from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.i18n import DASH
-from reportgen.report.model import Cell, Column, Meta, Paragraph, ReportModel, Section, Table
+from reportgen.report.model import (
+    Cell,
+    Column,
+    Figure,
+    Meta,
+    Paragraph,
+    ReportModel,
+    Section,
+    Table,
+)
 
 FILLER = ("Un párrafo de relleno que empuja la tabla hacia abajo en la página, para que el "
           "salto de página caiga en cada posición posible de sus filas. ")
@@ -41,35 +56,26 @@ def _model(blocks: tuple[Any, ...]) -> ReportModel:
     return ReportModel("es", meta, (), (Section("s", "1", "Sección", blocks),))
 
 
-def rows_per_page(document: Any) -> list[tuple[int, int, bool]]:
+def rows_per_page(document: Any) -> list[tuple[int, int, int]]:
     """For each page the table `t` is on: (body and foot rows, header rows, page number)."""
-    out = []
-    for number, page in enumerate(document.pages, 1):
-        for box in _boxes(page._page_box):
-            if getattr(box, "element_tag", None) == "table" and \
-                    type(box).__name__ == "TableBox":
-                groups = [(g.element_tag, len(g.children)) for g in box.children
-                          if type(g).__name__ == "TableRowGroupBox"]
-                body = sum(n for tag, n in groups if tag in ("tbody", "tfoot"))
-                head = sum(n for tag, n in groups if tag == "thead")
-                if body:
-                    out.append((body, head, number))
-    return out
+    return [(rows, head, number) for number, rows, head in table_parts(document)["t"]]
 
 
-def _layouts(n_rows: int, foot: int, tmp_path: Path) -> Iterator[list[tuple[int, int, bool]]]:
+def _layouts(n_rows: int, foot: int, tmp_path: Path) -> Iterator[Any]:
     # filler from a few lines to most of a page: the break falls on every row in turn
     for lines in range(0, 60, 3):
         text = FILLER * max(1, lines)
         model = _model((Paragraph(text), _table(n_rows, foot)))
-        yield rows_per_page(render.document(render.html(model), tmp_path))
+        yield render.document(render.html(model), tmp_path)
 
 
 @pytest.mark.parametrize(("n_rows", "foot"), [(40, 0), (30, 2)])
 def test_a_split_table_leaves_three_rows_on_each_page_and_repeats_its_header(
         n_rows: int, foot: int, tmp_path: Path) -> None:
     split = 0
-    for parts in _layouts(n_rows, foot, tmp_path):
+    for document in _layouts(n_rows, foot, tmp_path):
+        parts = rows_per_page(document)
+        assert not short_splits(document)
         assert sum(p[0] for p in parts) == n_rows + foot
         if len(parts) > 1:
             split += 1
@@ -79,8 +85,8 @@ def test_a_split_table_leaves_three_rows_on_each_page_and_repeats_its_header(
 
 
 def test_a_short_table_is_never_split(tmp_path: Path) -> None:
-    for parts in _layouts(10, 0, tmp_path):
-        assert len(parts) == 1, parts
+    for document in _layouts(10, 0, tmp_path):
+        assert len(rows_per_page(document)) == 1
 
 
 # ---------------------------------------------------------------- page fill
@@ -165,3 +171,34 @@ def test_parallel_coordinates_tick_labels_sit_on_opaque_boxes() -> None:
     boxes = re.findall(r'<path d="[^"]*" style="fill: #ffffff; stroke: #d0d0d0', svg)
     assert len(boxes) == ticks
     assert "fill-opacity" not in svg.split("#d0d0d0")[1][:40]
+
+
+# ---------------------------------------------------------------- half-width figures
+def test_a_run_of_half_width_figures_breaks_between_rows(tmp_path: Path) -> None:
+    """Three half-width figures (two rows) after a paragraph: whenever one row fits under the
+    paragraph, it stays there instead of the whole run jumping to the next page."""
+    svg = ('<svg width="240" height="200" viewBox="0 0 240 200">'
+           '<rect width="240" height="200"/></svg>')
+    halves = tuple(Figure(f"f{i}", i, "Una figura.", svg, half=True) for i in range(3))
+    split = 0
+    for repeats in range(2, 26, 3):
+        model = _model((Paragraph(FILLER * repeats), *halves))
+        document = render.document(render.html(model), tmp_path)
+        where = {}
+        for number, page in enumerate(document.pages):
+            for box in _boxes(page._page_box):
+                if getattr(box, "element_tag", None) == "figure":
+                    where.setdefault(box.element.get("id"), (number, box))
+        text_pages = [n for n, page in enumerate(document.pages)
+                      if any(getattr(b, "element_tag", None) == "p"
+                             for b in _boxes(page._page_box))]
+        last_text = text_pages[-1]
+        page_box = document.pages[last_text]._page_box
+        fill = page_fills(document)[last_text].fill
+        room = (1 - fill) * page_box.height
+        first, box = where["f0"]
+        if first != last_text:
+            assert room < box.margin_height(), (repeats, room, box.margin_height())
+        elif where["f2"][0] != first:
+            split += 1
+    assert split, "no layout broke the run of figures: the test checked nothing"

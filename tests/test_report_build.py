@@ -51,6 +51,7 @@ def test_sections_in_order_and_numbered(models: dict[str, ReportModel]) -> None:
     assert [(s.number, s.id) for s in model.sections] == [
         ("1", "data"), ("2", "methods"), ("3", "results"), ("4", "discussion"),
         ("5", "conclusions"), ("6", "references"), ("A", "appendix"),
+        ("B", "appendix-runs"),
     ]
     results = model.section("results")
     assert [(s.number, s.id) for s in results.subsections] == [
@@ -65,9 +66,13 @@ def test_sections_in_order_and_numbered(models: dict[str, ReportModel]) -> None:
 def test_headings_are_translated(models: dict[str, ReportModel]) -> None:
     titles = {lang: [s.title for s in m.sections] for lang, m in models.items()}
     assert titles["es"] == ["Datos", "Metodología", "Resultados", "Discusión", "Conclusiones",
-                            "Referencias", "Apéndice: procedencia"]
+                            "Referencias", "Apéndice: procedencia",
+                            "Apéndice: matrices de confusión y métricas por clase de las demás "
+                            "ejecuciones"]
     assert titles["en"] == ["Data", "Methodology", "Results", "Discussion", "Conclusions",
-                            "References", "Appendix: provenance"]
+                            "References", "Appendix: provenance",
+                            "Appendix: confusion matrices and per-class scores of the other "
+                            "runs"]
     assert models["es"].meta.title.startswith("Perceptrones")
 
 
@@ -310,13 +315,17 @@ def test_user_markdown_is_safe() -> None:
 
 def referenced(model: ReportModel, word: str) -> set[int]:
     """Numbers the text cites as "Figure 3", "figures 4 and 5", "table 2"…"""
-    pattern = re.compile(rf"\b{word}s? (\d+)(?: (?:and|y) (\d+))?", re.IGNORECASE)
+    pattern = re.compile(rf"\b{word}s? (\d+)(?: (?:and|y) (\d+))?(?: (?:to|a) (\d+))?",
+                         re.IGNORECASE)
     found: set[int] = set()
     blocks = [*model.abstract, *(b for s in model.sections for p in s.walk() for b in p.blocks)]
     for block in blocks:
         text = getattr(block, "text", "") or " ".join(getattr(block, "items", ()))
         for match in pattern.finditer(text):
-            found.update(int(n) for n in match.groups() if n)
+            first, second, last = match.groups()
+            found.update(int(n) for n in (first, second) if n)
+            if last:  # a range: "figures 4 to 7"
+                found.update(range(int(first), int(last) + 1))
     return found
 
 
