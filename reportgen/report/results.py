@@ -16,7 +16,14 @@ from reportgen.analysis.runs import (
     varied_paths,
 )
 from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
-from reportgen.report import i18n, questions, repeats_section, samples_section, tuning_section
+from reportgen.report import (
+    i18n,
+    questions,
+    repeats_section,
+    samples_section,
+    summary,
+    tuning_section,
+)
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
@@ -174,11 +181,12 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
 
 def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> str:
     split = found.score_split or "val"
-    sentence = ctx._(
+    table = ctx.table_numbers.get(f"study-{found.key}-scores") \
+        or ctx.table_numbers.get(f"study-{found.key}-runs", "?")
+    sentence = summary.best_run_sentence(ctx, found, table) or ctx._(
         "Best run: %(run)s, with %(metric)s %(value)s (table %(table)s).", run=best.label,
         metric=ctx._(ACCURACY_NAMES[split]), value=ctx.pct(accuracy(best, split)),
-        table=ctx.table_numbers.get(f"study-{found.key}-scores")
-        or ctx.table_numbers.get(f"study-{found.key}-runs", "?"))
+        table=table)
     return sentence
 
 
