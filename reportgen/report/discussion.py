@@ -10,7 +10,7 @@ from __future__ import annotations
 from reportgen.analysis.findings import EngineGap, Gap, Margin, StudyFindings, Trend
 from reportgen.analysis.runs import accuracy
 from reportgen.analysis.significance import SINGLE_SEED_LOSS_REL_MARGIN
-from reportgen.report import curve_words, i18n, repeats_section, tuning_section
+from reportgen.report import curve_words, i18n, questions, repeats_section, tuning_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, SPLIT_NAMES
@@ -44,7 +44,7 @@ def observations(ctx: Context, found: StudyFindings) -> list[str]:
             items += repeats_section.ranking_conclusions(ctx, found)
         elif found.margin is not None:
             items += margin_sentences(ctx, found, found.margin)
-        items += [trend_sentence(ctx, found.trend)] if found.trend else []
+        items += [trend_sentence(ctx, found.trend, found)] if found.trend else []
         if found.curves is not None:  # the curves read; the accuracy gap only without them
             items += curve_words.curve_sentences(ctx, found)
         elif found.gap:
@@ -56,9 +56,9 @@ def observations(ctx: Context, found: StudyFindings) -> list[str]:
     return items
 
 
-def trend_sentence(ctx: Context, trend: Trend) -> str:
-    label = ctx.path_label(trend.path)
-    values = {"factor": label[:1].lower() + label[1:],
+def trend_sentence(ctx: Context, trend: Trend, found: StudyFindings | None = None) -> str:
+    # the factor with its article ("the hidden-layer width"), as the study's question says it
+    values = {"factor": questions.factor_phrase(ctx, trend.path, found),
               "metric": ctx._(ACCURACY_NAMES[trend.split])}
     if trend.over_means:
         values["metric"] = ctx._("mean %(metric)s", metric=values["metric"])
