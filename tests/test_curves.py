@@ -155,3 +155,11 @@ def test_comparison_lists_overfitting_unstable_and_diverged_configurations():
     assert [f.config for f in findings.unstable] == ["lr=0.5"]
     assert [(f.config, f.epoch) for f in findings.diverged] == [("lr=5", 2)]
     assert findings.convergence is None
+
+
+def test_a_steep_but_smooth_fall_is_not_oscillation():
+    """An exponential still falling fast has unequal steps but never turns back up."""
+    falling = [2.3 * math.exp(-epoch / 3) + 0.12 for epoch in range(1, 13)]
+    features = curve_features(History.of(falling, falling))
+    assert features.instability is not None and features.instability >= 0.05
+    assert not features.unstable

@@ -17,6 +17,7 @@ them where it uses them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,8 +51,12 @@ CONVERGENCE_MIN_MARGIN = 2
 # deviation of the epoch-to-epoch steps divided by the mean loss of the window. A steadily
 # falling (or flat) curve has near-constant steps and scores ~0; a curve that zig-zags scores
 # high. 0.05 means the steps scatter by 5 % of the loss level, which a smooth run stays below.
+# A curve still falling steeply (an exponential early in training) also has unequal steps, so
+# the verdict also needs the curve to change direction at least INSTABILITY_MIN_TURNS times in
+# the window: oscillation goes up and down.
 INSTABILITY_WINDOW = 5
 INSTABILITY_THRESHOLD = 0.05
+INSTABILITY_MIN_TURNS = 2
 
 # Divergence: the training loss is not finite, or exceeds DIVERGENCE_RATIO times its first
 # value (a loss that grows tenfold from its start is running away, not learning).
@@ -202,6 +207,13 @@ def instability(val_loss: tuple[float, ...], window: int = INSTABILITY_WINDOW) -
     return float(np.std(np.diff(values)) / level)
 
 
+def turns(val_loss: tuple[float, ...], window: int = INSTABILITY_WINDOW) -> int:
+    """How often the last `window` measured validation losses change direction."""
+    steps = np.diff([val_loss[i] for i in _measured(val_loss)][-window:])
+    signs = [s for s in np.sign(steps) if s != 0]
+    return sum(1 for a, b in itertools.pairwise(signs) if a != b)
+
+
 def curve_features(history: History) -> CurveFeatures:
     """Everything the report reads off one run's curves."""
     n = history.epochs
@@ -237,7 +249,8 @@ def curve_features(history: History) -> CurveFeatures:
         final_val_accuracy=final_acc,
         epochs_to_converge=epochs_to_converge(history.val_accuracy),
         instability=score,
-        unstable=score is not None and score >= INSTABILITY_THRESHOLD,
+        unstable=score is not None and score >= INSTABILITY_THRESHOLD
+        and turns(history.val_loss) >= INSTABILITY_MIN_TURNS,
         diverged=diverged_at is not None,
         divergence_epoch=diverged_at,
     )

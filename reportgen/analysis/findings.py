@@ -12,17 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reportgen.analysis import ranking as rankings
 from reportgen.analysis import runs as run_facts
 from reportgen.analysis import samples as sample_facts
 from reportgen.analysis import seeds as seed_facts
+from reportgen.analysis.curve_reading import CurveReading, read_curves
+from reportgen.analysis.ranking import Criterion
 from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
+from reportgen.analysis.significance import (
+    MarginCheck,
+    SeedComparison,
+    compare_seeds,
+    single_seed_margin,
+)
 from reportgen.manifest import Manifest, Study
 from reportgen.records import CoverLogo, DatasetSummary, RunRecord
 from reportgen.store import ResultSet, StoredRun
 from reportgen.tuning.records import TuningRecord
 
 OVERFIT_GAP = 0.05  # train − val accuracy above this is called a sign of overfitting
-SMALL_MARGIN = 0.005  # below half a point, a single-seed ranking is fragile
 
 
 def slug(name: str) -> str:
@@ -33,15 +41,36 @@ def slug(name: str) -> str:
 # ---------------------------------------------------------------- the facts
 @dataclass(frozen=True)
 class Margin:
-    """How the best run of a single-seed study compares with the runner-up."""
+    """How the best run of a single-seed study compares with the runner-up, on the study's
+    criterion (`ranking.Criterion`: its search's objective, else validation accuracy)."""
 
-    split: str
+    criterion: Criterion
     best: RunRecord
     value: float | None
     runner_up: RunRecord | None  # None: only one run was ranked
     runner_value: float | None
-    margin: float | None  # value − runner_value; <= 0 is a tie
-    fragile: bool  # 0 < margin < SMALL_MARGIN: another seed could change the order
+    margin: float | None  # how much best beats the runner-up (criterion units); <= 0 a tie
+    check: MarginCheck | None  # the single-seed threshold it is held to (significance.py)
+
+    @property
+    def split(self) -> str:
+        return self.criterion.split
+
+    @property
+    def fragile(self) -> bool:
+        """Below the single-seed threshold: another seed could change the order."""
+        return self.check is not None and self.check.caveat and (self.margin or 0.0) > 0
+
+
+@dataclass(frozen=True)
+class SeedMargin:
+    """With repeats: the best configuration against the runner-up over their seeds
+    (Welch's t-test and a bootstrap interval of the difference of mean accuracies)."""
+
+    split: str
+    best: str  # configuration labels
+    runner_up: str
+    comparison: SeedComparison
 
 
 @dataclass(frozen=True)
@@ -101,11 +130,15 @@ class StudyFindings:
     runs: tuple[RunRecord, ...]
     histories: tuple[list[dict[str, Any]], ...]
     failed: tuple[tuple[str, str], ...]  # (run id, error) of runs with no record
-    score_split: str | None  # the split whose accuracy ranks the runs
+    score_split: str | None  # the split whose accuracy is the documented score
     ranking: tuple[int, ...]  # indices into runs, best first; runs without a score left out
+    criterion: Criterion | None = None  # what `ranking` ranks by (analysis.ranking)
+    criterion_values: tuple[float | None, ...] = ()  # per run, its value on the criterion
     searches: tuple[TuningRecord, ...] = ()
     seeds: seed_facts.Seeds | None = None  # with repeats: configurations over their seeds
     margin: Margin | None = None  # without repeats
+    seed_margin: SeedMargin | None = None  # with repeats, at least 2 seeds on both sides
+    curves: CurveReading | None = None  # the learning curves read (analysis.curve_reading)
     trend: Trend | None = None
     gap: Gap | None = None
     engine_gaps: tuple[EngineGap, ...] = ()
@@ -173,12 +206,15 @@ def study_findings(results: ResultSet) -> list[StudyFindings]:
             if not group and not lost_here and not searches:  # retrain_best = false: no runs
                 continue
             records = tuple(s.record for s in group)
-            split, ranking = run_facts.rank_runs(records)
+            split, _ = run_facts.rank_runs(records)
+            ranked = rankings.rank(records, searches)
             key = slug(study.id) if len(names) == 1 else f"{slug(study.id)}-{slug(name)}"
             found = StudyFindings(
                 key=key, study=study, dataset=name, runs=records,
                 histories=tuple(s.history for s in group), failed=lost_here,
-                score_split=split, ranking=ranking, searches=searches,
+                score_split=split, ranking=ranked.order, criterion=ranked.criterion,
+                criterion_values=ranked.values,
+                searches=searches,
                 seeds=seed_facts.seeds(records) if seed_facts.has_repeats(records) else None)
             out.append(_with_facts(found, results))
     return out
@@ -190,7 +226,9 @@ def _with_facts(found: StudyFindings, results: ResultSet) -> StudyFindings:
     best = found.best
     return replace(
         found,
-        margin=margin(found) if best is not None and found.seeds is None else None,
+        margin=margin(found, results) if best is not None and found.seeds is None else None,
+        seed_margin=seed_margin(found) if found.seeds is not None else None,
+        curves=read_curves(found.runs, found.histories, found.seeds),
         trend=trend(found) if best is not None else None,
         gap=gap(best) if best is not None else None,
         engine_gaps=tuple(engine_gaps(found)),
@@ -205,17 +243,41 @@ def _with_facts(found: StudyFindings, results: ResultSet) -> StudyFindings:
     )
 
 
-def margin(found: StudyFindings) -> Margin:
-    best = found.best
-    assert best is not None
-    split = found.score_split or "val"
-    value = accuracy(best, split)
+def margin(found: StudyFindings, results: ResultSet | None = None) -> Margin:
+    best, criterion = found.best, found.criterion
+    assert best is not None and criterion is not None
+    values = found.criterion_values
+    value = values[found.ranking[0]]
     if len(found.ranking) < 2:
-        return Margin(split, best, value, None, None, None, False)
+        return Margin(criterion, best, value, None, None, None, None)
     runner = found.runs[found.ranking[1]]
-    runner_value = accuracy(runner, split)
-    diff = (value or 0.0) - (runner_value or 0.0)
-    return Margin(split, best, value, runner, runner_value, diff, 0 < diff < SMALL_MARGIN)
+    runner_value = values[found.ranking[1]]
+    if value is None or runner_value is None:
+        return Margin(criterion, best, value, runner, runner_value, None, None)
+    summary = results.datasets.get(found.dataset) if results is not None else None
+    n_samples = summary.split_sizes.get(criterion.split) if summary is not None else None
+    check = single_seed_margin(value, runner_value, criterion.name, n_samples)
+    return Margin(criterion, best, value, runner, runner_value,
+                  criterion.better(value, runner_value), check)
+
+
+def seed_margin(found: StudyFindings) -> SeedMargin | None:
+    """The top two configurations over their seeds; None with fewer than 2 finished seeds
+    on either side (no spread to compare with)."""
+    seeds = found.seeds
+    if seeds is None or seeds.split is None or len(seeds.order) < 2:
+        return None
+    (best, _), (runner, _) = seeds.order[:2]
+
+    def scores(config: Any) -> list[float]:
+        return [v for r in config.runs
+                if (v := seeds.tables[r.run_id].get(seeds.split, {}).get("accuracy"))
+                is not None]
+
+    a, b = scores(best), scores(runner)
+    if len(a) < 2 or len(b) < 2:
+        return None
+    return SeedMargin(seeds.split, best.label, runner.label, compare_seeds(a, b))
 
 
 def trend(found: StudyFindings) -> Trend | None:

@@ -30,19 +30,6 @@ class Seeds:
     def spread(self, config: repeats.Configuration, split: str) -> repeats.Spread | None:
         return config.spread(self.tables, split, "accuracy")
 
-    @property
-    def margin_within_noise(self) -> bool | None:
-        """Whether the best configuration's lead over the runner-up is smaller than the
-        standard deviation between seeds of either; None when it cannot be said."""
-        if len(self.order) < 2:
-            return None
-        (_, best), (_, runner) = self.order[:2]
-        margin = best.mean - runner.mean
-        deviations = [s.std for s in (best, runner) if s.std is not None]
-        if margin <= 0 or not deviations:
-            return None
-        return margin < max(deviations)
-
 
 def has_repeats(runs: Sequence[RunRecord]) -> bool:
     return any(record.config_label for record in runs)

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import EngineGap, Gap, Margin, StudyFindings, Trend
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, repeats_section, search_only, tuning_section
+from reportgen.analysis.significance import SINGLE_SEED_LOSS_REL_MARGIN
+from reportgen.report import (
+    curve_words,
+    i18n,
+    questions,
+    repeats_section,
+    search_only,
+    tuning_section,
+)
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
-from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES
+from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES, SPLIT_NAMES
 from reportgen.report.model import BulletList, Paragraph, Section
-from reportgen.report.questions import factor_phrase
 from reportgen.report.text import get_path
 
 
@@ -44,9 +51,12 @@ def observations(ctx: Context, found: StudyFindings) -> list[str]:
         if found.seeds is not None:
             items += repeats_section.ranking_conclusions(ctx, found)
         elif found.margin is not None:
-            items += margin_sentences(ctx, found.margin)
-        items += [trend_sentence(ctx, found.trend)] if found.trend else []
-        items += [gap_sentence(ctx, found.gap)] if found.gap else []
+            items += margin_sentences(ctx, found, found.margin)
+        items += [trend_sentence(ctx, found.trend, found)] if found.trend else []
+        if found.curves is not None:  # the curves read; the accuracy gap only without them
+            items += curve_words.curve_sentences(ctx, found)
+        elif found.gap:
+            items.append(gap_sentence(ctx, found.gap))
     items += [engine_sentence(ctx, gap) for gap in found.engine_gaps]
     if found.study.search is not None:
         items += tuning_section.conclusions(ctx, found)
@@ -54,8 +64,9 @@ def observations(ctx: Context, found: StudyFindings) -> list[str]:
     return items
 
 
-def trend_sentence(ctx: Context, trend: Trend) -> str:
-    values = {"factor": factor_phrase(ctx, trend.path),  # with its article
+def trend_sentence(ctx: Context, trend: Trend, found: StudyFindings | None = None) -> str:
+    # the factor with its article ("the hidden-layer width"), as the study's question says it
+    values = {"factor": questions.factor_phrase(ctx, trend.path, found),
               "metric": ctx._(ACCURACY_NAMES[trend.split])}
     if trend.over_means:
         values["metric"] = ctx._("mean %(metric)s", metric=values["metric"])
@@ -81,33 +92,93 @@ def engine_sentence(ctx: Context, gap: EngineGap) -> str:
         time_b=f"{i18n.format_number(b.seconds_per_epoch, ctx.lang, 3)} s")
 
 
-def margin_sentences(ctx: Context, margin: Margin) -> list[str]:
-    best, split = margin.best, margin.split
-    metric = ctx._(ACCURACY_NAMES[split])
+CRITERIA = {  # a ranking criterion inside a sentence (analysis.ranking.Criterion.name)
+    "val_accuracy": N_("validation accuracy"), "test_accuracy": N_("test accuracy"),
+    "train_accuracy": N_("training accuracy"), "val_loss": N_("validation loss"),
+    "train_loss": N_("training loss"),
+}
+
+
+def criterion_value(ctx: Context, metric: str, value: float | None) -> str:
+    """A value on a ranking criterion: accuracies as percentages, losses as numbers."""
+    return ctx.pct(value) if metric == "accuracy" else curve_words.loss_text(value, ctx.lang)
+
+
+def margin_text(ctx: Context, margin: Margin, value: float | None) -> str:
+    """A margin on the criterion: percentage points for accuracy, the loss's own units."""
+    if margin.criterion.metric == "accuracy":
+        return i18n.format_points(value, ctx.lang)
+    return curve_words.loss_text(value, ctx.lang)
+
+
+def margin_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list[str]:
+    """The best run against the runner-up on the study's criterion, and the single-seed
+    threshold the margin is held to (stated every time, caveat below it)."""
+    best, criterion = margin.best, margin.criterion
+    metric = ctx._(CRITERIA[criterion.name])
+    value = criterion_value(ctx, criterion.metric, margin.value)
     items = []
     if margin.runner_up is None:
         items.append(ctx._("%(run)s reaches %(metric)s %(value)s.", run=best.label,
-                           metric=metric, value=ctx.pct(margin.value)))
+                           metric=metric, value=value))
     elif (margin.margin or 0.0) <= 0:
         items.append(ctx._("%(run)s and %(runner)s tie on %(metric)s (%(value)s).",
                            run=best.label, runner=margin.runner_up.label, metric=metric,
-                           value=ctx.pct(margin.value)))
-    else:
+                           value=value))
+    elif criterion.metric == "accuracy":
         items.append(ctx._(
             "%(run)s has the highest %(metric)s (%(value)s), %(margin)s percentage "
             "points above the runner-up, %(runner)s (%(runner_value)s).",
-            run=best.label, metric=metric, value=ctx.pct(margin.value),
-            margin=i18n.format_points(margin.margin, ctx.lang), runner=margin.runner_up.label,
-            runner_value=ctx.pct(margin.runner_value)))
-    if margin.fragile:
+            run=best.label, metric=metric, value=value,
+            margin=margin_text(ctx, margin, margin.margin), runner=margin.runner_up.label,
+            runner_value=criterion_value(ctx, criterion.metric, margin.runner_value)))
+    else:
         items.append(ctx._(
-            "The difference is under half a percentage point and each configuration was "
-            "trained with a single seed, so another seed could change the order."))
+            "%(run)s has the lowest %(metric)s (%(value)s), %(margin)s below the runner-up, "
+            "%(runner)s (%(runner_value)s).", run=best.label, metric=metric, value=value,
+            margin=margin_text(ctx, margin, margin.margin), runner=margin.runner_up.label,
+            runner_value=criterion_value(ctx, criterion.metric, margin.runner_value)))
+    if criterion.objective is not None and margin.runner_up is not None:
+        items.append(ctx._(
+            "The study's searches optimise the %(metric)s, so the report ranks its runs by it, "
+            "not by accuracy.", metric=metric))
+    items += caveat_sentences(ctx, found, margin)
     test_value = accuracy(best, "test")
-    if test_value is not None and split != "test":
+    if test_value is not None and criterion.split != "test":
         items.append(ctx._("On the test split, %(run)s reaches an accuracy of %(value)s.",
                            run=best.label, value=ctx.pct(test_value)))
     return items
+
+
+def caveat_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list[str]:
+    """The single-seed threshold, stated with the margin it is compared with."""
+    check, runner = margin.check, margin.runner_up
+    if check is None or runner is None or (margin.margin or 0.0) <= 0:
+        return []
+    values = {"margin": margin_text(ctx, margin, margin.margin),
+              "threshold": margin_text(ctx, margin, check.threshold),
+              "run": margin.best.label, "runner": runner.label,
+              "split": ctx._(SPLIT_NAMES.get(margin.criterion.split, margin.criterion.split)),
+              "share": i18n.format_percent(SINGLE_SEED_LOSS_REL_MARGIN, ctx.lang, 0)}
+    accuracy_metric = margin.criterion.metric == "accuracy"
+    if check.caveat:
+        message = N_(
+            "The margin, %(margin)s percentage points, is below %(threshold)s points, the "
+            "threshold under which this report does not trust a ranking from a single seed "
+            "(the larger of one point and two samples of the %(split)s split): with another "
+            "seed, %(runner)s could come out ahead of %(run)s.") if accuracy_metric else N_(
+            "The margin, %(margin)s, is below %(threshold)s (%(share)s of the smaller loss), "
+            "the threshold under which this report does not trust a ranking from a single "
+            "seed: with another seed, %(runner)s could come out ahead of %(run)s.")
+    else:
+        message = N_(
+            "The margin of %(margin)s points exceeds %(threshold)s points, this report's "
+            "threshold for a single seed, although %(run)s and %(runner)s were each trained "
+            "only once.") if accuracy_metric else N_(
+            "The margin of %(margin)s exceeds %(threshold)s (%(share)s of the smaller loss), "
+            "this report's threshold for a single seed, although %(run)s and %(runner)s were "
+            "each trained only once.")
+    return [ctx._(message, **values)]
 
 
 def gap_sentence(ctx: Context, gap: Gap) -> str:

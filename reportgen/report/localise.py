@@ -16,7 +16,7 @@ from typing import Any
 
 from reportgen import repeats
 from reportgen.analysis import runs as run_facts
-from reportgen.analysis.findings import Findings
+from reportgen.analysis.findings import Findings, StudyFindings
 from reportgen.manifest import Manifest, Study
 from reportgen.records import DatasetSummary, RunRecord, SplitMetrics
 from reportgen.report import class_names
@@ -79,6 +79,8 @@ class _Localiser:
             return dataclasses.replace(obj, label=Label(text, obj.label), runs=runs)
         if isinstance(obj, TuningRecord):
             return self.tuning(obj)
+        if isinstance(obj, StudyFindings):
+            return self.study(obj)
         if isinstance(obj, tuple):
             items = tuple(self.walk(x) for x in obj)
             return obj if all(a is b for a, b in zip(items, obj, strict=True)) else items
@@ -89,9 +91,7 @@ class _Localiser:
             values = {k: self.walk(v) for k, v in obj.items()}
             return obj if all(values[k] is v for k, v in obj.items()) else values
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            changed = {f.name: new for f in dataclasses.fields(obj) if f.init
-                       and (new := self.walk(getattr(obj, f.name))) is not getattr(obj, f.name)}
-            return dataclasses.replace(obj, **changed) if changed else obj
+            return self._walk_fields(obj)
         return obj  # arrays, pydantic models: nothing of ours inside
 
     def record(self, record: RunRecord) -> RunRecord:
@@ -112,6 +112,28 @@ class _Localiser:
                 for c in metrics.per_class]
         return dataclasses.replace(metrics, per_class=rows)
 
+    def study(self, found: StudyFindings) -> StudyFindings:
+        """Records and configurations as everywhere; the curve reading and the seed margin
+        name configurations by their identity labels, so those strings are mapped too."""
+        out = self._walk_fields(found)
+        shown: dict[str, Label] = {}
+        for record in out.runs:
+            for label in (record.label, record.config_label):
+                if isinstance(label, Label):
+                    shown.setdefault(label.identity, label)
+        for config in out.seeds.configurations if out.seeds is not None else ():
+            if isinstance(config.label, Label):
+                shown[config.label.identity] = config.label
+        if not shown:
+            return out
+        return dataclasses.replace(out, curves=_relabel(out.curves, shown),
+                                   seed_margin=_relabel(out.seed_margin, shown))
+
+    def _walk_fields(self, obj: Any) -> Any:
+        changed = {f.name: new for f in dataclasses.fields(obj) if f.init
+                   and (new := self.walk(getattr(obj, f.name))) is not getattr(obj, f.name)}
+        return dataclasses.replace(obj, **changed) if changed else obj
+
     def tuning(self, record: TuningRecord) -> TuningRecord:
         retrained = record.retrained
         if not retrained or "label" not in retrained:
@@ -121,6 +143,22 @@ class _Localiser:
                     and memo.study_id == record.study_id:
                 return dataclasses.replace(record, retrained={**retrained, "label": memo.label})
         return record
+
+
+def _relabel(obj: Any, shown: dict[str, Label]) -> Any:
+    """`obj` with every string that is a configuration's identity label replaced by its shown
+    `Label` (a mechanism is a key, not a label: left alone)."""
+    if isinstance(obj, Label):
+        return obj
+    if isinstance(obj, str):
+        return shown.get(obj, obj)
+    if isinstance(obj, tuple):
+        return tuple(_relabel(x, shown) for x in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(obj, **{
+            f.name: _relabel(getattr(obj, f.name), shown) for f in dataclasses.fields(obj)
+            if f.init and f.name != "mechanism"})
+    return obj
 
 
 def localise(findings: Findings, lang: str) -> Findings:

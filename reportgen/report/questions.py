@@ -8,6 +8,7 @@ from reportgen.analysis.runs import varied_paths
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
+from reportgen.report.search_words import OBJECTIVE_NAMES
 
 # A factor as the subject of "How does … affect …?", with its article (the Spanish needs it).
 FACTORS = {
@@ -35,7 +36,10 @@ FACTORS = {
 IGNORED = {"seed", "device"}  # repeats and hardware are not what a study asks about
 
 
-def factor_phrase(ctx: Context, path: str) -> str:
+def factor_phrase(ctx: Context, path: str, found: StudyFindings | None = None) -> str:
+    if path == "model.hidden" and found is not None and len(
+            {len(v) for r in found.runs if isinstance(v := r.varied.get(path), list)}) > 1:
+        return ctx._("the depth of the network")  # [32] against [32, 16]: layers, not width
     if path in FACTORS:
         return ctx._(FACTORS[path])
     return ctx._("the setting “%(name)s”", name=ctx.path_label(path))
@@ -47,9 +51,14 @@ def study_question(ctx: Context, found: StudyFindings) -> str | None:
     if found.study.question is not None:
         return found.study.question.get(ctx.lang)
     metric = ctx._(ACCURACY_NAMES[found.score_split or "val"])
+    algorithms = list(dict.fromkeys(r.algorithm for r in found.searches))
+    if len(algorithms) > 1:  # the study compares search algorithms on one objective
+        objective = found.searches[0].objective
+        return ctx._("Which search finds the better %(objective)s, and at what cost?",
+                     objective=ctx._(OBJECTIVE_NAMES.get(objective, objective)))
     paths = [p for p in varied_paths(found.runs) if p not in IGNORED]
     # an optimizer varied as a whole and by its parts reads as one factor
-    phrases = list(dict.fromkeys(factor_phrase(ctx, p) for p in paths))
+    phrases = list(dict.fromkeys(factor_phrase(ctx, p, found) for p in paths))
     if len(phrases) == 1:
         return ctx._("How does %(factor)s affect %(metric)s?", factor=phrases[0],
                      metric=metric)

@@ -9,7 +9,7 @@ band, and the sentences that rank configurations by their means (computed in
 from __future__ import annotations
 
 from reportgen import figures, repeats
-from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.findings import SeedMargin, StudyFindings
 from reportgen.analysis.seeds import HISTORY_KEYS, Seeds, pointwise
 from reportgen.records import finite
 from reportgen.report import i18n
@@ -130,7 +130,7 @@ def best_sentence(ctx: Context, found: StudyFindings) -> str | None:
 
 def ranking_conclusions(ctx: Context, found: StudyFindings) -> list[str]:
     """Configurations ranked by mean; whether the margin stands out of the seed-to-seed
-    spread is said, not assumed."""
+    spread is said, not assumed (Welch's t-test and a bootstrap interval)."""
     split, order = _seeds(found).split, _seeds(found).order
     if not order:
         return []
@@ -154,15 +154,8 @@ def ranking_conclusions(ctx: Context, found: StudyFindings) -> list[str]:
                      value=mean_text(ctx, spread),
                      margin=i18n.format_points(margin, ctx.lang), runner=runner.label,
                      runner_value=mean_text(ctx, runner_spread))]
-    within_noise = _seeds(found).margin_within_noise
-    if within_noise is not None:
-        if within_noise:
-            items.append(ctx._("That margin is smaller than the standard deviation between "
-                             "seeds, so these runs do not establish which of the two is "
-                             "better."))
-        else:
-            items.append(ctx._("That margin is larger than the standard deviation between "
-                             "seeds of either configuration."))
+    if found.seed_margin is not None:
+        items.append(seed_margin_sentence(ctx, found.seed_margin))
     test = order[0][0].spread(_seeds(found).tables, "test", "accuracy")
     if test is not None and split != "test":
         items.append(ctx._("On the test split, %(run)s reaches a mean accuracy of %(value)s.",
@@ -211,3 +204,27 @@ def key_result_cells(ctx: Context, found: StudyFindings) -> list[Cell] | None:
         cells.append(Cell(spread.mean, "num", display=shown))
     return cells
 
+
+def seed_margin_sentence(ctx: Context, margin: SeedMargin) -> str:
+    """With repeats: whether the lead exceeds the seed-to-seed spread, in plain words."""
+    test = margin.comparison
+    values = {"n": ctx.integer(min(test.n_a, test.n_b)), "run": margin.best,
+              "runner": margin.runner_up,
+              "p": i18n.format_number(test.p_value, ctx.lang, 3),
+              "level": i18n.format_percent(test.confidence, ctx.lang, 0),
+              "low": i18n.format_points(test.ci_low, ctx.lang),
+              "high": i18n.format_points(test.ci_high, ctx.lang),
+              "margin": i18n.format_points(test.difference, ctx.lang)}
+    if test.p_value is None:
+        return ctx._("Every seed of %(run)s and of %(runner)s gives the same score, so the "
+                     "difference of %(margin)s points is not seed-to-seed noise.", **values)
+    if test.exceeds_spread:
+        return ctx._(
+            "Over %(n)s seeds, the lead of %(run)s over %(runner)s exceeds the seed-to-seed "
+            "spread: Welch's t-test gives p = %(p)s and the %(level)s bootstrap interval of "
+            "the difference runs from %(low)s to %(high)s points.", **values)
+    return ctx._(
+        "Over %(n)s seeds, the lead of %(run)s over %(runner)s does not clearly exceed the "
+        "seed-to-seed spread (Welch's t-test: p = %(p)s; %(level)s bootstrap interval of the "
+        "difference: %(low)s to %(high)s points), so these runs do not establish that "
+        "%(run)s is the better of the two.", **values)

@@ -23,6 +23,7 @@ from reportgen.report import (
     questions,
     repeats_section,
     samples_section,
+    summary,
     tuning_section,
 )
 from reportgen.report.context import MAX_COLUMNS, Context
@@ -209,11 +210,12 @@ def runs_note(ctx: Context, settings: Sequence[Sequence[Cell]],
 
 def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> str:
     split = found.score_split or "val"
-    sentence = ctx._(
+    table = ctx.table_numbers.get(f"study-{found.key}-scores") \
+        or ctx.table_numbers.get(f"study-{found.key}-runs", "?")
+    sentence = summary.best_run_sentence(ctx, found, table) or ctx._(
         "Best run: %(run)s, with %(metric)s %(value)s (table %(table)s).", run=best.label,
         metric=ctx._(ACCURACY_NAMES[split]), value=ctx.pct(accuracy(best, split)),
-        table=ctx.table_numbers.get(f"study-{found.key}-scores")
-        or ctx.table_numbers.get(f"study-{found.key}-runs", "?"))
+        table=table)
     return sentence
 
 

@@ -7,6 +7,7 @@ from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
 from reportgen.report import i18n, repeats_section, search_only
 from reportgen.report.context import Context
+from reportgen.report.discussion import CRITERIA, criterion_value
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
 
@@ -54,6 +55,18 @@ def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
         ctx._("%(metric)s of %(value)s", metric=ctx._(ACCURACY_NAMES[s]),
                value=ctx.pct(accuracy(best, s))) for s in shown)
     n = len(found.runs) + len(found.failed)
+    criterion = found.criterion
+    if criterion is not None and criterion.objective is not None and n > 1:
+        return ctx.ngettext(
+            "“%(study)s”: of %(n)s run, the one with the best %(objective)s (the objective "
+            "of the study's searches) is %(run)s, %(value)s, with %(scores)s.",
+            "“%(study)s”: of %(n)s runs, the one with the best %(objective)s (the objective "
+            "of the study's searches) is %(run)s, %(value)s, with %(scores)s.", n,
+        ) % {"study": title, "n": i18n.format_int(n, ctx.lang), "run": best.label,
+             "objective": ctx._(CRITERIA[criterion.name]),
+             "value": criterion_value(ctx, criterion.metric,
+                                      found.criterion_values[found.ranking[0]]),
+             "scores": scores}
     if n == 1:
         return ctx._("“%(study)s”: one run, %(run)s, with %(scores)s.", study=title,
                         run=best.label, scores=scores)
@@ -62,6 +75,22 @@ def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
         "“%(study)s”: the best of %(n)s runs is %(run)s, with %(scores)s.", n,
     ) % {"study": title, "n": i18n.format_int(n, ctx.lang), "run": best.label,
          "scores": scores}
+
+
+def best_run_sentence(ctx: Context, found: StudyFindings, table: object) -> str | None:
+    """The results' best-run sentence when a search objective chose the best run (None
+    otherwise: the results word the documented score themselves)."""
+    best, criterion = found.best, found.criterion
+    if best is None or criterion is None or criterion.objective is None:
+        return None
+    split = found.score_split or "val"
+    return ctx._(
+        "Best run: %(run)s, with the best %(objective)s, %(value)s, the objective the study's "
+        "searches optimise, and %(metric)s %(accuracy)s (table %(table)s).", run=best.label,
+        objective=ctx._(CRITERIA[criterion.name]),
+        value=criterion_value(ctx, criterion.metric, found.criterion_values[found.ranking[0]]),
+        metric=ctx._(ACCURACY_NAMES[split]), accuracy=ctx.pct(accuracy(best, split)),
+        table=table)
 
 
 def introduction(ctx: Context) -> Section | None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportgen.analysis import searches
-from reportgen.analysis.findings import SMALL_MARGIN, StudyFindings
+from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.searches import best_record
+from reportgen.analysis.significance import SINGLE_SEED_LOSS_REL_MARGIN, single_seed_margin
 from reportgen.records import finite
 from reportgen.report import i18n, search_section
 from reportgen.report.context import Context
@@ -141,16 +142,46 @@ class _Comparison(SearchWords):
                            "epochs and %(time)s.",
                            value=self.objective_text(r, r.summary["best_value"]), **cost(r))
                     for r in others]
-        if not brief and len(ties) == 1 and others and "accuracy" in best.objective:
-            runner_up = best_record(others)
-            margin = abs(value - runner_up.summary["best_value"])  # type: ignore[union-attr]
-            if margin < SMALL_MARGIN:
-                out.append(self._(
-                    "The difference is under half a percentage point, within what another seed "
-                    "or another validation split could change."))
+        if len(ties) == 1 and others:
+            out += self.margin_caveat(best, best_record(others), brief)
         out += self.cost_sentence(ties, group)
         out += self.test_sentence(best, group, brief)
         return [upper_first(sentence) for sentence in out]  # a sentence may open with a name
+
+    def margin_caveat(self, best: TuningRecord, runner_up: TuningRecord | None,
+                      brief: bool) -> list[str]:
+        """The single-seed threshold for the lead of the best search (analysis.significance,
+        the rule the whole report uses); stated in full in the results, only when the lead
+        is below it in the discussion."""
+        if runner_up is None:
+            return []
+        value, other = best.summary["best_value"], runner_up.summary["best_value"]
+        check = single_seed_margin(value, other, best.objective)
+        if brief and not check.caveat:
+            return []
+        values = {"margin": self.objective_text(best, check.margin),
+                  "threshold": self.objective_text(best, check.threshold),
+                  "share": i18n.format_percent(SINGLE_SEED_LOSS_REL_MARGIN, self.lang, 0),
+                  "search": self.search_name(best), "other": self.search_name(runner_up)}
+        loss = "loss" in best.objective
+        if check.caveat:
+            message = N_(
+                "The lead of %(search)s over %(other)s, %(margin)s, is below %(threshold)s "
+                "(%(share)s of the smaller loss), the threshold under which this report does "
+                "not trust a ranking from a single seed: another seed or another validation "
+                "split could change which search comes first.") if loss else N_(
+                "The lead of %(search)s over %(other)s, %(margin)s, is below %(threshold)s, "
+                "the threshold under which this report does not trust a ranking from a single "
+                "seed: another seed or another validation split could change which search "
+                "comes first.")
+        else:
+            message = N_(
+                "The lead of %(search)s over %(other)s, %(margin)s, exceeds %(threshold)s "
+                "(%(share)s of the smaller loss), this report's threshold for a single seed, "
+                "though each search ran once.") if loss else N_(
+                "The lead of %(search)s over %(other)s, %(margin)s, exceeds %(threshold)s, "
+                "this report's threshold for a single seed, though each search ran once.")
+        return [self._(message, **values)]
 
     def cost_sentence(self, ties: list[TuningRecord], group: list[TuningRecord]) -> list[str]:
         """Whether the best objective also came cheapest, in epochs and in time."""

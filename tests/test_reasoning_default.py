@@ -1,0 +1,120 @@
+"""The default manifest, trained through the CLI with fewer epochs and trials: its discussion
+repeats no sentence, its conclusions copy nothing from the abstract, and the tuning study names
+one best run, the one its search objective picks, in every section that names a best run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reportgen.analysis.findings import analyse
+from reportgen.cli import app
+from reportgen.report.build import build
+from reportgen.report.context import Context
+from reportgen.report.localise import localise
+from reportgen.report.model import BulletList, Paragraph, ReportModel
+from reportgen.report.run_labels import identity
+from reportgen.store import ResultSet, Store
+from tests.test_reasoning import undrawn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shrunk(text: str) -> str:
+    """The default manifest with at most 8 epochs and 4 trials a search: same studies, same
+    kinds of findings, a few seconds of training."""
+    text = re.sub(r"^(\s*epochs = )(\d+)", lambda m: f"{m[1]}{min(int(m[2]), 8)}", text,
+                  flags=re.M)
+    text = re.sub(r"epochs = (\d+),", lambda m: f"epochs = {min(int(m[1]), 8)},", text)
+    text = re.sub(r"^max_trials = \d+", "max_trials = 4", text, flags=re.M)
+    text = re.sub(r"^max_epochs = \d+", "max_epochs = 8", text, flags=re.M)
+    return re.sub(r"^n_startup_trials = \d+", "n_startup_trials = 2", text, flags=re.M)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    folder = tmp_path_factory.mktemp("default")
+    manifest = folder / "experiments.toml"
+    manifest.write_text(shrunk((ROOT / "experiments.toml").read_text()))
+    out = folder / "out"
+    result = CliRunner().invoke(app, ["run", str(manifest), "--out", str(out),
+                                      "--format", "html", "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.es.html").is_file()
+    html = (out / "report.es.html").read_text()
+    assert "Salvedad:" in html and "Conclusiones" in html
+    return Store(out).load()
+
+
+@pytest.fixture(scope="module")
+def models(results: ResultSet) -> dict[str, ReportModel]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Context, "figure", undrawn)
+        return {lang: build(results, lang) for lang in ("es", "en")}
+
+
+def texts(model: ReportModel, section_id: str) -> list[str]:
+    out = []
+    for part in model.section(section_id).walk():
+        for block in part.blocks:
+            if isinstance(block, BulletList):
+                out += list(block.items)
+            elif isinstance(block, Paragraph):
+                out.append(re.sub(r"<[^>]+>", "", block.text).strip())
+    return out
+
+
+def sentences(parts: list[str]) -> list[str]:
+    return [s for t in parts for s in re.split(r"(?<=[.!?])\s+", t) if s.strip()]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_discussion_repeats_no_sentence(models: dict[str, ReportModel], lang: str) -> None:
+    found = sentences(texts(models[lang], "discussion"))
+    repeated = {s for s in found if found.count(s) > 1}
+    assert not repeated, repeated
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_no_sentence_of_the_conclusions_is_in_the_abstract(models: dict[str, ReportModel],
+                                                           lang: str) -> None:
+    abstract = " ".join(re.sub(r"<[^>]+>", "", b.text) for b in models[lang].abstract
+                        if isinstance(b, Paragraph))
+    copied = [s for s in sentences(texts(models[lang], "conclusions")) if s in abstract]
+    assert not copied, copied
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_tuning_study_names_the_objectives_best_run_everywhere(
+        results: ResultSet, models: dict[str, ReportModel], lang: str) -> None:
+    found = next(s for s in analyse(results).studies if s.study.search is not None)
+    assert found.criterion is not None and found.criterion.objective == "val_loss"
+    best = found.best
+    assert best is not None
+    losses = {r.label: r.metrics["val"].loss for r in found.runs}
+    by_search = {(t.retrained or {}).get("label"): t.summary["best_value"]
+                 for t in found.searches}
+    # the objective the searches selected on, lowest wins (accuracy does not decide)
+    assert by_search[best.label] == min(by_search.values())
+    assert losses[best.label] == pytest.approx(by_search[best.label], rel=1e-6)
+    # the text names runs as the reader sees them (run_labels), tables keep the identity
+    shown = {r.run_id: r.label for s in localise(analyse(results), lang).studies
+             for r in s.runs}
+    name = shown[best.run_id]
+    others = [shown[r.run_id] for r in found.runs if r.run_id != best.run_id]
+    model = models[lang]
+    abstract = " ".join(b.text for b in model.abstract if isinstance(b, Paragraph))
+    title = found.study.title.get(lang)
+    key = next(s for s in abstract.split("\n") if title in s) if "\n" in abstract else abstract
+    assert name in key
+    results_text = " ".join(texts(model, f"results-{found.key}"))
+    best_sentence = next(s for s in sentences([results_text])
+                         if s.startswith(("Best run:", "Mejor ejecución:")))
+    assert name in best_sentence and not any(o in best_sentence for o in others)
+    runs_table = next(t for t in model.tables() if t.id == f"study-{found.key}-runs")
+    assert identity(runs_table.rows[runs_table.highlight][0].value) == best.label
+    conclusions = next(t for t in texts(model, "conclusions") if t.startswith(title))
+    assert name in conclusions
