@@ -329,15 +329,15 @@ class Store:
     # -- the cover's logo, beside the manifest copy
     def save_logo(self, manifest: manifest_mod.Manifest) -> None:
         """Copy the cover's logo next to the manifest copy, at the same relative path, so that
-        `reportgen report OUT` finds it there. `manifest.load` already checked it exists."""
+        `reportgen report OUT` finds it there. `manifest.load` already checked it exists and
+        stays inside the manifest's folder; written whole or not at all."""
         logo = manifest.report.logo
         if not logo:
             return
         source = Path(manifest.source_path).parent / logo
         target = self.root / logo
         if target.resolve() != source.resolve():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            write_atomic(target, source.read_bytes(), within=self.root)
 
     def save_images(self, manifest: manifest_mod.Manifest) -> None:
         """Copy the images the author's Markdown embeds next to the manifest copy, at the same

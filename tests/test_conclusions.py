@@ -36,7 +36,7 @@ def test_engine_gap_is_stated_with_both_scores(tmp_path):
     results, items = conclusions(tmp_path, ENGINES)
     numpy_run, torch_run = results.studies["width"]
     sentence = next(i for i in items if "different engines" in i)
-    assert "“numpy” (numpy) and “torch” (torch)" in sentence
+    assert "“numpy” (NumPy) and “torch” (PyTorch)" in sentence  # engines as named
     for run in (numpy_run, torch_run):
         assert f"{100 * run.record.metrics['val'].accuracy:.1f}%" in sentence
 

@@ -176,6 +176,12 @@ def test_trials_table_shows_readable_values_and_translated_states(
             assert row[hidden].display.startswith("[")
             if trial.state == "pruned":
                 assert row[keys.index("state")].display == pruned
+            activation = row[keys.index("model.activation")]  # raw in the CSV, named here
+            assert activation.value == trial.set["model.activation"]
+            assert activation.display == {"relu": "ReLU", "tanh": "tanh"}[activation.value]
+        space = table(models[lang], "tuning-tuners-hyperband-space")
+        choice = next(row for row in space.rows if row[0].value == "model.activation")
+        assert "ReLU" in choice[1].display and "relu" not in choice[1].display
         best = trials.rows[trials.highlight]
         assert best[0].value == hyperband.best["number"]
 
@@ -370,9 +376,11 @@ def test_an_output_folder_of_the_previous_format_gives_the_same_report(
 
 @pytest.mark.parametrize("lang, words", [
     ("en", ["a search only, not retrained", "the best of its", "trial", "validation accuracy",
-            "This study only searches: its trials are its results"]),
+            "This study only searches: its trials are its results",
+            "Its search answers it without retraining"]),  # the conclusions' answer
     ("es", ["solo una búsqueda, sin reentrenar", "el mejor de sus", "ensayo",
-            "exactitud de validación", "Este estudio solo realiza una búsqueda"])])
+            "exactitud de validación", "Este estudio solo realiza una búsqueda",
+            "Su búsqueda la responde sin reentrenar su mejor configuración"])])
 def test_a_search_only_study_gives_its_best_trial_not_no_run(results: ResultSet, lang: str,
                                                              words: list[str]) -> None:
     """`retrain_best = false`: the trials are the results; no "no run finished"."""

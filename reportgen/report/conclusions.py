@@ -10,7 +10,7 @@ from html import escape
 from reportgen.analysis import curves as thresholds
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, questions
+from reportgen.report import i18n, questions, search_only
 from reportgen.report.context import Context
 from reportgen.report.curve_words import loss_text
 from reportgen.report.discussion import CRITERIA, criterion_value, margin_text
@@ -56,7 +56,8 @@ def study_paragraph(ctx: Context, found: StudyFindings) -> Paragraph:
 # ---------------------------------------------------------------- the answer
 def answer(ctx: Context, found: StudyFindings) -> list[str]:
     if found.best is None:
-        return [ctx._("No run finished, so these results do not answer it.")]
+        searched = search_only.answer(ctx, found)
+        return [searched or ctx._("No run finished, so these results do not answer it.")]
     out = search_answer(ctx, found) or ranking_answer(ctx, found)
     if found.trend is not None:
         factor = questions.factor_phrase(ctx, found.trend.path, found)

@@ -22,6 +22,7 @@ from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES, SPLIT_NAMES
 from reportgen.report.model import BulletList, Paragraph, Section
+from reportgen.report.run_labels import Words
 from reportgen.report.text import get_path
 
 
@@ -84,12 +85,18 @@ def engine_sentence(ctx: Context, gap: EngineGap) -> str:
         "%(a)s (%(engine_a)s) and %(b)s (%(engine_b)s) train the same network with "
         "different engines: %(metric)s %(value_a)s and %(value_b)s, a gap of %(gap)s "
         "percentage points; %(time_a)s and %(time_b)s per epoch.",
-        a=a.label, engine_a=a.engine, b=b.label, engine_b=b.engine,
+        a=a.label, engine_a=engine_name(ctx, a.engine), b=b.label,
+        engine_b=engine_name(ctx, b.engine),
         metric=ctx._(ACCURACY_NAMES[gap.split]), value_a=ctx.pct(gap.score_a),
         value_b=ctx.pct(gap.score_b),
         gap=i18n.format_points(abs(gap.score_a - gap.score_b), ctx.lang),
         time_a=f"{i18n.format_number(a.seconds_per_epoch, ctx.lang, 3)} s",
         time_b=f"{i18n.format_number(b.seconds_per_epoch, ctx.lang, 3)} s")
+
+
+def engine_name(ctx: Context, engine: str) -> str:
+    """"PyTorch", "NumPy": the engine as a reader names it."""
+    return Words(ctx.lang).value_name("engine", engine) or engine
 
 
 CRITERIA = {  # a ranking criterion inside a sentence (analysis.ranking.Criterion.name)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.report.context import Context
-from reportgen.report.search_words import SearchWords, rounded
-from reportgen.report.text import value_text
+from reportgen.report.search_words import SearchWords
 from reportgen.tuning.records import TuningRecord
 
 
@@ -47,6 +46,25 @@ def observation(ctx: Context, found: StudyFindings) -> str | None:
                  "its own, so there are no runs to compare.")
 
 
+def answer(ctx: Context, found: StudyFindings) -> str | None:
+    """The conclusions' answer for a search-only study: the configuration its best trial
+    found, as the trials measured it (worded apart from the summary's line)."""
+    if not is_search_only(found):
+        return None
+    best = _best(found)
+    if best is None:
+        return ctx._("None of its trials finished, so its search does not answer it.")
+    words = SearchWords(ctx, found)
+    record, trial = best
+    return ctx._(
+        "Its search answers it without retraining its best configuration, that of trial "
+        "%(trial)s (%(search)s; %(params)s), with a %(objective)s of %(value)s over that "
+        "trial's epochs.", search=words.search_name(record),
+        trial=ctx.integer(trial["number"]), params=_params(ctx, words, record, trial),
+        objective=words.objective_name(record),
+        value=words.objective_text(record, trial["value"]))
+
+
 def _best(found: StudyFindings) -> tuple[TuningRecord, dict] | None:
     """The best finished trial over the study's searches, by their objective's direction."""
     found_best = [(r, r.best) for r in found.searches
@@ -59,5 +77,5 @@ def _best(found: StudyFindings) -> tuple[TuningRecord, dict] | None:
 
 def _params(ctx: Context, words: SearchWords, record: TuningRecord, trial: dict) -> str:
     chosen = trial.get("set") or trial.get("params") or {}
-    return "; ".join(f"{words.param_label(record, name)} = "
-                     f"{value_text(rounded(value), ctx.lang)}" for name, value in chosen.items())
+    return "; ".join(f"{words.param_label(record, name)} = {words.value_words(name, value)}"
+                     for name, value in chosen.items())

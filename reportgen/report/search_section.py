@@ -32,7 +32,6 @@ from reportgen.report.search_words import (
     TRIALS_SHOWN_MAX,
     SearchWords,
     lower_first,
-    rounded,
     upper_first,
 )
 from reportgen.report.text import value_text
@@ -143,8 +142,8 @@ class _Search(SearchWords):
         rows = []
         for path, entry in record.space.items():
             rows.append([Cell(path, display=self.ctx.path_label(path)),
-                         Cell(entry, display=self.range_text(entry)),
-                         self.value_cell(best.get(path)) if record.best else
+                         Cell(entry, display=self.range_text(entry, path)),
+                         self.value_cell(best.get(path), path) if record.best else
                          Cell(None)])
         columns = [Column("parameter", self._("Parameter")),
                    Column("range", self._("Range searched")),
@@ -171,10 +170,10 @@ class _Search(SearchWords):
             cells += [Cell(trial.bracket, "int")] if hyperband else []
             if joined:
                 cells.append(Cell(trial.set, display="; ".join(
-                    f"{self.ctx.path_label(p)} = {value_text(rounded(trial.set.get(p)), self.lang)}"
+                    f"{self.ctx.path_label(p)} = {self.value_words(p, trial.set.get(p))}"
                     for p in paths)))
             else:
-                cells += [self.value_cell(trial.set.get(p)) if p in trial.set else Cell(None)
+                cells += [self.value_cell(trial.set.get(p), p) if p in trial.set else Cell(None)
                           for p in paths]
             cells += [Cell(finite(trial.value), "num"), Cell(trial.epochs, "int"),
                       Cell(trial.state, display=self._(STATES.get(trial.state, trial.state))),

@@ -12,6 +12,7 @@ from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.model import Cell
+from reportgen.report.run_labels import Words
 from reportgen.report.text import slug, value_text
 from reportgen.tuning.records import TuningRecord
 
@@ -104,11 +105,16 @@ class SearchWords:
                                 n=number)
         return self.ctx.path_label(name)
 
-    def value_cell(self, value: Any) -> Cell:
-        """A sampled config value: raw in the CSV, rounded and in the locale in the report."""
-        return self.ctx.value_cell(value, shown=rounded(value))
+    def value_cell(self, value: Any, path: str | None = None) -> Cell:
+        """A sampled config value: raw in the CSV, rounded and in the locale in the report,
+        named as a reader writes it when `path` has names ("ReLU", "SGD")."""
+        return self.ctx.value_cell(value, shown=rounded(value), path=path)
 
-    def range_text(self, entry: dict[str, Any]) -> str:
+    def value_words(self, path: str, value: Any) -> str:
+        named = Words(self.lang).value_name(path, value)
+        return named if named is not None else value_text(rounded(value), self.lang)
+
+    def range_text(self, entry: dict[str, Any], path: str = "") -> str:
         """A space entry as a reader writes it: `32 to 512, step 32`, `one of: relu, tanh`."""
         lang = self.lang
         kind = entry.get("kind")
@@ -118,7 +124,7 @@ class SearchWords:
                           units=self.range_text(entry["units"]))
         if kind == "choice":
             return self._("one of: %(values)s", values=" · ".join(
-                value_text(v, lang) for v in entry["values"]))
+                self.value_words(path, v) for v in entry["values"]))
         low = i18n.format_general(entry["low"], lang)
         high = i18n.format_general(entry["high"], lang)
         if entry.get("log"):
