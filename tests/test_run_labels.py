@@ -136,3 +136,22 @@ class_names = { es = ["M", "B"], en = ["bad", "good"] }
     mine = dataclasses.replace(summary, name="mine")
     assert dataset_classes(manifest, mine, lang) == (["M", "B"] if lang == "es"
                                                      else ["bad", "good"])
+
+
+@pytest.mark.parametrize(("lang", "patience", "monitor", "value"), [
+    ("es", "Parada temprana: paciencia", "Parada temprana: métrica vigilada",
+     "pérdida de validación"),
+    ("en", "Early stopping: patience", "Early stopping: monitored metric", "validation loss"),
+])
+def test_a_varied_key_inside_a_setting_is_named(lang: str, patience: str, monitor: str,
+                                               value: str) -> None:
+    """A study that varies early stopping's table gets one column per key (flat_varied):
+    each column is named in the document's language, never `training.early_stopping.…`."""
+    from reportgen.report import i18n, labels
+
+    translate = i18n.gettext(lang)
+    assert labels.path_label("training.early_stopping.patience", translate) == patience
+    assert labels.path_label("training.early_stopping.monitor", translate) == monitor
+    assert Words(lang).value_name("training.early_stopping.monitor", "val_loss") == value
+    assert labels.path_label("model.hidden.1", translate).endswith("(2)")
+    assert labels.path_label("training.no_such.key", translate) == "training.no_such.key"

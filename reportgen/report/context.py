@@ -12,9 +12,9 @@ from typing import Any
 
 from reportgen.analysis.findings import Findings, StudyFindings
 from reportgen.manifest import Manifest
-from reportgen.report import i18n
+from reportgen.report import i18n, labels
 from reportgen.report.i18n import N_
-from reportgen.report.labels import PATH_LABELS, STOP_REASONS
+from reportgen.report.labels import STOP_REASONS
 from reportgen.report.model import PORTRAIT_COLUMNS, Cell, Column, Figure, Table
 from reportgen.report.run_labels import Label, Words
 from reportgen.report.text import markdown, value_text
@@ -99,13 +99,7 @@ class Context:
         return self._(STOP_REASONS.get(reason, reason))
 
     def path_label(self, path: str) -> str:
-        if path in PATH_LABELS:
-            return self._(PATH_LABELS[path])
-        # one element of a list setting (model.hidden.0): the list's name and its position
-        parent, _, index = path.rpartition(".")
-        if index.isdigit() and parent in PATH_LABELS:
-            return f"{self._(PATH_LABELS[parent])} ({int(index) + 1})"
-        return path
+        return labels.path_label(path, self.translate)
 
     def value_cell(self, value: Any, shown: Any = None, path: str | None = None) -> Cell:
         """A config value: raw in the CSV, as a reader writes it in the report. `shown` (a

@@ -3,6 +3,8 @@ report's sections and the diff page (marked for extraction here, translated wher
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reportgen.report.i18n import N_
 
 # in sentences: "the validation accuracy of …"
@@ -58,6 +60,32 @@ PATH_LABELS = {
     "device": N_("Device"),
     "dataset": N_("Dataset"),
 }
+# A key inside a setting's table, when a study varies it alone ("Early stopping: patience").
+SETTING_KEYS = {
+    "monitor": N_("monitored metric"), "patience": N_("patience"),
+    "min_delta": N_("minimum improvement"), "restore_best": N_("restore best weights"),
+    "mode": N_("mode"), "arm_at": N_("armed from"), "threshold": N_("threshold"),
+    "final_lr": N_("final rate"), "step_size": N_("epochs per step"),
+    "gamma": N_("decay factor"), "nesterov": "Nesterov", "beta1": "β₁", "beta2": "β₂",
+    "eps": "ε", "amsgrad": "AMSGrad", "rho": "ρ", "centered": N_("centred"),
+    "weight_decay": N_("weight decay"), "initial_accumulator_value": N_("initial accumulator"),
+}
+
+
+def path_label(path: str, translate: Callable[[str], str]) -> str:
+    """A config path as a column header or setting name, in the language of `translate`;
+    the path itself when it has no name."""
+    if path in PATH_LABELS:
+        return translate(PATH_LABELS[path])
+    parent, _, key = path.rpartition(".")
+    if parent in PATH_LABELS and key.isdigit():  # one element of a list (model.hidden.0)
+        return f"{translate(PATH_LABELS[parent])} ({int(key) + 1})"
+    if parent in PATH_LABELS and key in SETTING_KEYS:
+        return translate(N_("%(setting)s: %(key)s")) % {
+            "setting": translate(PATH_LABELS[parent]), "key": translate(SETTING_KEYS[key])}
+    return path
+
+
 PREPROCESS = {
     "none": N_("none"),
     "divide255": N_("divided by 255"),

@@ -18,9 +18,9 @@ from babel.lists import format_list
 
 from reportgen.manifest import Study
 from reportgen.records import RunRecord
-from reportgen.report import i18n
+from reportgen.report import i18n, labels
 from reportgen.report.i18n import N_
-from reportgen.report.labels import LOSSES, PATH_LABELS
+from reportgen.report.labels import LOSSES, MONITOR_NAMES
 from reportgen.report.text import value_text
 
 
@@ -64,6 +64,8 @@ VALUE_NAMES: dict[str, dict[str, str]] = {
 }
 VALUE_NAMES["training.optimizer"] = VALUE_NAMES["training.optimizer.name"]
 VALUE_NAMES["training.schedule"] = VALUE_NAMES["training.schedule.kind"]
+VALUE_NAMES["training.early_stopping.monitor"] = dict(MONITOR_NAMES)
+VALUE_NAMES["training.stop_at.monitor"] = dict(MONITOR_NAMES)
 
 # A varied setting inside a run label: "%(value)s" is the value as the locale writes it.
 PHRASES = {
@@ -141,8 +143,7 @@ class Words:
             return self.dataset_title(value)
         if path in PHRASES:
             return _(PHRASES[path]) % {"value": self.number(value)}
-        label = _(PATH_LABELS[path]) if path in PATH_LABELS else path
-        return f"{label}: {self.number(value)}"
+        return f"{labels.path_label(path, _)}: {self.number(value)}"
 
     def optimizer(self, spec: Mapping[str, Any]) -> str:
         parts = [self.value_name("training.optimizer.name", spec.get("name", "adam")) or ""]
