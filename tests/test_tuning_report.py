@@ -398,3 +398,10 @@ def test_a_search_only_study_gives_its_best_trial_not_no_run(results: ResultSet,
     best = max((r.best for r in results.tuning["tuners"] if r.best), key=lambda b: b["value"])
     number = str(best["number"])
     assert re.search(rf"(trial|ensayo) {number} \(", text)
+    # the key-results table counts trials and names the best trial, with the accuracy the
+    # trials measured (their objective); no test accuracy: trials never see the test split
+    row = table(model, "key-results").rows[0]
+    trials = sum(len(r.trials) for r in results.tuning["tuners"])
+    assert row[1].value == trials and row[1].display.startswith(str(trials))
+    assert re.match(rf"(trial|ensayo) {number} \(", row[2].value)
+    assert row[3].value == pytest.approx(best["value"]) and row[4].value is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.report.context import Context
+from reportgen.report.model import Cell
 from reportgen.report.search_words import SearchWords
 from reportgen.tuning.records import TuningRecord
 
@@ -35,6 +36,25 @@ def key_result(ctx: Context, found: StudyFindings, title: str) -> str | None:
          "search": words.search_name(record), "objective": words.objective_name(record),
          "value": words.objective_text(record, trial["value"]),
          "params": _params(ctx, words, record, trial)}
+
+
+def key_cells(ctx: Context, found: StudyFindings) -> list[Cell] | None:
+    """The key-results row of a search-only study: its trials instead of runs, its best trial
+    instead of a best run, and the validation accuracy only where the trials measured it (their
+    objective); trials are never evaluated on the test split."""
+    if not is_search_only(found):
+        return None
+    trials = sum(len(r.trials) for r in found.searches)
+    count = Cell(trials, "int", display=ctx.ngettext(
+        "%(n)s trial", "%(n)s trials", trials) % {"n": ctx.integer(trials)})
+    best = _best(found)
+    if best is None:
+        return [count, Cell(None), Cell(None, "num"), Cell(None, "num")]
+    record, trial = best
+    name = ctx._("trial %(trial)s (%(search)s)", trial=ctx.integer(trial["number"]),
+                 search=SearchWords(ctx, found).search_name(record))
+    val = trial["value"] if record.objective == "val_accuracy" else None
+    return [count, Cell(name), Cell(val, "num"), Cell(None, "num")]
 
 
 def observation(ctx: Context, found: StudyFindings) -> str | None:

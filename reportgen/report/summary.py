@@ -23,12 +23,14 @@ def abstract(ctx: Context) -> list[Block]:
         best = found.best
         cells = repeats_section.key_result_cells(ctx, found) \
             if found.has_repeats else None
+        searched = search_only.key_cells(ctx, found)  # trials, not runs
         rows.append([
             Cell(found.study.id, display=ctx.study_title(found)),
-            Cell(len(found.runs) + len(found.failed), "int"),
-            *(cells or [Cell(best.label if best else None),
-                        Cell(accuracy(best, "val") if best else None, "num"),
-                        Cell(accuracy(best, "test") if best else None, "num")]),
+            *(searched or [
+                Cell(len(found.runs) + len(found.failed), "int"),
+                *(cells or [Cell(best.label if best else None),
+                            Cell(accuracy(best, "val") if best else None, "num"),
+                            Cell(accuracy(best, "test") if best else None, "num")])]),
         ])
     columns = [
         Column("study", ctx._("Study")), Column("runs", ctx._("Runs"), True),
