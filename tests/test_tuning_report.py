@@ -405,3 +405,20 @@ def test_a_search_only_study_gives_its_best_trial_not_no_run(results: ResultSet,
     assert row[1].value == trials and row[1].display.startswith(str(trials))
     assert re.match(rf"(trial|ensayo) {number} \(", row[2].value)
     assert row[3].value == pytest.approx(best["value"]) and row[4].value is None
+
+
+def test_parallel_coordinates_name_categorical_values(results: ResultSet, monkeypatch) -> None:
+    """A choice axis is labelled as the reader names the values ("ReLU"), not as stored."""
+    from reportgen.report import search_section
+
+    drawn = []
+    original = search_section.figures.parallel_coordinates
+
+    def spy(axes, *args, **kwargs):
+        drawn.append(axes)
+        return original(axes, *args, **kwargs)
+
+    monkeypatch.setattr(search_section.figures, "parallel_coordinates", spy)
+    build(results, "es")
+    categories = {c for axes in drawn for axis in axes for c in (axis.categories or ())}
+    assert "ReLU" in categories and "relu" not in categories

@@ -34,7 +34,6 @@ from reportgen.report.search_words import (
     lower_first,
     upper_first,
 )
-from reportgen.report.text import value_text
 from reportgen.tuning.distributions import distributions
 from reportgen.tuning.records import TuningRecord
 
@@ -286,7 +285,7 @@ class _Search(SearchWords):
             label = self.param_label(record, name)
             if dist.kind == "categorical":
                 axes.append(figures.ParallelAxis(label, categories=tuple(
-                    value_text(c, self.lang) for c in dist.choices)))
+                    self.value_words(name, c) for c in dist.choices)))  # "ReLU", not "relu"
             else:
                 axes.append(figures.ParallelAxis(label, dist.low, dist.high, dist.log,
                                                  integer=dist.kind == "int"))
