@@ -64,7 +64,8 @@ def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
             "of the study's searches) is %(run)s, %(value)s, with %(scores)s.",
             "“%(study)s”: of %(n)s runs, the one with the best %(objective)s (the objective "
             "of the study's searches) is %(run)s, %(value)s, with %(scores)s.", n,
-        ) % {"study": title, "n": i18n.format_int(n, ctx.lang), "run": best.label,
+        ) % {"study": title, "n": i18n.format_int(n, ctx.lang),
+             "run": ctx.quoted(best.label),  # ngettext does not quote labels as ctx._ does
              "objective": ctx._(CRITERIA[criterion.name]),
              "value": criterion_value(ctx, criterion.metric,
                                       found.criterion_values[found.ranking[0]]),
