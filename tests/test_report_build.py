@@ -326,3 +326,21 @@ def test_every_figure_and_table_is_referenced_from_the_text(
         model = models[lang]
         assert {f.number for f in model.figures()} <= referenced(model, figure)
         assert {t.number for t in model.tables()} <= referenced(model, table)
+
+
+def test_runs_table_shows_what_the_run_trained_not_the_value_before_tuning(
+        results: ResultSet) -> None:
+    """A search's retrained run: its variant `set` model.hidden = [128, 64] and the search
+    tuned model.hidden.0 to 224; the table shows the [224, 64] it trained (issue 14 item 4)."""
+    first = results.studies["hidden-units"][0]
+    config = {**first.record.config,
+              "model": {**first.record.config["model"], "hidden": [224, 64]}}
+    tuned = dataclasses.replace(first.record, varied={"model.hidden": [128, 64]},
+                                config=config)
+    changed = dataclasses.replace(results, studies={
+        **results.studies,
+        "hidden-units": [StoredRun(tuned, first.history), *results.studies["hidden-units"][1:]]})
+    runs = table(build(changed, "en"), "study-hidden-units-runs")
+    column = [c.key for c in runs.columns].index("model.hidden")
+    row = next(r for r in runs.rows if identity(r[0].value) == tuned.label)
+    assert row[column].value == [224, 64]

@@ -139,7 +139,7 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
     setup_rows, score_rows = [], []
     for record in found.runs:
         values = flat_varied(record)
-        row = [ctx.value_cell(values.get(p, get_path(record.config, p)), path=p) for p in varied]
+        row = [ctx.value_cell(trained_value(record.config, p, values), path=p) for p in varied]
         row += [Cell(record.engine, "code")] if engines else []
         row += [Cell(record.best_epoch, "int"), Cell(record.epochs_run, "int"),
                 Cell(record.stop_reason, display=ctx.stop_reason(record.stop_reason))]
@@ -187,6 +187,21 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
                    run + scores, score_table, highlight=highlight,
                    note=runs_note(ctx, [], score_rows, highlight)),
     ]
+
+
+def trained_value(config: dict[str, Any], path: str, varied: dict[str, Any]) -> Any:
+    """What the run trained with at `path`: its full config (a search's retrained run has the
+    tuned value there, where its variant's `set` still holds the value before tuning), else
+    the varied value."""
+    node: Any = config
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return varied.get(path, get_path(config, path))
+    return node
 
 
 def shows_dash(rows: Sequence[Sequence[Cell]]) -> bool:
