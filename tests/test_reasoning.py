@@ -252,3 +252,20 @@ def test_conclusions_name_no_run_that_is_not_the_studys_best(results: ResultSet)
     text = " ".join(items(model, "conclusions"))
     best = localise(analyse(results), "en").studies[0].best  # labelled as the reader sees it
     assert best is not None and f"the best answer is “{best.label}”" in text
+
+
+@pytest.mark.parametrize(("metric", "margin", "threshold", "expected"), [
+    ("accuracy", 0.0162, 0.0158, ("1,62", "1,58")),  # never "1,6 supera 1,6"
+    ("accuracy", 0.012, 0.010, ("1,2", "1,0")),  # one decimal when that already differs
+    ("loss", 0.00312, 0.00309, ("0,00312", "0,00309")),
+])
+def test_a_margin_and_its_threshold_never_read_the_same(
+        results: ResultSet, metric: str, margin: float, threshold: float,
+        expected: tuple[str, str]) -> None:
+    from types import SimpleNamespace
+
+    from reportgen.report.discussion import margin_and_threshold
+
+    ctx = Context(analyse(results), "es")
+    fake = SimpleNamespace(margin=margin, criterion=SimpleNamespace(metric=metric))
+    assert margin_and_threshold(ctx, fake, threshold) == expected

@@ -13,7 +13,11 @@ from reportgen.analysis.runs import accuracy
 from reportgen.report import i18n, questions, search_only
 from reportgen.report.context import Context
 from reportgen.report.curve_words import loss_text
-from reportgen.report.discussion import CRITERIA, criterion_value, margin_text
+from reportgen.report.discussion import (
+    CRITERIA,
+    criterion_value,
+    margin_and_threshold,
+)
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import Block, Paragraph, Section
@@ -189,8 +193,8 @@ def caveat(ctx: Context, found: StudyFindings) -> list[str]:
             out.append(ctx._("Caveat: with a tie, these runs do not decide between %(run)s "
                              "and %(runner)s.", **values))
         elif margin.check is not None:
-            values.update(margin=margin_text(ctx, margin, margin.margin),
-                          threshold=margin_text(ctx, margin, margin.check.threshold))
+            shown, threshold = margin_and_threshold(ctx, margin, margin.check.threshold)
+            values.update(margin=shown, threshold=threshold)
             points = margin.criterion.metric == "accuracy"
             if margin.check.caveat:
                 message = N_("Caveat: a margin of %(margin)s points is below the single-seed "

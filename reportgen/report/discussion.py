@@ -118,6 +118,23 @@ def margin_text(ctx: Context, margin: Margin, value: float | None) -> str:
     return curve_words.loss_text(value, ctx.lang)
 
 
+def margin_and_threshold(ctx: Context, margin: Margin, threshold: float) -> tuple[str, str]:
+    """The margin and the threshold it is compared with, with as many more decimals as it
+    takes for two different numbers to read differently ("1,62 exceeds 1,58", never "1,6
+    exceeds 1,6")."""
+    value = margin.margin
+    a, b = margin_text(ctx, margin, value), margin_text(ctx, margin, threshold)
+    if value is None or a != b or value == threshold:
+        return a, b
+    scale = 100 if margin.criterion.metric == "accuracy" else 1
+    for digits in range(2 if scale == 100 else 4, 7):
+        a = i18n.format_number(value * scale, ctx.lang, digits)
+        b = i18n.format_number(threshold * scale, ctx.lang, digits)
+        if a != b:
+            break
+    return a, b
+
+
 def margin_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list[str]:
     """The best run against the runner-up on the study's criterion, and the single-seed
     threshold the margin is held to (stated every time, caveat below it)."""
@@ -162,9 +179,9 @@ def caveat_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list
     check, runner = margin.check, margin.runner_up
     if check is None or runner is None or (margin.margin or 0.0) <= 0:
         return []
-    values = {"margin": margin_text(ctx, margin, margin.margin),
-              "threshold": margin_text(ctx, margin, check.threshold),
-              "run": margin.best.label, "runner": runner.label,
+    shown, threshold = margin_and_threshold(ctx, margin, check.threshold)
+    values = {"margin": shown, "threshold": threshold, "run": margin.best.label,
+              "runner": runner.label,
               "split": ctx._(SPLIT_NAMES.get(margin.criterion.split, margin.criterion.split)),
               "share": i18n.format_percent(SINGLE_SEED_LOSS_REL_MARGIN, ctx.lang, 0)}
     accuracy_metric = margin.criterion.metric == "accuracy"
