@@ -155,3 +155,23 @@ def test_a_varied_key_inside_a_setting_is_named(lang: str, patience: str, monito
     assert Words(lang).value_name("training.early_stopping.monitor", "val_loss") == value
     assert labels.path_label("model.hidden.1", translate).endswith("(2)")
     assert labels.path_label("training.no_such.key", translate) == "training.no_such.key"
+
+
+@pytest.mark.parametrize(("lang", "one", "five"), [("es", "1 época", "5 épocas"),
+                                                   ("en", "1 epoch", "5 epochs")])
+def test_epochs_in_a_label_agree_with_their_number(lang: str, one: str, five: str) -> None:
+    assert Words(lang).setting("training.epochs", 1) == one
+    assert Words(lang).setting("training.epochs", 5) == five
+
+
+@pytest.mark.parametrize(("lang", "full", "slope"), [
+    ("es", "lote completo", "Pendiente de Leaky ReLU"),
+    ("en", "full batch", "Leaky ReLU slope")])
+def test_full_batch_and_the_leaky_slope_are_named(lang: str, full: str, slope: str) -> None:
+    from reportgen.report import i18n, labels
+
+    words = Words(lang)
+    assert words.setting("training.batch_size", "full") == full  # a label
+    assert words.value_name("training.batch_size", "full") == full  # a table cell
+    assert words.value_name("training.batch_size", 32) is None
+    assert labels.path_label("model.negative_slope", i18n.gettext(lang)) == slope

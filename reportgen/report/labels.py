@@ -35,6 +35,7 @@ PATH_LABELS = {
     "model.pool": N_("Pooling"),
     "model.hidden": N_("Hidden units"),
     "model.activation": N_("Activation"),
+    "model.negative_slope": N_("Leaky ReLU slope"),
     "model.init": N_("Initialiser"),
     "model.dropout": N_("Dropout"),
     "model.batchnorm": N_("Batch normalisation"),

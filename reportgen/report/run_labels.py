@@ -65,6 +65,7 @@ VALUE_NAMES: dict[str, dict[str, str]] = {
 VALUE_NAMES["training.optimizer"] = VALUE_NAMES["training.optimizer.name"]
 VALUE_NAMES["training.schedule"] = VALUE_NAMES["training.schedule.kind"]
 VALUE_NAMES["training.early_stopping.monitor"] = dict(MONITOR_NAMES)
+VALUE_NAMES["training.batch_size"] = {"full": N_("full batch")}
 VALUE_NAMES["training.stop_at.monitor"] = dict(MONITOR_NAMES)
 
 # A varied setting inside a run label: "%(value)s" is the value as the locale writes it.
@@ -77,7 +78,6 @@ PHRASES = {
     "training.optimizer.rho": "ρ %(value)s",
     "training.optimizer.eps": "ε %(value)s",
     "training.batch_size": N_("batch size %(value)s"),
-    "training.epochs": N_("%(value)s epochs"),
     "model.l1": "L1 %(value)s",
     "model.l2": "L2 %(value)s",
     "model.dropout": N_("dropout %(value)s"),
@@ -102,6 +102,7 @@ class Words:
     def __init__(self, lang: str, dataset_title: Callable[[str], str] | None = None) -> None:
         self.lang = lang
         self._ = i18n.gettext(lang)
+        self.ngettext = i18n.ngettext(lang)
         self.dataset_title = dataset_title or (lambda name: name)
 
     def number(self, value: Any) -> str:
@@ -117,6 +118,8 @@ class Words:
     def setting(self, path: str, value: Any) -> str:
         """One varied setting as words: "SGD, tasa 0,05", "256 neuronas ocultas", "L2 0,001"."""
         _ = self._
+        if path == "training.batch_size" and value == "full":
+            return _("full batch")  # before the phrase "batch size %(value)s"
         if path == "training.optimizer" and isinstance(value, Mapping):
             return self.optimizer(value)
         if path == "training.schedule" and isinstance(value, Mapping):
@@ -125,14 +128,15 @@ class Words:
             return _(PHRASES[path]) % {"value": named} if path in PHRASES else named
         if path == "model.hidden" and isinstance(value, list):
             return self.hidden(value)
+        if path == "training.epochs" and isinstance(value, int):  # "1 época", "5 épocas"
+            return self.ngettext("%(value)s epoch", "%(value)s epochs", value) % {
+                "value": self.number(value)}
         head, _dot, index = path.rpartition(".")
         if head == "model.hidden" and index.isdigit():
             return _("layer %(n)s: %(units)s units") % {"n": int(index) + 1,
                                                         "units": self.number(value)}
         if path == "model.batchnorm" and isinstance(value, bool):
             return _("with batch normalisation") if value else _("without batch normalisation")
-        if path == "training.batch_size" and value == "full":
-            return _("full batch")
         if path == "training.early_stopping":
             if not value:
                 return _("no early stopping")
