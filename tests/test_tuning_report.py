@@ -422,3 +422,14 @@ def test_parallel_coordinates_name_categorical_values(results: ResultSet, monkey
     build(results, "es")
     categories = {c for axes in drawn for axis in axes for c in (axis.categories or ())}
     assert "ReLU" in categories and "relu" not in categories
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_best_run_sentence_states_an_accuracy_objective_once(
+        models: dict[str, ReportModel], lang: str) -> None:
+    """The searches optimise validation accuracy: the best run's sentence gives that number
+    once, not again as "and validation accuracy 22.5%"."""
+    text = paragraphs(models[lang].section("results-tuners"))
+    sentence = next(s for s in re.split(r"(?<=\.)\s", text)
+                    if s.startswith(("Best run:", "Mejor ejecución:")))
+    assert len(re.findall(r"\d+[.,]\d\s?%", sentence)) == 1, sentence
