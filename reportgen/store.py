@@ -88,6 +88,11 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def posteriors_name(study_id: str, label: str) -> str:
+    """Where, inside the output folder, a run's posteriors on the `predict` set are written."""
+    return f"predictions/{slug(study_id)}-{slug(label)}.csv"
+
+
 def history_csv(history: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
@@ -287,7 +292,7 @@ class Store:
         writer.writerow(csvsafe.row([*(f"p_{name}" for name in classes), "predicted"]))
         for row in proba:
             writer.writerow([*(f"{p:.6f}" for p in row), csvsafe.cell(classes[int(row.argmax())])])
-        path = self.root / "predictions" / f"{slug(study_id)}-{slug(label)}.csv"
+        path = self.root / posteriors_name(study_id, label)
         write_atomic(path, buffer.getvalue(), within=self.root)
         return path
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from reportgen import execute, manifest, plan
@@ -131,6 +133,17 @@ def test_predict_set_gets_a_posteriors_csv(tmp_path):
     assert len(frame) == 9
     assert np.allclose(frame.iloc[:, :3].sum(axis=1), 1.0, atol=1e-5)
     assert set(frame["predicted"]) <= {"あ", "い", "う"}
+    # the report says where each run's posteriors are, naming a file that exists
+    from reportgen.report.build import build
+
+    results = Store(tmp_path / "out").load()
+    for lang, words in (("en", "unlabeled prediction set"), ("es", "conjunto de predicción")):
+        model = build(results, lang)
+        text = " ".join(b.text for s in model.sections for part in s.walk()
+                        for b in part.blocks if hasattr(b, "text"))
+        assert words in text
+        named = re.findall(r"predictions/[^ ]+\.csv", text)
+        assert named and all((tmp_path / "out" / n).is_file() for n in named)
 
 
 def test_a_run_shared_by_two_studies_keeps_each_studys_name(spec, tmp_path):

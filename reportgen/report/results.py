@@ -30,7 +30,9 @@ from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
+from reportgen.report.run_labels import identity
 from reportgen.report.text import get_path
+from reportgen.store import posteriors_name
 
 
 def results_section(ctx: Context) -> Section:
@@ -119,11 +121,26 @@ def figure_guide(ctx: Context, found: StudyFindings, best: RunRecord | None,
     if f"{fig}-misclassified" in numbers:
         parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
                             n=numbers[f"{fig}-misclassified"]))
+    parts += posteriors_sentence(ctx, found)
     section = appendix.other_runs_number(ctx, found)
     if section and (f"{fig}-confusion" in numbers or f"study-{found.key}-per-class" in numbers):
         parts.append(ctx._("The confusion matrices and per-class scores of the study's other "
                            "runs are in appendix %(section)s.", section=section))
     return " ".join(parts)
+
+
+def posteriors_sentence(ctx: Context, found: StudyFindings) -> list[str]:
+    """Where the class probabilities on the dataset's unlabeled `predict` set are (the CSV each
+    trained run writes), and what their columns hold."""
+    spec = ctx.manifest.datasets.get(found.dataset)
+    best = found.best
+    if best is None or getattr(spec, "predict", None) is None:
+        return []
+    return [ctx._(
+        "Every run also gives its class probabilities on the unlabeled prediction set, one CSV "
+        "file per run in the folder predictions/ next to this report: a column p_<class> per "
+        "class, then the predicted class; those of %(run)s are in %(file)s.", run=best.label,
+        file=posteriors_name(found.study.id, identity(best.label)))]
 
 
 def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
