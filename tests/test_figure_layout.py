@@ -102,3 +102,44 @@ def test_a_legend_of_many_runs_is_outside_the_axes_and_inside_the_figure(
     assert len(entries) == n_runs + 2 and overlapping(entries) == []
     assert all(inside(box, fig.bbox) for box in entries)
     assert axes.height > 0.35 * fig.bbox.height  # the curves keep room to be read
+
+
+@pytest.fixture
+def saved_data(monkeypatch) -> list[Figure]:
+    """As `saved`, for the figures of `figures.data` (sample predictions)."""
+    from reportgen.figures import data
+
+    kept: list[Figure] = []
+    write = data.to_svg
+
+    def keep(fig: Figure, prefix: str) -> str:
+        svg = write(fig, prefix)
+        fig.set_dpi(72)
+        fig.draw_without_rendering()
+        kept.append(fig)
+        return svg
+
+    monkeypatch.setattr(data, "to_svg", keep)
+    return kept
+
+
+@pytest.mark.parametrize("names", [RETINA, FASHION[:5], ["0", "1", "2", "3", "4"]])
+def test_sample_prediction_labels_never_overlap_and_titles_are_whole(
+        saved_data: list[Figure], names: list[str]) -> None:
+    import numpy as np
+
+    k = len(names)
+    probabilities = np.full((4, k), 1 / k)
+    probabilities[:, 1] += 0.1
+    texts = figures.PredictionTexts(true="True", predicted="Predicted", probability="P",
+                                    true_bar="true class", wrong_bar="wrong prediction")
+    figures.prediction_panels(np.zeros((4, 8, 8)), probabilities, [0, 1, 2, 3], names, texts)
+    fig = saved_data[-1]
+    for ax in fig.axes:
+        ticks = ax.get_xticklabels()
+        if not any(t.get_text() for t in ticks):
+            continue  # an image panel
+        assert not overlapping(boxes(fig, ticks)), [t.get_text() for t in ticks]
+        title = ax.get_title()
+        assert any(f": {n}\n" in title for n in names), title  # the true class, whole
+        assert inside(boxes(fig, [ax.title])[0], fig.bbox)

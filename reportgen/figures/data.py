@@ -182,10 +182,14 @@ def prediction_panels(
     true class in green, a wrong prediction in vermillion; two examples per row."""
     n = len(images)
     k = len(probabilities[0]) if n else 0
-    names = tick_names(class_names, 8) if class_names else [str(i) for i in range(k)]
+    names = tick_names(class_names, 12) if class_names else [str(i) for i in range(k)]
+    whole = tick_names(class_names, 28) if class_names else names  # titles have the room
+    # names wider than a bar's slot are set upright, so neighbours never run into each other
+    slanted = k > 2 and max((len(n) for n in names), default=0) * k > 24
     per_row = 2 if n > 1 else 1
     rows = max(1, math.ceil(n / per_row))
-    fig = new_figure(MAX_WIDTH_IN, 0.5 + 1.55 * rows, layout="constrained")
+    fig = new_figure(MAX_WIDTH_IN, 0.5 + (2.15 if slanted else 1.7) * rows,
+                     layout="constrained")
     grid = fig.add_gridspec(rows, 2 * per_row, width_ratios=[1, 2.2] * per_row)
     true_colour, wrong_colour, other = PALETTE[2], PALETTE[5], "#b8bec8"
     for index in range(n):
@@ -209,13 +213,16 @@ def prediction_panels(
         bars.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
         bars.tick_params(labelsize=6)
         bars.grid(axis="x", visible=False)
-        if k <= 12:
+        if k <= 12 and slanted:
+            bars.set_xticks(range(k), names, fontsize=5, rotation=90)
+        elif k <= 12:
             bars.set_xticks(range(k), names, fontsize=6 if k <= 8 else 5)
         else:  # too many classes to name: every fifth index
             bars.set_xticks(range(0, k, 5))
-        title = (f"{texts.true}: {names[label] if label < len(names) else label} · "
-                 f"{texts.predicted}: {names[guess]}")
-        bars.set_title(plain(title), fontsize=7, pad=3,
+        # one line each: whole names fit where "true · predicted" on one line was cut
+        title = (f"{texts.true}: {whole[label] if label < len(whole) else label}\n"
+                 f"{texts.predicted}: {whole[guess]}")
+        bars.set_title(plain(title), fontsize=6.5, pad=3, linespacing=1.1,
                        color="#222222" if guess == label else wrong_colour)
         if column == 0:
             bars.set_ylabel(plain(texts.probability), fontsize=7)
