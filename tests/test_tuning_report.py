@@ -433,3 +433,22 @@ def test_best_run_sentence_states_an_accuracy_objective_once(
     sentence = next(s for s in re.split(r"(?<=\.)\s", text)
                     if s.startswith(("Best run:", "Mejor ejecución:")))
     assert len(re.findall(r"\d+[.,]\d\s?%", sentence)) == 1, sentence
+
+
+@pytest.mark.parametrize(("lang", "one", "many"), [
+    ("es", ("1 ensayo", "1 época", "1 configuración"), ("3 ensayos", "3 épocas",
+                                                       "3 configuraciones")),
+    ("en", ("1 trial", "1 epoch", "1 configuration"), ("3 trials", "3 epochs",
+                                                      "3 configurations"))])
+def test_search_counts_agree_with_their_number(results: ResultSet, lang: str,
+                                               one: tuple[str, ...],
+                                               many: tuple[str, ...]) -> None:
+    """A scaled-down search may run one trial: never "1 ensayos" in its sentences."""
+    from reportgen.analysis.findings import analyse
+    from reportgen.report.context import Context
+    from reportgen.report.search_words import SearchWords
+
+    found = analyse(results).studies[0]
+    words = SearchWords(Context(analyse(results), lang), found)
+    for n, expected in ((1, one), (3, many)):
+        assert (words.trials(n), words.epochs(n), words.configurations(n)) == expected

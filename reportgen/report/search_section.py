@@ -360,13 +360,13 @@ class _Search(SearchWords):
             columns, rows, foot=tuple(tuple(r) for r in foot), note=" ".join(notes))
         full = trials * record.max_epochs
         sentence = self._(
-            "Hyperband planned %(configs)s configurations and %(epochs)s epochs; it ran "
-            "%(trials)s trials and spent %(spent)s epochs (%(share)s of the %(full)s epochs of "
-            "training every trial to %(max)s epochs).",
-            configs=self.n(plan.get("total_configs")), epochs=self.n(plan.get("budget_epochs")),
-            trials=self.n(trials), spent=self.n(spent),
+            "Hyperband planned %(configs)s and %(epochs)s; it ran %(trials)s and spent "
+            "%(spent)s (%(share)s of the %(full)s of training every trial to %(max)s).",
+            configs=self.configurations(plan.get("total_configs")),
+            epochs=self.epochs(plan.get("budget_epochs")), trials=self.trials(trials),
+            spent=self.epochs(spent),
             share=i18n.format_percent(spent / full if full else None, self.lang, 0),
-            full=self.n(full), max=self.n(record.max_epochs))
+            full=self.epochs(full), max=self.epochs(record.max_epochs))
         blocks: list[Block] = [table, Paragraph(sentence)]
         if any(b["trials"] != b["configs"] for b in plan.get("brackets", [])):
             blocks.append(Paragraph(self._(

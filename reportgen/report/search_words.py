@@ -84,6 +84,19 @@ class SearchWords:
     def n(self, value: Any) -> str:
         return i18n.format_int(value, self.lang)
 
+    def trials(self, value: Any) -> str:
+        """"1 trial", "12 trials": the count with its noun, in agreement."""
+        return self.ctx.ngettext("%(n)s trial", "%(n)s trials", int(value or 0)) % {
+            "n": self.n(value)}
+
+    def epochs(self, value: Any) -> str:
+        return self.ctx.ngettext("%(value)s epoch", "%(value)s epochs", int(value or 0)) % {
+            "value": self.n(value)}
+
+    def configurations(self, value: Any) -> str:
+        return self.ctx.ngettext("%(n)s configuration", "%(n)s configurations",
+                                 int(value or 0)) % {"n": self.n(value)}
+
     def secs(self, value: Any) -> str:
         return i18n.format_seconds(value, self.lang)
 

@@ -118,8 +118,8 @@ class _Comparison(SearchWords):
 
         def cost(record: TuningRecord) -> dict[str, str]:
             return {"search": self.search_name(record),
-                    "trials": self.n(record.summary["trials"]),
-                    "epochs": self.n(record.summary["epochs"]),
+                    "trials": self.trials(record.summary["trials"]),
+                    "epochs": self.epochs(record.summary["epochs"]),
                     "time": self.secs(record.summary["wall_seconds"])}
 
         out = []
@@ -129,17 +129,17 @@ class _Comparison(SearchWords):
                 searches=self.join([self.search_name(r) for r in ties]), objective=objective,
                 value=self.objective_text(best, value)))
             if not brief:
-                out += [self._("%(search)s reached it with %(trials)s trials, %(epochs)s epochs "
-                               "of training and %(time)s.", **cost(r)) for r in ties]
+                out += [self._("%(search)s reached it with %(trials)s, %(epochs)s of "
+                               "training and %(time)s.", **cost(r)) for r in ties]
         else:
             out.append(self._(
                 "%(search)s found the best %(objective)s, %(value)s (trial %(trial)s), with "
-                "%(trials)s trials, %(epochs)s epochs of training and %(time)s.",
+                "%(trials)s, %(epochs)s of training and %(time)s.",
                 objective=objective, value=self.objective_text(best, value),
                 trial=self.n(best.best["number"]) if best.best else "?", **cost(best)))
         if not brief:
-            out += [self._("%(search)s reached %(value)s with %(trials)s trials, %(epochs)s "
-                           "epochs and %(time)s.",
+            out += [self._("%(search)s reached %(value)s with %(trials)s, %(epochs)s and "
+                           "%(time)s.",
                            value=self.objective_text(r, r.summary["best_value"]), **cost(r))
                     for r in others]
         if len(ties) == 1 and others:
