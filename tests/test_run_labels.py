@@ -174,4 +174,6 @@ def test_full_batch_and_the_leaky_slope_are_named(lang: str, full: str, slope: s
     assert words.setting("training.batch_size", "full") == full  # a label
     assert words.value_name("training.batch_size", "full") == full  # a table cell
     assert words.value_name("training.batch_size", 32) is None
+    assert words.value_name("model.outputs", "auto") == {"es": "una por clase",
+                                                          "en": "one per class"}[lang]
     assert labels.path_label("model.negative_slope", i18n.gettext(lang)) == slope

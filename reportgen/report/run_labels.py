@@ -66,6 +66,7 @@ VALUE_NAMES["training.optimizer"] = VALUE_NAMES["training.optimizer.name"]
 VALUE_NAMES["training.schedule"] = VALUE_NAMES["training.schedule.kind"]
 VALUE_NAMES["training.early_stopping.monitor"] = dict(MONITOR_NAMES)
 VALUE_NAMES["training.batch_size"] = {"full": N_("full batch")}
+VALUE_NAMES["model.outputs"] = {"auto": N_("one per class")}
 VALUE_NAMES["training.stop_at.monitor"] = dict(MONITOR_NAMES)
 
 # A varied setting inside a run label: "%(value)s" is the value as the locale writes it.
