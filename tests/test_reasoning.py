@@ -269,3 +269,17 @@ def test_a_margin_and_its_threshold_never_read_the_same(
     ctx = Context(analyse(results), "es")
     fake = SimpleNamespace(margin=margin, criterion=SimpleNamespace(metric=metric))
     assert margin_and_threshold(ctx, fake, threshold) == expected
+
+
+@pytest.mark.parametrize(("lang", "discussion", "conclusion"), [
+    ("en", "The margin of 1.0 points reaches 1.0 points", "just reaches the threshold"),
+    ("es", "El margen de 1,0 puntos alcanza los 1,0 puntos", "alcanza justo el umbral")])
+def test_a_margin_equal_to_the_threshold_reaches_it(results: ResultSet, lang: str,
+                                                   discussion: str, conclusion: str) -> None:
+    """97 % against 96 %: a one-point margin on a one-point threshold passes, and the report
+    says it reaches the threshold, not that it exceeds it."""
+    changed = with_study(results, "optimizers", optimizer_runs(val_sgd=0.96, val_momentum=0.97))
+    model = build(changed, lang)
+    assert discussion in " ".join(items(model, "discussion-optimizers"))
+    text = " ".join(items(model, "conclusions"))
+    assert conclusion in text and {"en": "exceeds 1.0", "es": "supera 1,0"}[lang] not in text

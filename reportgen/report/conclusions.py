@@ -15,6 +15,7 @@ from reportgen.report.context import Context
 from reportgen.report.curve_words import loss_text
 from reportgen.report.discussion import (
     CRITERIA,
+    at_threshold,
     criterion_value,
     margin_and_threshold,
 )
@@ -203,6 +204,11 @@ def caveat(ctx: Context, found: StudyFindings) -> list[str]:
                     N_("Caveat: a margin of %(margin)s is below the single-seed threshold of "
                        "%(threshold)s, so another seed could reverse the order of %(run)s and "
                        "%(runner)s.")
+            elif points and at_threshold(margin):
+                message = N_("Caveat: each configuration was trained once, on one split of "
+                             "the data; the margin of %(margin)s points just reaches the "
+                             "threshold of %(threshold)s points, and it has not been repeated "
+                             "with other seeds.")
             else:
                 message = N_("Caveat: each configuration was trained once, on one split of "
                              "the data; the margin of %(margin)s points clears the threshold "

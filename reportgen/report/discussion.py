@@ -7,6 +7,8 @@ labelled as such): here it is named, not quoted.
 
 from __future__ import annotations
 
+import math
+
 from reportgen.analysis.findings import EngineGap, Gap, Margin, StudyFindings, Trend
 from reportgen.analysis.runs import accuracy
 from reportgen.analysis.significance import SINGLE_SEED_LOSS_REL_MARGIN
@@ -118,13 +120,21 @@ def margin_text(ctx: Context, margin: Margin, value: float | None) -> str:
     return curve_words.loss_text(value, ctx.lang)
 
 
+def at_threshold(margin: Margin) -> bool:
+    """The margin equals the single-seed threshold (say, exactly two validation samples): it
+    passes, but "exceeds" would misstate it."""
+    check = margin.check
+    return check is not None and margin.margin is not None and math.isclose(
+        margin.margin, check.threshold, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def margin_and_threshold(ctx: Context, margin: Margin, threshold: float) -> tuple[str, str]:
     """The margin and the threshold it is compared with, with as many more decimals as it
     takes for two different numbers to read differently ("1,62 exceeds 1,58", never "1,6
     exceeds 1,6")."""
     value = margin.margin
     a, b = margin_text(ctx, margin, value), margin_text(ctx, margin, threshold)
-    if value is None or a != b or value == threshold:
+    if value is None or a != b or math.isclose(value, threshold, rel_tol=1e-9, abs_tol=1e-12):
         return a, b
     scale = 100 if margin.criterion.metric == "accuracy" else 1
     for digits in range(2 if scale == 100 else 4, 7):
@@ -194,6 +204,11 @@ def caveat_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list
             "The margin, %(margin)s, is below %(threshold)s (%(share)s of the smaller loss), "
             "the threshold under which this report does not trust a ranking from a single "
             "seed: with another seed, %(runner)s could come out ahead of %(run)s.")
+    elif accuracy_metric and at_threshold(margin):  # two samples exactly: "reaches"
+        message = N_(
+            "The margin of %(margin)s points reaches %(threshold)s points, this report's "
+            "threshold for a single seed, although %(run)s and %(runner)s were each trained "
+            "only once.")
     else:
         message = N_(
             "The margin of %(margin)s points exceeds %(threshold)s points, this report's "
