@@ -22,11 +22,11 @@ CURVE_TEXTS = figures.CurveTexts(xlabel="Epoch", ylabel="Loss", train="training"
                                  val="validation", diverged="diverged")
 
 
-@pytest.fixture
-def saved(monkeypatch) -> list[Figure]:
-    """The figures the drawing functions hand to the SVG writer, after they are written."""
+def keep_saved(monkeypatch, module) -> list[Figure]:
+    """The figures `module`'s drawing functions hand to the SVG writer, after they are
+    written."""
     kept: list[Figure] = []
-    write = runs.to_svg
+    write = module.to_svg
 
     def keep(fig: Figure, prefix: str) -> str:
         svg = write(fig, prefix)
@@ -36,8 +36,13 @@ def saved(monkeypatch) -> list[Figure]:
         kept.append(fig)
         return svg
 
-    monkeypatch.setattr(runs, "to_svg", keep)
+    monkeypatch.setattr(module, "to_svg", keep)
     return kept
+
+
+@pytest.fixture
+def saved(monkeypatch) -> list[Figure]:
+    return keep_saved(monkeypatch, runs)
 
 
 def boxes(fig: Figure, labels: list) -> list[Bbox]:
@@ -109,18 +114,7 @@ def saved_data(monkeypatch) -> list[Figure]:
     """As `saved`, for the figures of `figures.data` (sample predictions)."""
     from reportgen.figures import data
 
-    kept: list[Figure] = []
-    write = data.to_svg
-
-    def keep(fig: Figure, prefix: str) -> str:
-        svg = write(fig, prefix)
-        fig.set_dpi(72)
-        fig.draw_without_rendering()
-        kept.append(fig)
-        return svg
-
-    monkeypatch.setattr(data, "to_svg", keep)
-    return kept
+    return keep_saved(monkeypatch, data)
 
 
 @pytest.mark.parametrize("names", [RETINA, FASHION[:5], ["0", "1", "2", "3", "4"]])

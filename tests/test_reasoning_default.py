@@ -15,10 +15,10 @@ from reportgen.cli import app
 from reportgen.report.build import build
 from reportgen.report.context import Context
 from reportgen.report.localise import localise
-from reportgen.report.model import BulletList, Paragraph, ReportModel
+from reportgen.report.model import Paragraph, ReportModel
 from reportgen.report.run_labels import identity
 from reportgen.store import ResultSet, Store
-from tests.test_reasoning import undrawn
+from tests.test_reasoning import items, undrawn
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,24 +56,13 @@ def models(results: ResultSet) -> dict[str, ReportModel]:
         return {lang: build(results, lang) for lang in ("es", "en")}
 
 
-def texts(model: ReportModel, section_id: str) -> list[str]:
-    out = []
-    for part in model.section(section_id).walk():
-        for block in part.blocks:
-            if isinstance(block, BulletList):
-                out += list(block.items)
-            elif isinstance(block, Paragraph):
-                out.append(re.sub(r"<[^>]+>", "", block.text).strip())
-    return out
-
-
 def sentences(parts: list[str]) -> list[str]:
     return [s for t in parts for s in re.split(r"(?<=[.!?])\s+", t) if s.strip()]
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_the_discussion_repeats_no_sentence(models: dict[str, ReportModel], lang: str) -> None:
-    found = sentences(texts(models[lang], "discussion"))
+    found = sentences(items(models[lang], "discussion"))
     repeated = {s for s in found if found.count(s) > 1}
     assert not repeated, repeated
 
@@ -83,7 +72,7 @@ def test_no_sentence_of_the_conclusions_is_in_the_abstract(models: dict[str, Rep
                                                            lang: str) -> None:
     abstract = " ".join(re.sub(r"<[^>]+>", "", b.text) for b in models[lang].abstract
                         if isinstance(b, Paragraph))
-    copied = [s for s in sentences(texts(models[lang], "conclusions")) if s in abstract]
+    copied = [s for s in sentences(items(models[lang], "conclusions")) if s in abstract]
     assert not copied, copied
 
 
@@ -110,11 +99,11 @@ def test_the_tuning_study_names_the_objectives_best_run_everywhere(
     title = found.study.title.get(lang)
     key = next(s for s in abstract.split("\n") if title in s) if "\n" in abstract else abstract
     assert name in key
-    results_text = " ".join(texts(model, f"results-{found.key}"))
+    results_text = " ".join(items(model, f"results-{found.key}"))
     best_sentence = next(s for s in sentences([results_text])
                          if s.startswith(("Best run:", "Mejor ejecución:")))
     assert name in best_sentence and not any(o in best_sentence for o in others)
     runs_table = next(t for t in model.tables() if t.id == f"study-{found.key}-runs")
     assert identity(runs_table.rows[runs_table.highlight][0].value) == best.label
-    conclusions = next(t for t in texts(model, "conclusions") if t.startswith(title))
+    conclusions = next(t for t in items(model, "conclusions") if t.startswith(title))
     assert name in conclusions

@@ -177,9 +177,9 @@ def _flatten(value: Any, prefix: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- reruns
-def verify(submission: Submission, sample: int, device: str | None = None) -> list[Rerun]:
-    """Retrain `sample` of the submission's stored runs (as `run --check` chooses them) and
-    compare each with its record. A problem of the whole submission is one Rerun "rerun failed"."""
+def _sample(submission: Submission, sample: int) -> tuple[Any, Store, list[Any]] | Rerun:
+    """The submission's manifest, store and the stored runs to retrain (as `run --check`
+    chooses them); a Rerun "rerun failed" when the folder cannot give them."""
     from reportgen import check  # imports torch: only when reruns are asked for
 
     assert submission.root is not None and submission.manifest_text is not None
@@ -189,10 +189,22 @@ def verify(submission: Submission, sample: int, device: str | None = None) -> li
         store = Store(submission.root)
         candidates, _ = check.stored_candidates(store)
     except (ReportgenError, ValueError, OSError) as exc:
-        return [Rerun("—", "rerun failed", str(exc))]
+        return Rerun("—", "rerun failed", str(exc))
+    return manifest, store, list(check.choose(candidates, sample, manifest.sha256))
+
+
+def verify(submission: Submission, sample: int, device: str | None = None) -> list[Rerun]:
+    """Retrain `sample` of the submission's stored runs (as `run --check` chooses them) and
+    compare each with its record. A problem of the whole submission is one Rerun "rerun failed"."""
+    from reportgen import check  # imports torch: only when reruns are asked for
+
+    opened = _sample(submission, sample)
+    if isinstance(opened, Rerun):
+        return [opened]
+    manifest, store, chosen = opened
     datasets: dict[str, Any] = {}
     out = []
-    for candidate in check.choose(candidates, sample, manifest.sha256):
+    for candidate in chosen:
         try:
             result = check.check_run(candidate, manifest, store, datasets, device, None)
         except (ReportgenError, OSError, ValueError) as exc:
@@ -224,17 +236,13 @@ def rerun_jobs(submission: Submission, sample: int,
     from reportgen import check
     from reportgen.engines import resolve_device
 
-    assert submission.root is not None and submission.manifest_text is not None
-    try:
-        manifest = manifest_mod.loads(submission.manifest_text,
-                                      source=str(submission.root / MANIFEST_COPY))
-        store = Store(submission.root)
-        candidates, _ = check.stored_candidates(store)
-    except (ReportgenError, ValueError, OSError) as exc:
-        return [Rerun("—", "rerun failed", str(exc))]
+    opened = _sample(submission, sample)
+    if isinstance(opened, Rerun):
+        return [opened]
+    manifest, store, chosen = opened
     datasets: dict[str, Any] = {}
     out: list[Rerun | RerunJob] = []
-    for candidate in check.choose(candidates, sample, manifest.sha256):
+    for candidate in chosen:
         try:
             stored = store.load_run(candidate.run_id).record
             spec = check.read_spec(store, candidate.run_id)

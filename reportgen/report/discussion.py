@@ -124,8 +124,13 @@ def at_threshold(margin: Margin) -> bool:
     """The margin equals the single-seed threshold (say, exactly two validation samples): it
     passes, but "exceeds" would misstate it."""
     check = margin.check
-    return check is not None and margin.margin is not None and math.isclose(
-        margin.margin, check.threshold, rel_tol=1e-9, abs_tol=1e-12)
+    return check is not None and margin.margin is not None and \
+        _same(margin.margin, check.threshold)
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal but for float rounding (0.97 - 0.96 against 0.01)."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def margin_and_threshold(ctx: Context, margin: Margin, threshold: float) -> tuple[str, str]:
@@ -134,7 +139,7 @@ def margin_and_threshold(ctx: Context, margin: Margin, threshold: float) -> tupl
     exceeds 1,6")."""
     value = margin.margin
     a, b = margin_text(ctx, margin, value), margin_text(ctx, margin, threshold)
-    if value is None or a != b or math.isclose(value, threshold, rel_tol=1e-9, abs_tol=1e-12):
+    if value is None or a != b or _same(value, threshold):
         return a, b
     scale = 100 if margin.criterion.metric == "accuracy" else 1
     for digits in range(2 if scale == 100 else 4, 7):
