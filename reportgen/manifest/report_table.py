@@ -51,6 +51,13 @@ class ReportSection(Frozen):
     introduction: Text | None = Field(None, description="Your introduction (Markdown).")
     conclusions: Text | None = Field(None,
         description="Your conclusions (Markdown), placed before the generated ones.")
+    mark_generated: bool = Field(False,
+        description="Mark the paragraphs written from the results (not the author's texts) in "
+                    "the body, for an instructor who wants to see which are which.")
+    baselines: bool = Field(True,
+        description="Train a majority-class and a logistic-regression baseline per dataset "
+                    "(scikit-learn, same split and preprocessing) and compare the networks "
+                    "with them; false leaves them out.")
     explain: bool = Field(True,
         description="Explain the methods the studies use (formulas, references) in the "
                     "methodology, with a reference list; false leaves both out.")

@@ -79,6 +79,10 @@ class Study(Frozen):
     question: Text | None = Field(None,
         description="The question this study answers, quoted by the report.")
     notes: Text | None = None
+    objective: Text | None = Field(None,
+        description="The study's objective, numbered among the introduction's objectives.")
+    hypothesis: Text | None = Field(None,
+        description="What the authors expect; the analysis says whether the runs support it.")
     dataset: str | list[str] = Field(
         description="Name of a [datasets.X] block (or a list, or an inline table).")
     model: str = Field("default", description="Name of a [models.X] block, or an inline table.")

@@ -7,6 +7,7 @@ share (the running table and figure numbers), so one context serves one report i
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -75,6 +76,22 @@ class Context:
         # a run's label in a sentence is quoted like a name: «SGD, tasa 0,05» tiene…
         return text % {k: self.quoted(v) if isinstance(v, Label) else v
                        for k, v in values.items()}
+
+    def phrasing(self, kind: str, options: Sequence[str], subject: object = None) -> str:
+        """One of several phrasings of one kind of message (catalog ids marked with `N_`),
+        untranslated: pass it to `_`. The choice is deterministic: it rotates with the
+        study's position in the report (`subject` a StudyFindings, or any int), offset by
+        the kind, so consecutive studies word the same message differently and a sentence
+        frame recurs at most ceil(studies / len(options)) times in a chapter."""
+        if subject is None:
+            position = 0
+        elif isinstance(subject, int):
+            position = subject
+        else:
+            keys = [s.key for s in self.findings.studies]
+            key = getattr(subject, "key", None)
+            position = keys.index(key) if key in keys else zlib.crc32(str(key).encode())
+        return options[(position + zlib.crc32(kind.encode())) % len(options)]
 
     def quoted(self, name: str) -> str:
         return self.translate(N_("“%(name)s”")) % {"name": name}
