@@ -83,6 +83,11 @@ class Study(Frozen):
         description="The study's objective, numbered among the introduction's objectives.")
     hypothesis: Text | None = Field(None,
         description="What the authors expect; the analysis says whether the runs support it.")
+    expected_best: str | None = Field(None, max_length=200,
+        description="The configuration the hypothesis expects to come first: its label as the "
+                    "runs table's CSV gives it (\"hidden=256\", a variant name such as \"L2\"), "
+                    "or the value alone (\"256\"); the analysis says whether the runs bear "
+                    "the hypothesis out.")
     dataset: str | list[str] = Field(
         description="Name of a [datasets.X] block (or a list, or an inline table).")
     model: str = Field("default", description="Name of a [models.X] block, or an inline table.")

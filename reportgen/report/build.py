@@ -19,10 +19,12 @@ from reportgen.report import (
     concepts_section,
     conclusions,
     data,
+    details_appendix,
     discussion,
+    experiments,
     key_section,
     methods,
-    results,
+    objectives,
     runs_appendix,
     samples_section,
     summary,
@@ -55,17 +57,19 @@ def build(source: ResultSet | Findings, lang: str,
         subtitle=report.subtitle.get(lang) if report.subtitle else None,
         authors=tuple(report.authors), course=report.course,
         institution=report.institution, date=report.date or dt.date.today(),
-        kind=report.kind, **cover_fields(findings.manifest, lang, findings.logo),
+        kind=report.kind, mark_generated=report.mark_generated,
+        **cover_fields(findings.manifest, lang, findings.logo),
     )
     abstract = summary.abstract(ctx)
-    introduction = summary.introduction(ctx)
-    sections = [*([introduction] if introduction else []),
+    # the chapters a lab report has, in its order (objectives.EXPERIMENTS_CHAPTER is the 4th)
+    sections = [objectives.introduction_section(ctx),
                 data.data_section(ctx), methods.methods_section(ctx),
-                results.results_section(ctx), discussion.discussion_section(ctx),
+                experiments.experiments_chapter(ctx), discussion.discussion_section(ctx),
                 conclusions.conclusions_section(ctx),
                 *([refs] if (refs := concepts_section.references_section(ctx)) else []),
                 appendix.appendix(ctx),
-                *([other] if (other := runs_appendix.section(ctx)) else [])]
+                *([other] if (other := runs_appendix.section(ctx)) else []),
+                *([more] if (more := details_appendix.section(ctx)) else [])]
     if report.kind == "answer-key":
         # after appendix B (the other runs), when there is one, the expected results are C
         expected = key_section.expected_section(ctx, ctx.findings.studies)

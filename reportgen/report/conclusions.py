@@ -1,36 +1,52 @@
-"""The conclusions: the author's text first, then one short paragraph per study that answers
-its question (the answer, the strongest evidence with its numbers, the caveat) and an overall
-paragraph. Worded afresh from the findings: no sentence is the abstract's.
+"""Chapter 6, the conclusions: the author's text first, then one numbered conclusion per
+objective (its answer in one or two sentences, referring to the objective by number rather
+than repeating its question), the configuration the results recommend per dataset, and the
+future work that follows from the limitations.
+
+Worded afresh from the same verdicts as the analysis (analysis.verdicts): a tie is a tie here
+too, and a lead that another seed could reverse is called provisional.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from reportgen.analysis import curves as thresholds
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
-from reportgen.report import i18n, questions, search_only
+from reportgen.analysis.verdicts import is_tie, lead_established
+from reportgen.records import RunRecord
+from reportgen.report import search_only
 from reportgen.report.context import Context
-from reportgen.report.curve_words import loss_text
-from reportgen.report.discussion import (
-    CRITERIA,
-    at_threshold,
-    criterion_value,
-    margin_and_threshold,
-)
+from reportgen.report.discussion import CRITERIA, criterion_value
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
-from reportgen.report.model import Block, Paragraph, Section
+from reportgen.report.model import Block, BulletList, Paragraph, Section
+from reportgen.report.objectives import objective_number
 from reportgen.report.repeats_section import mean_text
 from reportgen.report.search_words import SearchWords, upper_first
 
-TREND_ANSWERS = {
-    "rises": N_("Across the values tried, the %(metric)s grows steadily with %(factor)s."),
-    "falls": N_("Across the values tried, the %(metric)s shrinks steadily as %(factor)s "
-                "grows."),
-    "mixed": N_("The %(metric)s follows no steady direction as %(factor)s varies."),
-}
+ESTABLISHED = (
+    N_("%(run)s answers it: with a %(metric)s of %(value)s it is ahead of %(runner)s "
+       "(%(runner_value)s) by more than the noise allows."),
+    N_("The best configuration is %(run)s (%(value)s against %(runner_value)s for %(runner)s), "
+       "and its lead is established."),
+    N_("The results favour %(run)s clearly: %(value)s of %(metric)s, against %(runner_value)s "
+       "for %(runner)s."),
+)
+PROVISIONAL = (
+    N_("%(run)s comes first (%(value)s against %(runner_value)s for %(runner)s), but the lead "
+       "is within the noise, so the order is provisional."),
+    N_("The order, with %(run)s ahead of %(runner)s (%(value)s against %(runner_value)s), is "
+       "not established: the margin is of the size of the noise."),
+    N_("No configuration wins clearly: %(run)s leads %(runner)s by a margin another seed could "
+       "reverse (%(value)s against %(runner_value)s)."),
+)
+TIED = (
+    N_("%(run)s and %(runner)s are tied (%(value)s); the experiment does not decide between "
+       "them."),
+    N_("The experiment ends in a tie between %(run)s and %(runner)s, both at %(value)s."),
+)
+ONE = (N_("Its one configuration, %(run)s, reaches a %(metric)s of %(value)s."),)
 
 
 def conclusions_section(ctx: Context) -> Section:
@@ -38,257 +54,158 @@ def conclusions_section(ctx: Context) -> Section:
     if ctx.manifest.report.conclusions:
         blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.conclusions.get(ctx.lang)),
                                 html=True))
-    for found in ctx.findings.studies:
-        blocks.append(study_paragraph(ctx, found))
-    overall = overall_paragraph(ctx)
-    if overall:
-        blocks.append(Paragraph(overall))
+    items = [objective_conclusion(ctx, found) for found in ctx.findings.studies]
+    if items:
+        blocks.append(BulletList(tuple(items), ordered=True, html=True, generated=True))
+    recommended = recommendation_sentences(ctx)
+    if recommended:
+        blocks.append(Paragraph(" ".join(recommended), lead=ctx._("Recommendation."),
+                                generated=True))
+    future = future_work_sentences(ctx)
+    if future:
+        blocks.append(Paragraph(" ".join(future), lead=ctx._("Future work."), generated=True))
     return Section("conclusions", "", ctx._("Conclusions"), tuple(blocks))
 
 
-def study_paragraph(ctx: Context, found: StudyFindings) -> Paragraph:
-    """“Title.” The question, the answer, the evidence, the caveat."""
-    parts: list[str] = []
-    question = questions.study_question(ctx, found)
-    if question:
-        parts.append(question)
-    parts += answer(ctx, found) + evidence(ctx, found) + caveat(ctx, found)
-    text = " ".join(escape(p, quote=False) for p in parts)
-    title = escape(ctx.study_title(found), quote=False)
-    return Paragraph(f"<strong>{title}.</strong> {text}", html=True)
+def objective_conclusion(ctx: Context, found: StudyFindings) -> str:
+    head = ctx._("Objective %(n)s (%(study)s).", n=objective_number(ctx, found),
+                 study=ctx.study_title(found))
+    text = " ".join(answer(ctx, found))
+    return f"<strong>{escape(head, quote=False)}</strong> {escape(text, quote=False)}"
 
 
-# ---------------------------------------------------------------- the answer
 def answer(ctx: Context, found: StudyFindings) -> list[str]:
     if found.best is None:
-        searched = search_only.answer(ctx, found)
-        return [searched or ctx._("No run finished, so these results do not answer it.")]
-    out = search_answer(ctx, found) or ranking_answer(ctx, found)
-    if found.trend is not None:
-        factor = questions.factor_phrase(ctx, found.trend.path, found)
-        metric = ctx._(ACCURACY_NAMES[found.trend.split])
-        if found.trend.over_means:
-            metric = ctx._("mean %(metric)s", metric=metric)
-        out.append(ctx._(TREND_ANSWERS[found.trend.direction], metric=metric,
-                         factor=factor))
-    return out
+        return [search_only.answer(ctx, found)
+                or ctx._("No run finished, so the results do not answer it.")]
+    searched = search_answer(ctx, found)
+    if searched:
+        return searched
+    values = leader_values(ctx, found)
+    if values is None:
+        return []
+    if "runner" not in values:
+        return [ctx._(ONE[0], **values)]
+    if is_tie(found):
+        options = TIED
+    elif lead_established(found):
+        options = ESTABLISHED
+    else:
+        options = PROVISIONAL
+    return [upper_first(ctx._(ctx.phrasing("conclusion", options, found), **values))]
 
 
-def ranking_answer(ctx: Context, found: StudyFindings) -> list[str]:
+def leader_values(ctx: Context, found: StudyFindings) -> dict[str, str] | None:
+    """The leader and the runner-up with their values on the study's criterion (the mean over
+    the seeds with repeats)."""
     seeds = found.seeds
     if seeds is not None and seeds.split is not None and seeds.order:
-        metric = ctx._(ACCURACY_NAMES[seeds.split])
-        (config, spread) = seeds.order[0]
-        if len(seeds.order) == 1:
-            return [ctx._("Over its seeds, %(run)s reaches a mean %(metric)s of %(value)s.",
-                          run=config.label, metric=metric, value=mean_text(ctx, spread))]
-        runner, runner_spread = seeds.order[1]
-        return [ctx._(
-            "The highest mean %(metric)s over the seeds is that of %(run)s, %(value)s, against "
-            "%(runner_value)s for %(runner)s.", metric=metric, run=config.label,
-            value=mean_text(ctx, spread), runner=runner.label,
-            runner_value=mean_text(ctx, runner_spread))]
+        config, spread = seeds.order[0]
+        values = {"run": config.label, "metric": ctx._(ACCURACY_NAMES[seeds.split]),
+                  "value": mean_text(ctx, spread)}
+        if len(seeds.order) > 1:
+            runner, runner_spread = seeds.order[1]
+            values.update(runner=runner.label, runner_value=mean_text(ctx, runner_spread))
+        return values
     margin = found.margin
     if margin is None:
-        return []
+        return None
     criterion = margin.criterion
     values = {"run": margin.best.label, "metric": ctx._(CRITERIA[criterion.name]),
               "value": criterion_value(ctx, criterion.metric, margin.value)}
-    if margin.runner_up is None:
-        return [ctx._("Its one run, %(run)s, reaches a %(metric)s of %(value)s.", **values)]
-    values.update(runner=margin.runner_up.label,
-                  runner_value=criterion_value(ctx, criterion.metric, margin.runner_value))
-    if (margin.margin or 0.0) <= 0:
-        return [ctx._("In these runs %(run)s and %(runner)s answer it equally well, with the "
-                      "same %(metric)s, %(value)s.", **values)]
-    if criterion.metric == "accuracy":
-        return [ctx._("In these runs the best answer is %(run)s, with a %(metric)s of "
-                      "%(value)s against %(runner_value)s for %(runner)s, the next best.",
-                      **values)]
-    return [ctx._("In these runs the best answer is %(run)s, whose %(metric)s, %(value)s, is "
-                  "lower than that of %(runner)s, %(runner_value)s.", **values)]
+    if margin.runner_up is not None:
+        values.update(runner=margin.runner_up.label,
+                      runner_value=criterion_value(ctx, criterion.metric, margin.runner_value))
+    return values
 
 
 def search_answer(ctx: Context, found: StudyFindings) -> list[str]:
-    """A search study: which search found the configuration of the best run."""
+    """A study comparing searches: which one found the best objective, and at what cost."""
     best, margin = found.best, found.margin
     if best is None or margin is None or found.criterion is None \
-            or found.criterion.objective is None:
+            or found.criterion.objective is None or margin.runner_up is None:
         return []
     words = SearchWords(ctx, found)
     by_run = {(r.retrained or {}).get("run_id"): r for r in found.searches}
-    search = by_run.get(best.run_id)
-    runner = by_run.get(margin.runner_up.run_id) if margin.runner_up is not None else None
-    if search is None or runner is None or (margin.margin or 0.0) <= 0:
+    search, runner = by_run.get(best.run_id), by_run.get(margin.runner_up.run_id)
+    if search is None or runner is None:
         return []
     metric = found.criterion.metric
+    values = {"search": words.search_name(search), "runner": words.search_name(runner),
+              "objective": ctx._(CRITERIA[found.criterion.name]),
+              "value": criterion_value(ctx, metric, margin.value),
+              "runner_value": criterion_value(ctx, metric, margin.runner_value),
+              "epochs": words.epochs(search.summary["epochs"]),
+              "runner_epochs": words.epochs(runner.summary["epochs"])}
+    if is_tie(found) or not lead_established(found):
+        return [upper_first(ctx._(
+            "%(search)s and %(runner)s reach %(objective)s values that the noise does not "
+            "separate (%(value)s and %(runner_value)s); %(search)s spent %(epochs)s of "
+            "training and %(runner)s %(runner_epochs)s.", **values))]
     return [upper_first(ctx._(
-        "%(search)s found the best %(objective)s, %(value)s, against %(runner_value)s for "
-        "%(runner)s; retrained, its configuration (%(run)s) reaches a test accuracy of "
-        "%(test)s.", search=words.search_name(search),
-        objective=ctx._(CRITERIA[found.criterion.name]),
-        value=criterion_value(ctx, metric, margin.value),
-        runner_value=criterion_value(ctx, metric, margin.runner_value),
-        runner=words.search_name(runner), run=best.label,
-        test=ctx.pct(accuracy(best, "test"))))]
+        "%(search)s finds the better configuration, with a %(objective)s of %(value)s against "
+        "%(runner_value)s for %(runner)s, spending %(epochs)s of training against "
+        "%(runner_epochs)s.", **values))]
 
 
-# ---------------------------------------------------------------- the evidence
-def evidence(ctx: Context, found: StudyFindings) -> list[str]:
-    """What the learning curves add: overfitting or the largest gap, and convergence."""
-    reading = found.curves
-    if reading is None or found.best is None:
-        return []
+# ---------------------------------------------------------------- recommendation
+def recommendation_sentences(ctx: Context) -> list[str]:
+    """Per dataset, the configuration the results recommend: the best run of all the
+    experiments on it by the methodology's selection rule (validation accuracy), with its
+    test accuracy, hedged when its own experiment did not establish its lead."""
     out = []
-    lang = ctx.lang
-    share = i18n.format_percent(thresholds.CONVERGENCE_FRACTION, lang, 0)
-    if reading.findings.overfitting:
-        item = max(reading.findings.overfitting, key=lambda o: o.rise_rel)
-        out.append(ctx._(
-            "From the learning curves, %(run)s overfits: its validation loss rises by "
-            "%(rise)s after epoch %(epoch)s.", run=item.config,
-            rise=i18n.format_percent(item.rise_rel, lang, 0),
-            epoch=ctx.integer(item.onset_epoch)))
-    elif reading.findings.gaps:
-        ratios = [(g.config, g.gap.loss_ratio) for g in reading.findings.gaps
-                  if g.gap.loss_ratio is not None
-                  and g.gap.loss_ratio >= thresholds.GAP_LOSS_RATIO]
-        if ratios:
-            label, ratio = max(ratios, key=lambda item: item[1])
-            f = reading.of(label)
-            out.append(ctx._(
-                "From the learning curves, %(run)s ends with a validation loss of %(val)s, "
-                "%(ratio)s times its training loss, the largest gap of the study.", run=label,
-                val=loss_text(f.final_val_loss, lang),
-                ratio=i18n.format_number(ratio, lang, 1 if ratio < 10 else 0)))
-    found_conv = reading.findings.convergence
-    if found_conv is not None:
-        out.append(ctx._(
-            "%(fast)s is at %(share)s of its final validation accuracy by epoch %(fast_n)s, "
-            "%(slow)s not until epoch %(slow_n)s.", fast=found_conv.fastest, share=share,
-            fast_n=ctx.integer(found_conv.fastest_epochs), slow=found_conv.slowest,
-            slow_n=ctx.integer(found_conv.slowest_epochs)))
-    return out
-
-
-# ---------------------------------------------------------------- the caveat
-def caveat(ctx: Context, found: StudyFindings) -> list[str]:
-    out = []
-    if found.seed_margin is not None:
-        test = found.seed_margin.comparison
-        values = {"n": ctx.integer(min(test.n_a, test.n_b)), "run": found.seed_margin.best,
-                  "p": i18n.format_number(test.p_value, ctx.lang, 3)}
-        if test.p_value is not None and not test.exceeds_spread:
-            out.append(ctx._(
-                "Caveat: with %(n)s seeds, the lead of %(run)s lies within the seed-to-seed "
-                "spread (Welch's p = %(p)s), so these runs do not settle the order.", **values))
-        elif test.p_value is not None:
-            out.append(ctx._(
-                "Caveat: %(n)s seeds are few; the lead of %(run)s exceeds their spread "
-                "(Welch's p = %(p)s), but more seeds would make the estimate firmer.",
-                **values))
-    margin = found.margin
-    if margin is not None and margin.runner_up is not None:
-        values = {"run": margin.best.label, "runner": margin.runner_up.label}
-        if (margin.margin or 0.0) <= 0:
-            out.append(ctx._("Caveat: with a tie, these runs do not decide between %(run)s "
-                             "and %(runner)s.", **values))
-        elif margin.check is not None:
-            shown, threshold = margin_and_threshold(ctx, margin, margin.check.threshold)
-            values.update(margin=shown, threshold=threshold)
-            points = margin.criterion.metric == "accuracy"
-            if margin.check.caveat:
-                message = N_("Caveat: a margin of %(margin)s points is below the single-seed "
-                             "threshold of %(threshold)s points, so another seed could "
-                             "reverse the order of %(run)s and %(runner)s.") if points else \
-                    N_("Caveat: a margin of %(margin)s is below the single-seed threshold of "
-                       "%(threshold)s, so another seed could reverse the order of %(run)s and "
-                       "%(runner)s.")
-            elif points and at_threshold(margin):
-                message = N_("Caveat: each configuration was trained once, on one split of "
-                             "the data; the margin of %(margin)s points just reaches the "
-                             "threshold of %(threshold)s points, and it has not been repeated "
-                             "with other seeds.")
-            else:
-                message = N_("Caveat: each configuration was trained once, on one split of "
-                             "the data; the margin of %(margin)s points clears the threshold "
-                             "of %(threshold)s points, but it has not been repeated with "
-                             "other seeds.") if points else \
-                    N_("Caveat: each configuration was trained once, on one split of the "
-                       "data; the margin of %(margin)s clears the threshold of %(threshold)s, "
-                       "but it has not been repeated with other seeds.")
-            out.append(ctx._(message, **values))
-    out += test_caveat(ctx, found)
-    if not out and found.best is not None and len(found.runs) == 1:
-        out.append(ctx._("Caveat: with a single run, there is nothing to compare %(run)s "
-                         "with.", run=found.best.label))
-    return out
-
-
-def test_caveat(ctx: Context, found: StudyFindings) -> list[str]:
-    """The test split disagrees with the choice: another run is ahead on it."""
-    best = found.best
-    if best is None or found.seeds is not None:
-        return []
-    best_test = accuracy(best, "test")
-    tested = [(r, v) for r in found.runs if (v := accuracy(r, "test")) is not None]
-    if best_test is None or len(tested) < 2:
-        return []
-    leader, value = max(tested, key=lambda item: item[1])
-    if round(value, 3) <= round(best_test, 3):
-        return []
-    return [ctx._("On the test split, however, %(other)s is ahead (%(value)s against "
-                  "%(best)s).", other=leader.label, value=ctx.pct(value),
-                  best=ctx.pct(best_test))]
-
-
-# ---------------------------------------------------------------- overall
-def firm(found: StudyFindings) -> bool | None:
-    """Whether the lead of the study's best clears its test; None: nothing to compare."""
-    if found.seed_margin is not None:
-        return found.seed_margin.comparison.exceeds_spread
-    margin = found.margin
-    if margin is None or margin.runner_up is None or margin.check is None:
-        return None
-    return (margin.margin or 0.0) > 0 and not margin.check.caveat
-
-
-def overall_paragraph(ctx: Context) -> str:
-    studies = ctx.findings.studies
-    titles = {f.key: ctx._("“%(study)s”", study=ctx.study_title(f)) for f in studies}
-    verdicts = {f.key: v for f in studies if (v := firm(f)) is not None}
-    parts = []
-    if len(verdicts) >= 2:
-        clear = [titles[k] for k, v in verdicts.items() if v]
-        unclear = [titles[k] for k, v in verdicts.items() if not v]
-        join = ctx._("%(items)s and %(last)s", items=", ".join(unclear[:-1]),
-                     last=unclear[-1]) if len(unclear) > 1 else "".join(unclear)
-        if clear and unclear:
-            parts.append(ctx._(
-                "Overall, the lead of the best configuration clears the single-seed threshold "
-                "or the seed-to-seed spread in %(clear)s, but not in %(unclear)s, where another "
-                "seed could change the order.", clear=ctx._(
-                    "%(items)s and %(last)s", items=", ".join(clear[:-1]), last=clear[-1])
-                if len(clear) > 1 else clear[0], unclear=join))
-        elif clear:
-            parts.append(ctx._(
-                "Overall, in all %(n)s studies the lead of the best configuration clears the "
-                "single-seed threshold or the seed-to-seed spread.", n=ctx.integer(len(clear))))
+    for name in dict.fromkeys(f.dataset for f in ctx.findings.studies):
+        candidates = [(found, found.best) for found in ctx.findings.studies
+                      if found.dataset == name and found.best is not None
+                      and accuracy(found.best, "val") is not None]
+        if not candidates:
+            continue
+        found, best = max(candidates, key=lambda item: _score(item[1]))
+        values = {"dataset": ctx.quoted(ctx.dataset_title(name)), "run": best.label,
+                  "study": ctx.study_title(found), "val": ctx.pct(accuracy(best, "val")),
+                  "test": ctx.pct(accuracy(best, "test"))}
+        if accuracy(best, "test") is None:
+            message = N_("For %(dataset)s, the results recommend %(run)s (experiment "
+                         "“%(study)s”), with a validation accuracy of %(val)s.")
         else:
-            parts.append(ctx._(
-                "Overall, in none of the %(n)s studies does the lead of the best configuration "
-                "clear the single-seed threshold or the seed-to-seed spread: ranking these "
-                "configurations needs more seeds.", n=ctx.integer(len(unclear))))
-    overfit = [titles[f.key] for f in studies if f.curves is not None
-               and (f.curves.findings.overfitting or f.curves.findings.gaps)]
-    if overfit:
-        parts.append(ctx._(
-            "The curves show signs of overfitting (a validation loss that rises after its "
-            "minimum, or a large gap between training and validation at the end) in "
-            "%(studies)s.",
-            studies=ctx._("%(items)s and %(last)s", items=", ".join(overfit[:-1]),
-                          last=overfit[-1]) if len(overfit) > 1 else overfit[0]))
-    elif any(f.curves is not None for f in studies):
-        parts.append(ctx._("No study's curves show overfitting by the measures of this "
-                           "report."))
-    return " ".join(parts)
+            message = N_("For %(dataset)s, the results recommend %(run)s (experiment "
+                         "“%(study)s”): %(val)s of validation accuracy and %(test)s on the "
+                         "test split, measured once.")
+        sentence = ctx._(message, **values)
+        if lead_established(found) is False:
+            sentence += " " + ctx._("Its lead within that experiment is not established, so "
+                                    "a close runner-up would serve as well.")
+        out.append(sentence)
+    return out
+
+
+def _score(record: RunRecord) -> float:
+    return accuracy(record, "val") or 0.0
+
+
+# ---------------------------------------------------------------- future work
+def future_work_sentences(ctx: Context) -> list[str]:
+    """What to do next, following from the limitations: more seeds where a lead is not
+    established, a wider grid where the best value sits at the edge of the grid."""
+    studies = ctx.findings.studies
+    open_ = [f for f in studies if lead_established(f) is False and not is_tie(f)]
+    tied = [f for f in studies if is_tie(f)]
+    out = []
+    undecided = open_ + tied
+    if undecided:
+        names = [ctx._("“%(study)s”", study=ctx.study_title(f)) for f in undecided]
+        joined = names[0] if len(names) == 1 else ctx._(
+            "%(items)s and %(last)s", items=", ".join(names[:-1]), last=names[-1])
+        out.append(ctx._(
+            "Repeating %(studies)s with five or more seeds would tell whether their orders are "
+            "real; the margins measured there are of the size of the seed-to-seed variation.",
+            studies=joined))
+    edge = [f for f in studies if f.trend is not None and f.trend.direction in ("rises", "falls")]
+    for found in edge:
+        out.append(ctx._(
+            "In “%(study)s” the score still moves in one direction at the last value tried, so "
+            "the grid should be extended beyond it.", study=ctx.study_title(found)))
+    if not out:
+        out.append(ctx._("A second split of the data, or cross-validation, would show how "
+                         "much these figures depend on the one split used here."))
+    return out

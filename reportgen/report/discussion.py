@@ -8,63 +8,112 @@ labelled as such): here it is named, not quoted.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from reportgen.analysis.findings import EngineGap, Gap, Margin, StudyFindings, Trend
-from reportgen.analysis.runs import accuracy
-from reportgen.analysis.significance import SINGLE_SEED_LOSS_REL_MARGIN
+from reportgen.analysis.findings import EngineGap, Margin, StudyFindings, Trend
+from reportgen.analysis.verdicts import lead_established
 from reportgen.report import (
     curve_words,
     i18n,
     questions,
-    repeats_section,
-    search_only,
-    tuning_section,
 )
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
-from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES, SPLIT_NAMES
-from reportgen.report.model import BulletList, Paragraph, Section
+from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES
+from reportgen.report.model import Block, Paragraph, Section
 from reportgen.report.run_labels import Words
+from reportgen.report.search_words import upper_first
 from reportgen.report.text import get_path
 
 
 def discussion_section(ctx: Context) -> Section:
-    intro = Paragraph(ctx._(
-        "For each study, the observations below are computed from the results; the "
-        "author's own notes, where given, follow them."))
-    return Section("discussion", "", ctx._("Discussion"), (intro,),
-                   tuple(study_discussion(ctx, found) for found in ctx.findings.studies))
+    """Chapter 5, the general discussion: what the experiments say together, then the
+    limitations and threats to validity of the design."""
+    blocks: list[Block] = []
+    together = synthesis_sentences(ctx)
+    if together:
+        blocks.append(Paragraph(" ".join(together), generated=True))
+    limits = limitation_sentences(ctx)
+    if limits:
+        blocks.append(Paragraph(" ".join(limits), lead=ctx._("Limitations."), generated=True))
+    return Section("discussion", "", ctx._("General discussion"), tuple(blocks))
 
 
-def study_discussion(ctx: Context, found: StudyFindings) -> Section:
-    notes: tuple[Section, ...] = ()
-    if found.study.notes:
-        text = Paragraph(ctx.markdown(found.study.notes.get(ctx.lang)), html=True)
-        notes = (Section(f"notes-{found.key}", "", ctx._("Author's notes"), (text,)),)
-    return Section(f"discussion-{found.key}", "", ctx.study_title(found),
-                   (BulletList(tuple(observations(ctx, found))),), notes)
+def _titles(ctx: Context, studies: Sequence[StudyFindings]) -> str:
+    names = [ctx._("“%(study)s”", study=ctx.study_title(f)) for f in studies]
+    if len(names) <= 1:
+        return "".join(names)
+    return ctx._("%(items)s and %(last)s", items=", ".join(names[:-1]), last=names[-1])
 
 
-def observations(ctx: Context, found: StudyFindings) -> list[str]:
-    items: list[str] = []
-    if found.best is None:
-        items.append(search_only.observation(ctx, found)
-                     or ctx._("No run finished with results, so nothing can be compared."))
-    else:
-        if found.seeds is not None:
-            items += repeats_section.ranking_conclusions(ctx, found)
-        elif found.margin is not None:
-            items += margin_sentences(ctx, found, found.margin)
-        items += [trend_sentence(ctx, found.trend, found)] if found.trend else []
-        if found.curves is not None:  # the curves read; the accuracy gap only without them
-            items += curve_words.curve_sentences(ctx, found)
-        elif found.gap:
-            items.append(gap_sentence(ctx, found.gap))
-    items += [engine_sentence(ctx, gap) for gap in found.engine_gaps]
-    if found.study.search is not None:
-        items += tuning_section.conclusions(ctx, found)
-    items += stop_sentences(ctx, found)
-    return items
+def synthesis_sentences(ctx: Context) -> list[str]:
+    """Which experiments establish their answer and which do not, and what the curves show
+    across them: one verdict per study (analysis.verdicts), worded once."""
+    studies = ctx.findings.studies
+    verdicts = {f.key: v for f in studies if (v := lead_established(f)) is not None}
+    clear = [f for f in studies if verdicts.get(f.key) is True]
+    open_ = [f for f in studies if verdicts.get(f.key) is False]
+    out = []
+    if clear and open_:
+        out.append(ctx._(
+            "Taken together, the experiments answer their questions unevenly: %(clear)s "
+            "establish the lead of their best configuration, whereas in %(open)s the margin "
+            "stays within the single-seed threshold or the seed-to-seed spread, so their order "
+            "is provisional.", clear=_titles(ctx, clear), open=_titles(ctx, open_)))
+    elif clear:
+        out.append(ctx._(
+            "Taken together, every experiment that compares configurations establishes the "
+            "lead of its best one beyond the single-seed threshold or the seed-to-seed "
+            "spread."))
+    elif open_:
+        out.append(ctx._(
+            "Taken together, no experiment establishes the lead of its best configuration: in "
+            "%(open)s the margins stay within the single-seed threshold or the seed-to-seed "
+            "spread, so the differences measured are of the size of the noise.",
+            open=_titles(ctx, open_)))
+    overfit = [f for f in studies if f.curves is not None and f.curves.findings.overfitting]
+    read = [f for f in studies if f.curves is not None]
+    if overfit:
+        out.append(ctx._(
+            "The validation loss rises after its minimum, the sign of overfitting this report "
+            "uses, in %(studies)s; the other experiments keep it at or near its minimum until "
+            "the end of training.", studies=_titles(ctx, overfit)) if len(overfit) < len(read)
+            else ctx._("The validation loss rises after its minimum, the sign of overfitting "
+                       "this report uses, in every experiment: %(studies)s.",
+                       studies=_titles(ctx, overfit)))
+    elif read:
+        out.append(ctx._("In no experiment does the validation loss rise clearly after its "
+                         "minimum, the sign of overfitting this report uses."))
+    return out
+
+
+def limitation_sentences(ctx: Context) -> list[str]:
+    """What the design cannot show: one split of the data, few seeds, small validation
+    splits on which one sample is a visible share."""
+    out = []
+    single = [f for f in ctx.findings.studies if f.runs and f.seeds is None
+              and len(f.runs) > 1]
+    seeded = [f for f in ctx.findings.studies if f.seeds is not None]
+    if single:
+        out.append(ctx._(
+            "%(studies)s train each configuration with a single seed, so their rankings rest on "
+            "one draw of the initial weights and of the batch order.", studies=upper_first(
+                _titles(ctx, single))))
+    if seeded:
+        n = min(f.study.repeats for f in seeded)
+        out.append(ctx._(
+            "Where there are repeats, %(n)s seeds give a rough estimate of the spread, and a "
+            "t-test with so few samples has little power.", n=ctx.integer(n)))
+    sizes = sorted({(name, s.split_sizes.get("val")) for name, s in ctx.findings.datasets.items()
+                    if s.split_sizes.get("val")}, key=lambda item: item[1] or 0)
+    if sizes:
+        name, n_val = sizes[0]
+        out.append(ctx._(
+            "Every experiment uses one split of the data; on %(dataset)s the validation split "
+            "holds %(n)s samples, so one sample is worth %(share)s points of accuracy.",
+            dataset=ctx.quoted(ctx.dataset_title(name)), n=ctx.integer(n_val),
+            share=i18n.format_number(100 / n_val, ctx.lang, 2)))
+    return out
 
 
 def trend_sentence(ctx: Context, trend: Trend, found: StudyFindings | None = None) -> str:
@@ -148,98 +197,6 @@ def margin_and_threshold(ctx: Context, margin: Margin, threshold: float) -> tupl
         if a != b:
             break
     return a, b
-
-
-def margin_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list[str]:
-    """The best run against the runner-up on the study's criterion, and the single-seed
-    threshold the margin is held to (stated every time, caveat below it)."""
-    best, criterion = margin.best, margin.criterion
-    metric = ctx._(CRITERIA[criterion.name])
-    value = criterion_value(ctx, criterion.metric, margin.value)
-    items = []
-    if margin.runner_up is None:
-        items.append(ctx._("%(run)s reaches %(metric)s %(value)s.", run=best.label,
-                           metric=metric, value=value))
-    elif (margin.margin or 0.0) <= 0:
-        items.append(ctx._("%(run)s and %(runner)s tie on %(metric)s (%(value)s).",
-                           run=best.label, runner=margin.runner_up.label, metric=metric,
-                           value=value))
-    elif criterion.metric == "accuracy":
-        items.append(ctx._(
-            "%(run)s has the highest %(metric)s (%(value)s), %(margin)s percentage "
-            "points above the runner-up, %(runner)s (%(runner_value)s).",
-            run=best.label, metric=metric, value=value,
-            margin=margin_text(ctx, margin, margin.margin), runner=margin.runner_up.label,
-            runner_value=criterion_value(ctx, criterion.metric, margin.runner_value)))
-    else:
-        items.append(ctx._(
-            "%(run)s has the lowest %(metric)s (%(value)s), %(margin)s below the runner-up, "
-            "%(runner)s (%(runner_value)s).", run=best.label, metric=metric, value=value,
-            margin=margin_text(ctx, margin, margin.margin), runner=margin.runner_up.label,
-            runner_value=criterion_value(ctx, criterion.metric, margin.runner_value)))
-    if criterion.objective is not None and margin.runner_up is not None:
-        items.append(ctx._(
-            "The study's searches optimise the %(metric)s, so the report ranks its runs by it, "
-            "not by accuracy.", metric=metric))
-    items += caveat_sentences(ctx, found, margin)
-    test_value = accuracy(best, "test")
-    if test_value is not None and criterion.split != "test":
-        items.append(ctx._("On the test split, %(run)s reaches an accuracy of %(value)s.",
-                           run=best.label, value=ctx.pct(test_value)))
-    return items
-
-
-def caveat_sentences(ctx: Context, found: StudyFindings, margin: Margin) -> list[str]:
-    """The single-seed threshold, stated with the margin it is compared with."""
-    check, runner = margin.check, margin.runner_up
-    if check is None or runner is None or (margin.margin or 0.0) <= 0:
-        return []
-    shown, threshold = margin_and_threshold(ctx, margin, check.threshold)
-    values = {"margin": shown, "threshold": threshold, "run": margin.best.label,
-              "runner": runner.label,
-              "split": ctx._(SPLIT_NAMES.get(margin.criterion.split, margin.criterion.split)),
-              "share": i18n.format_percent(SINGLE_SEED_LOSS_REL_MARGIN, ctx.lang, 0)}
-    accuracy_metric = margin.criterion.metric == "accuracy"
-    if check.caveat:
-        message = N_(
-            "The margin, %(margin)s percentage points, is below %(threshold)s points, the "
-            "threshold under which this report does not trust a ranking from a single seed "
-            "(the larger of one point and two samples of the %(split)s split): with another "
-            "seed, %(runner)s could come out ahead of %(run)s.") if accuracy_metric else N_(
-            "The margin, %(margin)s, is below %(threshold)s (%(share)s of the smaller loss), "
-            "the threshold under which this report does not trust a ranking from a single "
-            "seed: with another seed, %(runner)s could come out ahead of %(run)s.")
-    elif accuracy_metric and at_threshold(margin):  # two samples exactly: "reaches"
-        message = N_(
-            "The margin of %(margin)s points reaches %(threshold)s points, this report's "
-            "threshold for a single seed, although %(run)s and %(runner)s were each trained "
-            "only once.")
-    else:
-        message = N_(
-            "The margin of %(margin)s points exceeds %(threshold)s points, this report's "
-            "threshold for a single seed, although %(run)s and %(runner)s were each trained "
-            "only once.") if accuracy_metric else N_(
-            "The margin of %(margin)s exceeds %(threshold)s (%(share)s of the smaller loss), "
-            "this report's threshold for a single seed, although %(run)s and %(runner)s were "
-            "each trained only once.")
-    return [ctx._(message, **values)]
-
-
-def gap_sentence(ctx: Context, gap: Gap) -> str:
-    values = {"run": gap.run.label, "train": ctx.pct(gap.train), "val": ctx.pct(gap.val),
-              "gap": i18n.format_points(abs(gap.gap), ctx.lang)}
-    message = {
-        "overfit": N_("The training accuracy of %(run)s (%(train)s) exceeds its validation "
-                      "accuracy (%(val)s) by %(gap)s percentage points, which suggests "
-                      "overfitting."),
-        "small": N_("The training accuracy of %(run)s (%(train)s) exceeds its validation "
-                    "accuracy (%(val)s) by %(gap)s percentage points, a gap too small to "
-                    "suggest overfitting."),
-        "none": N_("The validation accuracy of %(run)s (%(val)s) is %(gap)s percentage "
-                   "points above its training accuracy (%(train)s): no sign of "
-                   "overfitting."),
-    }[gap.verdict]
-    return ctx._(message, **values)
 
 
 def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:

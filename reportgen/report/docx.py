@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 
 import docx
@@ -193,12 +194,21 @@ class _Writer:
         for block in blocks:
             if isinstance(block, Paragraph):
                 if block.html:
-                    write_prose(self.doc, block.text, CODE_FONT, TABLE_STYLE)
+                    text = block.text if not block.lead else block.text.replace(
+                        "<p>", f"<p><strong>{escape(block.lead, quote=False)}</strong> ", 1)
+                    write_prose(self.doc, text, CODE_FONT, TABLE_STYLE)
                 else:
-                    self.doc.add_paragraph(block.text)
+                    paragraph = self.doc.add_paragraph()
+                    if block.lead:
+                        paragraph.add_run(block.lead + " ").bold = True
+                    paragraph.add_run(block.text)
             elif isinstance(block, BulletList):
+                style = "List Number" if block.ordered else "List Bullet"
                 for item in block.items:
-                    self.doc.add_paragraph(item, style="List Bullet")
+                    if block.html:
+                        write_prose(self.doc, f"<p>{item}</p>", CODE_FONT, TABLE_STYLE)
+                    else:
+                        self.doc.add_paragraph(item, style=style)
             elif isinstance(block, Preformatted):
                 paragraph = self.doc.add_paragraph(style="Code")
                 for number, text in enumerate(block.text.split("\n")):

@@ -59,12 +59,17 @@ class Paragraph:
     kind: ClassVar[str] = "paragraph"  # lets templates branch without isinstance
     text: str
     html: bool = False  # True: `text` is already safe HTML (Markdown rendered with html disabled)
+    lead: str | None = None  # a run-in head set in bold before the text ("Design.")
+    generated: bool = False  # written from the results, not the author's text
 
 
 @dataclass(frozen=True)
 class BulletList:
     kind: ClassVar[str] = "list"
     items: tuple[str, ...]
+    ordered: bool = False  # numbered (the introduction's objectives, the conclusions)
+    html: bool = False  # items are already safe HTML
+    generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,7 @@ class Meta:
     faculty: str | None = None
     city: str | None = None
     logo: Logo | None = None
+    mark_generated: bool = False  # [report] mark_generated: generated paragraphs marked
 
     def people(self) -> list[tuple[str, str]]:
         """(author, student id or "") in order."""

@@ -92,8 +92,17 @@ def environment(lang: str) -> jinja2.Environment:
         "number": lambda value, digits=3: i18n.format_number(value, lang, digits),
         "percent": lambda value, digits=1: i18n.format_percent(value, lang, digits),
         "date": lambda value: i18n.format_date(value, lang),
+        "with_lead": with_lead,
     })
     return env
+
+
+def with_lead(html_text: str, lead: str) -> Markup:
+    """Safe HTML with a bold run-in head (`Paragraph.lead`) opening its first paragraph."""
+    head = Markup('<strong class="lead">%s</strong> ') % lead
+    if html_text.lstrip().startswith("<p>"):
+        return Markup(html_text.replace("<p>", str(Markup("<p>") + head), 1))
+    return head + Markup(html_text)
 
 
 # ---------------------------------------------------------------- HTML

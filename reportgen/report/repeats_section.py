@@ -25,10 +25,14 @@ def _seeds(found: StudyFindings) -> Seeds:
 
 
 def mean_text(ctx: Context, spread: repeats.Spread) -> str:
-    """"95.1% ± 0.4%", or the one value when a single seed finished."""
+    """"(95.1 ± 0.4)%" ("(95,1 ± 0,4) %"), or the one value when a single seed finished."""
     if spread.std is None:
         return ctx.pct(spread.mean)
-    return f"{ctx.pct(spread.mean)} ± {ctx.pct(spread.std)}"
+    # the percent sign as the locale writes it after a number ("%" or " %")
+    suffix = ctx.pct(0.0).replace(i18n.format_number(0.0, ctx.lang, 1), "", 1)
+    mean = i18n.format_number(spread.mean * 100, ctx.lang, 1)
+    std = i18n.format_number(spread.std * 100, ctx.lang, 1)
+    return f"({mean} ± {std}){suffix}"
 
 
 def methods_sentence(ctx: Context, found: StudyFindings) -> str:
@@ -75,6 +79,24 @@ def spread_table(ctx: Context, found: StudyFindings) -> Table:
                  "the next table."))
 
 
+MEAN_LOSS_CAPTIONS = (
+    N_("Mean loss per epoch over the seeds of each configuration of “%(study)s”: training "
+       "(solid) and validation (dashed); the band spans the lowest to the highest seed."),
+    N_("Training (solid) and validation (dashed) loss of each configuration of “%(study)s”, "
+       "averaged over its seeds; the band spans the lowest to the highest seed."),
+    N_("“%(study)s”, mean loss curves over the seeds: training solid, validation dashed, with "
+       "a band from the lowest to the highest seed."),
+)
+MEAN_ACCURACY_CAPTIONS = (
+    N_("Mean accuracy per epoch over the seeds of each configuration of “%(study)s”: training "
+       "(solid) and validation (dashed); the band spans the lowest to the highest seed."),
+    N_("Training (solid) and validation (dashed) accuracy of each configuration of "
+       "“%(study)s”, averaged over its seeds; the band spans the lowest to the highest seed."),
+    N_("“%(study)s”, mean accuracy curves over the seeds: training solid, validation dashed, "
+       "with a band from the lowest to the highest seed."),
+)
+
+
 def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
     """Per configuration the mean curve over its seeds, with a band from the lowest to the
     highest seed at each epoch."""
@@ -95,14 +117,9 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
     title = ctx.study_title(found)
     out: list[Block] = []
     for metric, ylabel, message in (
-        ("loss", ctx._("Loss"),
-         N_("Mean loss per epoch over the seeds of each configuration of “%(study)s”: "
-            "training (solid) and validation (dashed); the band spans the lowest to the "
-            "highest seed.")),
+        ("loss", ctx._("Loss"), ctx.phrasing("mean-loss-caption", MEAN_LOSS_CAPTIONS, found)),
         ("accuracy", ctx._("Accuracy"),
-         N_("Mean accuracy per epoch over the seeds of each configuration of “%(study)s”: "
-            "training (solid) and validation (dashed); the band spans the lowest to the "
-            "highest seed.")),
+         ctx.phrasing("mean-accuracy-caption", MEAN_ACCURACY_CAPTIONS, found)),
     ):
         texts = figures.CurveTexts(
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),

@@ -151,6 +151,9 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
     """
     varied = varied_paths(found.runs)
     splits = [s for s in SPLITS if any(s in r.metrics for r in found.runs)]
+    # how training ended is a column only when it differs from "all its epochs"; the time is
+    # in the appendix (fused and unfused runs' times do not compare)
+    ended = any(r.stop_reason != "completed" for r in found.runs)
     # the engine is in the settings table; a column only when runs differ in it
     engines = len({r.engine for r in found.runs}) > 1 and "engine" not in varied
     setup_rows, score_rows = [], []
@@ -158,8 +161,10 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
         values = flat_varied(record)
         row = [ctx.value_cell(trained_value(record.config, p, values), path=p) for p in varied]
         row += [Cell(record.engine, "code")] if engines else []
-        row += [Cell(record.best_epoch, "int"), Cell(record.epochs_run, "int"),
-                Cell(record.stop_reason, display=ctx.stop_reason(record.stop_reason))]
+        row += [Cell(record.best_epoch, "int")]
+        row += [Cell(record.epochs_run, "int"),
+                Cell(record.stop_reason, display=ctx.stop_reason(record.stop_reason))] \
+            if ended else []
         setup_rows.append(row)
         score_rows.append([
             Cell(finite(getattr(record.metrics[split], metric))
@@ -168,15 +173,15 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
     numeric = [all(row[i].numeric for row in setup_rows) for i in range(len(varied))]
     setup = [Column(p, ctx.path_label(p), numeric[i]) for i, p in enumerate(varied)]
     setup += [Column("engine", ctx._("Engine"))] if engines else []
-    setup += [Column("best_epoch", ctx._("Best epoch"), True),
-              Column("epochs_run", ctx._("Epochs"), True),
-              Column("stop_reason", ctx._("Stop reason"))]
+    setup += [Column("best_epoch", ctx._("Best epoch"), True)]
+    setup += [Column("epochs_run", ctx._("Epochs"), True),
+              Column("stop_reason", ctx._("Stop reason"))] if ended else []
     scores = [Column(f"{split}_{metric}", ctx._(SPLIT_SHORT[split]), True, group)
               for metric, group in (("accuracy", ctx._("Accuracy")), ("loss", ctx._("Loss")))
               for split in splits]
-    time = [Column("wall_seconds", ctx._("Time"), True)]
+    time: list[Column] = []
     names = [[Cell(record.label)] for record in found.runs]
-    times = [[Cell(finite(record.wall_seconds), "secs")] for record in found.runs]
+    times: list[list[Cell]] = [[] for _ in found.runs]
 
     run = [Column("run", ctx._("Run"))]
     highlight = found.ranking[0] if found.ranking and len(found.runs) > 1 else None
@@ -186,19 +191,28 @@ def comparison_tables(ctx: Context, found: StudyFindings) -> list[Table]:
     settings = [row[:n_settings] for row in setup_rows]
     measured_setup = [row[n_settings:] for row in setup_rows]
     measured = [*measured_setup, *score_rows, *times]
-    if 1 + len(setup) + len(scores) + 1 <= MAX_COLUMNS:
+    epochs = {get_path(r.config, "training.epochs") for r in found.runs}
+    all_epochs = ctx._("Every run trained all its %(n)s epochs.",
+                       n=ctx.integer(next(iter(epochs)))) \
+        if not ended and len(epochs) == 1 and None not in epochs else None
+
+    def note(*args: Any) -> str | None:
+        parts = [p for p in (runs_note(ctx, *args), all_epochs) if p]
+        return " ".join(parts) or None
+
+    if 1 + len(setup) + len(scores) <= MAX_COLUMNS:
         rows = [n + a + b + t for n, a, b, t in zip(names, setup_rows, score_rows, times,
                                                    strict=True)]
         return [ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.",
                                                              study=title),
                            run + setup + scores + time, rows, highlight=highlight,
-                           note=runs_note(ctx, settings, measured, highlight))]
+                           note=note(settings, measured, highlight))]
     setup_table = [n + a + t for n, a, t in zip(names, setup_rows, times, strict=True)]
     score_table = [n + b for n, b in zip(names, score_rows, strict=True)]
     return [
         ctx.table(f"study-{found.key}-runs", ctx._("Runs of “%(study)s”.", study=title),
                    run + setup + time, setup_table, highlight=highlight,
-                   note=runs_note(ctx, settings, [*measured_setup, *times], highlight)),
+                   note=note(settings, [*measured_setup, *times], highlight)),
         ctx.table(f"study-{found.key}-scores",
                    ctx._("Accuracy and loss of the runs of “%(study)s”.", study=title),
                    run + scores, score_table, highlight=highlight,
@@ -251,6 +265,21 @@ def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> st
     return sentence
 
 
+LOSS_CAPTIONS = (
+    N_("Loss per epoch of the runs of “%(study)s”: training (solid) and validation (dashed)."),
+    N_("Training (solid) and validation (dashed) loss of each run of “%(study)s”, epoch by "
+       "epoch."),
+    N_("“%(study)s”, loss curves: training solid, validation dashed."),
+)
+ACCURACY_CAPTIONS = (
+    N_("Accuracy per epoch of the runs of “%(study)s”: training (solid) and validation "
+       "(dashed)."),
+    N_("Training (solid) and validation (dashed) accuracy of each run of “%(study)s”, epoch by "
+       "epoch."),
+    N_("“%(study)s”, accuracy curves: training solid, validation dashed."),
+)
+
+
 def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
     keep = [i for i, h in enumerate(found.histories) if has_values(h)]
     if not keep:
@@ -262,12 +291,9 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
     title = ctx.study_title(found)
     out: list[Block] = []
     for metric, ylabel, message in (
-        ("loss", ctx._("Loss"),
-         N_("Loss per epoch of the runs of “%(study)s”: training (solid) and validation "
-            "(dashed).")),
+        ("loss", ctx._("Loss"), ctx.phrasing("loss-caption", LOSS_CAPTIONS, found)),
         ("accuracy", ctx._("Accuracy"),
-         N_("Accuracy per epoch of the runs of “%(study)s”: training (solid) and validation "
-            "(dashed).")),
+         ctx.phrasing("accuracy-caption", ACCURACY_CAPTIONS, found)),
     ):
         texts = figures.CurveTexts(
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
@@ -317,12 +343,21 @@ def confusion_figures(ctx: Context, found: StudyFindings, best: RunRecord, split
                                                     prefix=prefix)))
     out.append(ctx.figure(
         f"{key}-confusion-normalized",
-        ctx._("Confusion matrix of %(run)s on the %(split)s split, normalised by row: "
-              "each row shows how the samples of one true class were classified.",
+        ctx._(ctx.phrasing("matrix-caption", MATRIX_CAPTIONS, found),
               run=best.label, split=split_name),
         lambda prefix: figures.confusion_matrix(metrics.confusion, classes, True, texts,
                                                 prefix=prefix)))
     return [dataclasses.replace(f, half=True) for f in out]
+
+
+MATRIX_CAPTIONS = (
+    N_("Confusion matrix of %(run)s on the %(split)s split, normalised by row: each row shows "
+       "how the samples of one true class were classified."),
+    N_("How %(run)s classifies the samples of each true class of the %(split)s split (share "
+       "of the row)."),
+    N_("Where the samples of each class of the %(split)s split go under %(run)s: confusion "
+       "matrix normalised by row."),
+)
 
 
 def class_names(ctx: Context, record: RunRecord, metrics: SplitMetrics) -> list[str]:

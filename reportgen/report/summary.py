@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
+from reportgen.analysis.verdicts import lead_established
 from reportgen.report import i18n, repeats_section, search_only
 from reportgen.report.context import Context
 from reportgen.report.discussion import CRITERIA, criterion_value
 from reportgen.report.labels import ACCURACY_NAMES
-from reportgen.report.model import Block, Cell, Column, Paragraph, Section
+from reportgen.report.model import Block, Cell, Column, Paragraph
 
 
 def abstract(ctx: Context) -> list[Block]:
+    """One paragraph (the author's abstract, else a generated one: what was compared, the
+    key findings with their numbers, the main conclusion) and the key-results table."""
     blocks: list[Block] = []
-    if ctx.manifest.report.abstract:
-        blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.abstract.get(ctx.lang)),
-                                html=True))
     rows = []
     for found in ctx.findings.studies:
-        blocks.append(Paragraph(key_result_sentence(ctx, found)))
         best = found.best
         cells = repeats_section.key_result_cells(ctx, found) \
             if found.has_repeats else None
@@ -39,8 +38,62 @@ def abstract(ctx: Context) -> list[Block]:
         Column("test_accuracy", ctx._("Test accuracy"), True),
     ]
     table = ctx.table("key-results", ctx._("Best run of every study."), columns, rows)
-    blocks += [Paragraph(ctx._("Table %(n)s sums them up.", n=str(table.number))), table]
+    if ctx.manifest.report.abstract:
+        blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.abstract.get(ctx.lang)),
+                                html=True))
+        blocks.append(Paragraph(ctx._("Table %(n)s sums up the best run of every study.",
+                                      n=str(table.number))))
+    else:
+        blocks.append(Paragraph(" ".join(abstract_sentences(ctx, str(table.number))),
+                                generated=True))
+    blocks.append(table)
     return blocks
+
+
+def abstract_sentences(ctx: Context, table: str) -> list[str]:
+    studies = ctx.findings.studies
+    names = list(dict.fromkeys(f.dataset for f in studies))
+    datasets = [ctx.quoted(ctx.dataset_title(n)) for n in names]
+    n_configs = sum(len(f.seeds.configurations) if f.seeds is not None else len(f.runs)
+                    for f in studies)
+    out = [ctx.ngettext(
+        "We compare %(n)s configurations of neural networks in %(k)s experiment on %(data)s, "
+        "choosing on the validation split and measuring the final figures once on the test "
+        "split.",
+        "We compare %(n)s configurations of neural networks in %(k)s experiments on %(data)s, "
+        "choosing on the validation split and measuring the final figures once on the test "
+        "split.", len(studies)) % {"n": ctx.integer(n_configs), "k": ctx.integer(len(studies)),
+                                   "data": join(ctx, datasets)}]
+    # the findings that matter most first: established answers, then the provisional ones
+    ordered = sorted(studies, key=lambda f: {True: 0, None: 1, False: 2}[lead_established(f)])
+    for found in ordered[:MAX_FINDINGS]:
+        sentence = key_result_sentence(ctx, found)
+        verdict = lead_established(found)
+        if verdict is True:
+            sentence = sentence[:-1] + ctx._(", a lead beyond the noise.")
+        elif verdict is False:
+            sentence = sentence[:-1] + ctx._(", though within the noise.")
+        out.append(sentence)
+    clear = sum(1 for f in studies if lead_established(f) is True)
+    compared = sum(1 for f in studies if lead_established(f) is not None)
+    if compared:
+        out.append(ctx._(
+            "In all, %(clear)s of the %(n)s experiments that compare configurations establish "
+            "their answer beyond the noise; table %(table)s sums up the best run of each.",
+            clear=ctx.integer(clear), n=ctx.integer(compared), table=table))
+    else:
+        out.append(ctx._("Table %(table)s sums up the best run of each experiment.",
+                         table=table))
+    return out
+
+
+MAX_FINDINGS = 4  # the abstract names at most this many studies' results
+
+
+def join(ctx: Context, items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ctx._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
 def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
@@ -100,11 +153,3 @@ def best_run_sentence(ctx: Context, found: StudyFindings, table: object) -> str 
         value=criterion_value(ctx, criterion.metric, found.criterion_values[found.ranking[0]]),
         metric=ctx._(ACCURACY_NAMES[split]), accuracy=ctx.pct(accuracy(best, split)),
         table=table)
-
-
-def introduction(ctx: Context) -> Section | None:
-    text = ctx.manifest.report.introduction
-    if not text:
-        return None
-    return Section("introduction", "", ctx._("Introduction"),
-                   (Paragraph(ctx.markdown(text.get(ctx.lang)), html=True),))

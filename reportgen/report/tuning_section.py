@@ -26,6 +26,21 @@ def sections(ctx: Context, found: StudyFindings) -> tuple[Section, ...]:
     return _Comparison(ctx, found).sections()
 
 
+def comparison_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
+    """The comparison of the study's searches (table and verdict) for the study's section in
+    the body; empty with fewer than two comparable searches."""
+    part = _Comparison(ctx, found)
+    groups = searches.groups(part.records)
+    return list(part.comparison_section(groups).blocks) if part.records and groups else []
+
+
+def search_sections(ctx: Context, found: StudyFindings) -> tuple[Section, ...]:
+    """One section per search (trials, importance, brackets), for the appendix."""
+    part = _Comparison(ctx, found)
+    return tuple(search_section.search_section(ctx, part.view, record)
+                 for record in part.records)
+
+
 def conclusions(ctx: Context, found: StudyFindings) -> list[str]:
     """Which search found the best objective and at what cost, for the discussion."""
     part = _Comparison(ctx, found)

@@ -1,0 +1,243 @@
+"""Chapter 4, the experiments: one section per study, as the best labs write it — the
+objective and hypothesis it answers, its design, its results (tables and figures) and the
+analysis that argues from them in paragraphs, ending with the answer.
+
+The question is stated here for the first time (the introduction numbers the objectives and
+hypotheses; the conclusions refer back to them). Each analysis paragraph makes one point and
+cites the table or figure that shows it by number: the answer and its margin, the curves and
+the mechanism consistent with them, the errors, the authors' own reading, and the answer.
+What a study shows beyond that (every seed's run, the other runs' matrices, every search
+trial) is in the appendices, which the text cites.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.runs import final_metrics
+from reportgen.analysis.verdicts import HypothesisCheck, hypothesis_check
+from reportgen.report import (
+    answer_words,
+    curve_words,
+    methods,
+    questions,
+    repeats_section,
+    results,
+    samples_section,
+    search_only,
+    tuning_section,
+)
+from reportgen.report.context import Context
+from reportgen.report.discussion import engine_sentence, stop_sentences, trend_sentence
+from reportgen.report.i18n import N_
+from reportgen.report.model import Block, Figure, Paragraph, Section, Table
+from reportgen.report.objectives import objective_number
+
+CURVES_LEAD = (
+    N_("Figures %(loss)s and %(accuracy)s show the learning curves."),
+    N_("The learning curves are in figures %(loss)s (loss) and %(accuracy)s (accuracy)."),
+    N_("Figures %(loss)s and %(accuracy)s draw the loss and the accuracy per epoch."),
+)
+HYPOTHESIS = {
+    "supported": (
+        N_("The runs bear out the hypothesis: %(expected)s comes first, and its lead is "
+           "established."),
+        N_("The hypothesis holds: %(expected)s leads, by more than another seed could undo."),
+        N_("These results support the hypothesis, with %(expected)s ahead by an established "
+           "margin."),
+    ),
+    "leaning": (
+        N_("The runs point the way of the hypothesis, with %(expected)s first, but its lead is "
+           "too small to confirm it."),
+        N_("%(expected)s does come first, as the hypothesis expects, yet by a margin that does "
+           "not confirm it."),
+        N_("The order agrees with the hypothesis (%(expected)s first), though the margin leaves "
+           "it unconfirmed."),
+    ),
+    "not_supported": (
+        N_("The runs do not support the hypothesis: %(leader)s, not %(expected)s, comes first, "
+           "by an established margin."),
+        N_("The hypothesis does not hold: %(leader)s leads clearly, ahead of %(expected)s."),
+        N_("These results contradict the hypothesis, since %(leader)s beats %(expected)s by "
+           "an established margin."),
+    ),
+    "undecided": (
+        N_("The runs do not settle the hypothesis: %(leader)s comes first instead of "
+           "%(expected)s, but not by an established margin."),
+        N_("The hypothesis is neither confirmed nor refuted: %(leader)s is ahead of "
+           "%(expected)s within the noise."),
+        N_("With %(leader)s ahead of %(expected)s by a margin inside the noise, the "
+           "hypothesis stays open."),
+    ),
+}
+
+
+def experiments_chapter(ctx: Context) -> Section:
+    return Section("experiments", "", ctx._("Experiments"), (),
+                   tuple(study_section(ctx, found) for found in ctx.findings.studies))
+
+
+def study_section(ctx: Context, found: StudyFindings) -> Section:
+    blocks: list[Block] = [*objective_blocks(ctx, found), *design_blocks(ctx, found)]
+    shown = result_blocks(ctx, found)
+    blocks += shown
+    blocks += analysis_blocks(ctx, found, shown)
+    return Section(f"experiment-{found.key}", "", ctx.study_title(found), tuple(blocks))
+
+
+# ---------------------------------------------------------------- objective and design
+def objective_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
+    """The objective it answers (by its number in the introduction), its question and its
+    hypothesis."""
+    number = objective_number(ctx, found)
+    parts = [ctx._("This experiment addresses objective %(n)s.", n=number)]
+    question = questions.study_question(ctx, found)
+    if question:
+        parts.append(ctx._("Its question is: %(question)s", question=question))
+    if found.study.hypothesis is not None:
+        parts.append(ctx._("Hypothesis %(n)s, stated in the introduction, is put to the test "
+                           "here.", n=number))
+    return [Paragraph(" ".join(parts), lead=ctx._("Objective."), generated=True)]
+
+
+def design_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
+    """What varies, what is fixed and what confounds it: the author's description, else the
+    methodology's generated design, then the critique of the design."""
+    out: list[Block] = []
+    lead = ctx._("Design.")
+    if found.study.description:
+        out.append(Paragraph(ctx.markdown(found.study.description.get(ctx.lang)), html=True,
+                             lead=lead))
+        lead = None
+    extra = [*design_sentences(ctx, found)]
+    if extra:
+        out.append(Paragraph(" ".join(extra), lead=lead, generated=True))
+    return out
+
+
+def design_sentences(ctx: Context, found: StudyFindings) -> list[str]:
+    """The generated part of the design paragraph: what the study's less common options do."""
+    return methods.option_sentences(ctx, found)
+
+
+# ---------------------------------------------------------------- results
+def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
+    """The study's tables and figures, numbered in reading order: the runs (or, with repeats,
+    the configurations over their seeds), the curves, the best run's normalised confusion
+    matrix, sample predictions, the comparison of searches."""
+    blocks: list[Block] = []
+    if found.has_repeats:
+        blocks.append(repeats_section.spread_table(ctx, found))
+    elif found.runs:
+        blocks += results.comparison_tables(ctx, found)
+    show = found.study.show
+    if "curves" in show and found.runs:
+        curves = repeats_section.curve_figures(ctx, found) if found.has_repeats else \
+            results.curve_figures(ctx, found)
+        # the loss and the accuracy side by side, as a pair the text cites together
+        blocks += [dataclasses.replace(b, half=True) if isinstance(b, Figure) else b
+                   for b in curves]
+    best = found.best
+    if "dual_axis" in show and best is not None:
+        blocks.append(results.dual_axis_figure(ctx, found, best))
+    if best is not None:
+        split, metrics = final_metrics(best)
+        if metrics is not None and "confusion" in show and metrics.confusion:
+            matrix = results.confusion_figures(ctx, found, best, split, metrics, counts=False)
+            blocks += matrix
+    blocks += [b for b in samples_section.study_blocks(ctx, found)
+               if not isinstance(b, Paragraph)]
+    if found.study.search is not None:
+        blocks += tuning_section.comparison_blocks(ctx, found)
+    return blocks
+
+
+# ---------------------------------------------------------------- analysis
+def analysis_blocks(ctx: Context, found: StudyFindings, shown: Sequence[Block]) -> list[Block]:
+    numbers = {b.id: str(b.number) for b in shown if isinstance(b, Table | Figure)}
+    paragraphs: list[str] = []
+    if found.best is None:
+        paragraphs.append(search_only.observation(ctx, found)
+                          or ctx._("No run finished with results, so nothing can be compared."))
+    else:
+        paragraphs.append(" ".join(answer_paragraph(ctx, found, numbers)))
+        curves = curve_paragraph(ctx, found, numbers)
+        if curves:
+            paragraphs.append(" ".join(curves))
+        errors = error_paragraph(ctx, found, numbers)
+        if errors:
+            paragraphs.append(errors)
+    # (a search study's verdict is the paragraph under its comparison table)
+    rest = [engine_sentence(ctx, gap) for gap in found.engine_gaps] + stop_sentences(ctx, found)
+    if rest:
+        paragraphs.append(" ".join(rest))
+    out: list[Block] = [Paragraph(p, lead=ctx._("Analysis.") if i == 0 else None,
+                                  generated=True) for i, p in enumerate(paragraphs) if p]
+    if found.study.notes:  # the authors' own reading, as a paragraph of the analysis
+        out.append(Paragraph(ctx.markdown(found.study.notes.get(ctx.lang)), html=True))
+    verdict = hypothesis_sentence(ctx, found, hypothesis_check(found))
+    if verdict:
+        out.append(Paragraph(verdict, generated=True))
+    return out
+
+
+def answer_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]) -> list[str]:
+    table = numbers.get(f"study-{found.key}-seeds") or numbers.get(f"study-{found.key}-runs") \
+        or numbers.get(f"study-{found.key}-scores") or ""
+    out = answer_words.answer_sentences(ctx, found, table) if table else []
+    if found.trend is not None:
+        out.append(trend_sentence(ctx, found.trend, found))
+    return out
+
+
+def curve_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]) -> list[str]:
+    if found.curves is None:
+        return []
+    sentences = curve_words.curve_sentences(ctx, found)
+    if not sentences:
+        return []
+    fig = f"fig-study-{found.key}"
+    if f"{fig}-loss" in numbers and f"{fig}-accuracy" in numbers:
+        sentences = [ctx._(ctx.phrasing("curves-lead", CURVES_LEAD, found),
+                           loss=numbers[f"{fig}-loss"],
+                           accuracy=numbers[f"{fig}-accuracy"]), *sentences]
+    return sentences
+
+
+def error_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]) -> str | None:
+    """Which classes the best run confuses, from its confusion matrix (error_words, where
+    available), and the sample predictions."""
+    fig = f"fig-study-{found.key}"
+    parts = []
+    samples = [b for b in samples_section.study_blocks(ctx, found) if isinstance(b, Paragraph)]
+    parts += [b.text for b in samples]
+    if f"{fig}-predictions" in numbers:
+        parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
+                           "probability of every class.", n=numbers[f"{fig}-predictions"],
+                           run=found.best.label if found.best else ""))
+    if f"{fig}-misclassified" in numbers:
+        parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
+                           n=numbers[f"{fig}-misclassified"]))
+    return " ".join(parts) or None
+
+
+def hypothesis_sentence(ctx: Context, found: StudyFindings,
+                        check: HypothesisCheck | None) -> str | None:
+    if check is None:
+        return None
+    expected = configuration_label(found, check.expected_run) if check.expected_run \
+        else ctx.quoted(check.expected)
+    values = {"expected": expected, "leader": configuration_label(found, check.leader_run)}
+    return ctx._(ctx.phrasing("hypothesis", HYPOTHESIS[check.verdict], found), **values)
+
+
+def configuration_label(found: StudyFindings, run_id: str) -> str:
+    """The label a reader sees for the configuration of a run: with repeats the
+    configuration's (no seed), else the run's."""
+    if found.seeds is not None:
+        for config in found.seeds.configurations:
+            if any(r.run_id == run_id for r in config.runs):
+                return config.label
+    return next((r.label for r in found.runs if r.run_id == run_id), run_id)
