@@ -37,8 +37,14 @@ from reportgen.report.objectives import objective_number
 
 CURVES_LEAD = (
     N_("Figures %(loss)s and %(accuracy)s show the learning curves."),
-    N_("The learning curves are in figures %(loss)s (loss) and %(accuracy)s (accuracy)."),
+    N_("The learning curves of figures %(loss)s and %(accuracy)s give the loss and the "
+       "accuracy epoch by epoch."),
     N_("Figures %(loss)s and %(accuracy)s draw the loss and the accuracy per epoch."),
+)
+MATRIX_CITES = (
+    N_("Figure %(n)s shows how %(run)s distributes the samples of each class."),
+    N_("The errors of %(run)s are in figure %(n)s, its confusion matrix normalised by row."),
+    N_("Where %(run)s goes wrong can be read in figure %(n)s."),
 )
 HYPOTHESIS = {
     "supported": (
@@ -171,6 +177,7 @@ def analysis_blocks(ctx: Context, found: StudyFindings, shown: Sequence[Block]) 
             paragraphs.append(errors)
     # (a search study's verdict is the paragraph under its comparison table)
     rest = [engine_sentence(ctx, gap) for gap in found.engine_gaps] + stop_sentences(ctx, found)
+    rest += results.posteriors_sentence(ctx, found)
     if rest:
         paragraphs.append(" ".join(rest))
     out: list[Block] = [Paragraph(p, lead=ctx._("Analysis.") if i == 0 else None,
@@ -211,6 +218,10 @@ def error_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str])
     available), and the sample predictions."""
     fig = f"fig-study-{found.key}"
     parts = []
+    matrix = numbers.get(f"{fig}-confusion-normalized")
+    if matrix and found.best is not None:
+        parts.append(ctx._(ctx.phrasing("matrix-cite", MATRIX_CITES, found), n=matrix,
+                           run=found.best.label))
     samples = [b for b in samples_section.study_blocks(ctx, found) if isinstance(b, Paragraph)]
     parts += [b.text for b in samples]
     if f"{fig}-predictions" in numbers:

@@ -17,6 +17,7 @@ from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_NAMES
 from reportgen.report.model import Block, BulletList, Paragraph, Section
 from reportgen.report.search_words import OBJECTIVE_NAMES
+from reportgen.report.text import inline_markdown
 
 MODEL_KINDS = {  # a model type in a sentence, plural
     "mlp": N_("multilayer perceptrons"), "cnn": N_("convolutional networks"),
@@ -33,7 +34,7 @@ def objective_html(ctx: Context, found: StudyFindings) -> str:
     """The study's objective as inline HTML: the manifest's, else one generated from what the
     study varies."""
     if found.study.objective is not None:
-        return _inline(ctx.markdown(found.study.objective.get(ctx.lang)))
+        return inline_markdown(found.study.objective.get(ctx.lang))
     return escape(generated_objective(ctx, found), quote=False)
 
 
@@ -60,14 +61,6 @@ def generated_objective(ctx: Context, found: StudyFindings) -> str:
                      metric=metric)
     return ctx._("Train and evaluate the study's network on %(dataset)s.",
                  dataset=ctx.dataset_title(found.dataset))
-
-
-def _inline(html: str) -> str:
-    """Markdown's one-paragraph HTML without its <p> wrapper, for a list item."""
-    text = html.strip()
-    if text.startswith("<p>") and text.endswith("</p>") and text.count("<p>") == 1:
-        return text[3:-4]
-    return text
 
 
 def introduction_section(ctx: Context) -> Section:
@@ -99,7 +92,7 @@ def objective_item(ctx: Context, found: StudyFindings) -> str:
     item = f"<strong>{title}.</strong> {objective_html(ctx, found)}"
     if found.study.hypothesis is not None:
         item += " " + escape(ctx._("Hypothesis:"), quote=False) + " " + \
-            _inline(ctx.markdown(found.study.hypothesis.get(ctx.lang)))
+            inline_markdown(found.study.hypothesis.get(ctx.lang))
     return item
 
 

@@ -1,5 +1,5 @@
-"""The results chapter: per study its runs table, best run, learning curves, confusion
-matrices and per-class scores, then the parts of repeats, samples and searches."""
+"""The results of a study as tables and figures: its runs table, learning curves, confusion
+matrices and per-class scores (placed by report.experiments and the appendices)."""
 
 from __future__ import annotations
 
@@ -10,123 +10,21 @@ from typing import Any
 from reportgen import figures
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import (
-    accuracy,
-    final_metrics,
     flat_varied,
     has_values,
     varied_paths,
 )
 from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
 from reportgen.report import (
-    appendix,
     i18n,
-    questions,
-    repeats_section,
-    samples_section,
-    summary,
-    tuning_section,
 )
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
-from reportgen.report.labels import ACCURACY_NAMES, AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
-from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
+from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
+from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Table
 from reportgen.report.run_labels import identity
 from reportgen.report.text import get_path
 from reportgen.store import posteriors_name
-
-
-def results_section(ctx: Context) -> Section:
-    return Section("results", "", ctx._("Results"), (),
-                   tuple(study_results(ctx, v) for v in ctx.findings.studies))
-
-
-def study_results(ctx: Context, found: StudyFindings) -> Section:
-    blocks: list[Block] = []
-    question = questions.study_question(ctx, found)
-    if question:  # the results that follow answer it
-        blocks.append(Paragraph(ctx._("Question: %(question)s", question=question)))
-    seeds = found.has_repeats
-    if seeds:
-        blocks.append(repeats_section.spread_table(ctx, found))
-    if found.runs:
-        blocks += comparison_tables(ctx, found)
-    best = found.best
-    sentence = repeats_section.best_sentence(ctx, found) if seeds else \
-        best and best_run_sentence(ctx, found, best)
-    if sentence:
-        blocks.append(Paragraph(sentence))
-    show = found.study.show
-    if "curves" in show and found.runs:
-        blocks += repeats_section.curve_figures(ctx, found) if seeds else \
-            curve_figures(ctx, found)
-    if "dual_axis" in show and best is not None:
-        blocks.append(dual_axis_figure(ctx, found, best))
-    if best is not None:
-        split, metrics = final_metrics(best)
-        if metrics is not None and "confusion" in show and metrics.confusion:
-            blocks += confusion_figures(ctx, found, best, split, metrics)
-        if metrics is not None and "per_class" in show and metrics.per_class:
-            blocks.append(per_class_table(ctx, found, best, split, metrics))
-    blocks += samples_section.study_blocks(ctx, found)  # show = ["samples"]
-    guide = figure_guide(ctx, found, best, blocks)
-    if guide:  # right after the best-run sentence, before the figures it points to
-        at = next((i + 1 for i, b in enumerate(blocks) if isinstance(b, Paragraph)), 0)
-        blocks.insert(at, Paragraph(guide))
-    subsections: tuple[Section, ...] = ()
-    if found.study.search is not None:  # searches, trials, importance, brackets
-        subsections = tuning_section.sections(ctx, found)
-    return Section(f"results-{found.key}", "", ctx.study_title(found), tuple(blocks),
-                   subsections)
-
-
-def figure_guide(ctx: Context, found: StudyFindings, best: RunRecord | None,
-                 blocks: Sequence[Block]) -> str:
-    """Sentences that point the reader to the study's figures and per-class table by
-    number, so every figure is referenced from the text."""
-    numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Figure | Table)}
-    fig = f"fig-study-{found.key}"
-    run = best.label if best is not None else ""
-    parts = []
-    # the best-run sentence cites the scores table (or the spread table, with repeats)
-    runs, scores = f"study-{found.key}-runs", f"study-{found.key}-scores"
-    uncited = [t for t in (runs, scores) if t in numbers]
-    if not found.has_repeats:
-        uncited = uncited[:-1]
-    if uncited:
-        parts.append(ctx.ngettext(
-            "Table %(tables)s lists every run.", "Tables %(tables)s list every run.",
-            len(uncited)) % {"tables": ctx._("%(items)s and %(last)s",
-                                              items=numbers[uncited[0]],
-                                              last=numbers[uncited[1]])
-                             if len(uncited) == 2 else numbers[uncited[0]]})
-    if f"{fig}-loss" in numbers and f"{fig}-accuracy" in numbers:
-        parts.append(ctx._("Figures %(loss)s and %(accuracy)s show the loss and the "
-                            "accuracy per epoch.", loss=numbers[f"{fig}-loss"],
-                            accuracy=numbers[f"{fig}-accuracy"]))
-    if f"{fig}-dual" in numbers:
-        parts.append(ctx._("Figure %(n)s puts the loss and the accuracy of %(run)s on two "
-                            "axes.", n=numbers[f"{fig}-dual"], run=run))
-    if f"{fig}-confusion" in numbers and f"{fig}-confusion-normalized" in numbers:
-        parts.append(ctx._("Figures %(counts)s and %(shares)s give the confusion matrix of "
-                            "%(run)s, in counts and normalised by row.",
-                            counts=numbers[f"{fig}-confusion"],
-                            shares=numbers[f"{fig}-confusion-normalized"], run=run))
-    if f"study-{found.key}-per-class" in numbers:
-        parts.append(ctx._("Table %(n)s lists its precision, recall and F1 per class.",
-                            n=numbers[f"study-{found.key}-per-class"]))
-    if f"{fig}-predictions" in numbers:
-        parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
-                            "probability of every class.",
-                            n=numbers[f"{fig}-predictions"], run=run))
-    if f"{fig}-misclassified" in numbers:
-        parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
-                            n=numbers[f"{fig}-misclassified"]))
-    parts += posteriors_sentence(ctx, found)
-    section = appendix.other_runs_number(ctx, found)
-    if section and (f"{fig}-confusion" in numbers or f"study-{found.key}-per-class" in numbers):
-        parts.append(ctx._("The confusion matrices and per-class scores of the study's other "
-                           "runs are in appendix %(section)s.", section=section))
-    return " ".join(parts)
 
 
 def posteriors_sentence(ctx: Context, found: StudyFindings) -> list[str]:
@@ -252,17 +150,6 @@ def runs_note(ctx: Context, settings: Sequence[Sequence[Cell]],
         parts.append(ctx._("“—” in a result: not measured (the run diverged, failed or was "
                            "not evaluated on that split)."))
     return " ".join(parts) or None
-
-
-def best_run_sentence(ctx: Context, found: StudyFindings, best: RunRecord) -> str:
-    split = found.score_split or "val"
-    table = ctx.table_numbers.get(f"study-{found.key}-scores") \
-        or ctx.table_numbers.get(f"study-{found.key}-runs", "?")
-    sentence = summary.best_run_sentence(ctx, found, table) or ctx._(
-        "Best run: %(run)s, with %(metric)s %(value)s (table %(table)s).", run=best.label,
-        metric=ctx._(ACCURACY_NAMES[split]), value=ctx.pct(accuracy(best, split)),
-        table=table)
-    return sentence
 
 
 LOSS_CAPTIONS = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.runs import final_metrics
 from reportgen.records import RunRecord, SplitMetrics, finite
 from reportgen.report import results
 from reportgen.report.appendix import OTHER_RUNS, other_runs
@@ -22,13 +23,14 @@ RUNS_PER_TABLE = 3  # precision, recall and F1 of three runs + the class: 10 col
 
 def section(ctx: Context) -> Section | None:
     parts = [study_part(ctx, found, runs) for found in ctx.findings.studies
-             if (runs := other_runs(found))]
+             if (runs := other_runs(found)) or best_per_class(found)]
     if not parts:
         return None
     intro = Paragraph(ctx._(
-        "The results give the confusion matrix and the per-class scores of each study's best "
-        "run; this appendix gives those of its other runs (in a study with repeats, of the "
-        "first seed of every other configuration), to compare them class by class."))
+        "Each experiment shows the normalised confusion matrix of its best run; this appendix "
+        "gives that run's precision, recall and F1 per class, and the matrices and per-class "
+        "scores of the other runs (in a study with repeats, of the first seed of every other "
+        "configuration), to compare them class by class."))
     return Section("appendix-runs", OTHER_RUNS,
                    ctx._("Appendix: confusion matrices and per-class scores of the other runs"),
                    (intro,), tuple(parts))
@@ -38,6 +40,10 @@ def study_part(ctx: Context, found: StudyFindings,
                runs: Sequence[tuple[RunRecord, str, SplitMetrics]]) -> Section:
     show = found.study.show
     blocks: list[Block] = []
+    best = best_per_class(found)
+    if best is not None:
+        record, split, metrics = best
+        blocks.append(results.per_class_table(ctx, found, record, split, metrics))
     if "confusion" in show:
         for i, (record, split, metrics) in enumerate(runs, 1):
             if metrics.confusion:
@@ -53,21 +59,37 @@ def study_part(ctx: Context, found: StudyFindings,
                    (*([Paragraph(guide)] if guide else []), *blocks))
 
 
+def best_per_class(found: StudyFindings) -> tuple[RunRecord, str, SplitMetrics] | None:
+    """The best run with its per-class scores, when the study shows them."""
+    best = found.best
+    if best is None or "per_class" not in found.study.show:
+        return None
+    split, metrics = final_metrics(best)
+    return (best, split, metrics) if metrics is not None and metrics.per_class else None
+
+
 def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> str:
     """Which figures and tables of the part show what, by number."""
     best = found.best.label if found.best is not None else ""
     figures = [str(b.number) for b in blocks if b.kind == "figure"]
     tables = [str(b.number) for b in blocks if isinstance(b, Table)]
     parts = []
+    best_table = f"study-{found.key}-per-class"
+    if any(isinstance(b, Table) and b.id == best_table for b in blocks):
+        parts.append(ctx._("Table %(n)s gives the precision, recall and F1 per class of "
+                           "%(best)s, the best run of “%(study)s”.",
+                           n=tables.pop(0), best=found.best.label if found.best else "",
+                           study=ctx.study_title(found)))
     values = {"study": ctx.study_title(found), "best": best}
     if len(figures) == 1:
         parts.append(ctx._("Figure %(n)s gives the confusion matrix, normalised by row, of the "
-                           "other run of “%(study)s” (its best run, %(best)s, is in the "
-                           "results).", n=figures[0], **values))
+                           "other run of “%(study)s” (that of its best run, %(best)s, is in "
+                           "the experiment's section).", n=figures[0], **values))
     elif figures:
         parts.append(ctx._("Figures %(first)s to %(last)s give the confusion matrices, "
                            "normalised by row, of the other runs of “%(study)s”, in the order "
-                           "of its runs table (its best run, %(best)s, is in the results).",
+                           "of its runs table (that of its best run, %(best)s, is in the "
+                           "experiment's section).",
                            first=figures[0], last=figures[-1], **values))
     if len(tables) == 1:
         parts.append(ctx._("Table %(n)s gives their precision, recall and F1 per class.",

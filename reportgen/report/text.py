@@ -61,6 +61,12 @@ def markdown(text: str, images: Mapping[str, Any] | None = None, lang: str = "en
     return md.renderer.render(tokens, md.options, {})
 
 
+def inline_markdown(text: str) -> str:
+    """A short user text (an objective, a hypothesis) as safe inline HTML, for a sentence or a
+    list item: emphasis, code and links, no paragraphs, headings or images."""
+    return _markdown().renderInline(" ".join(text.split()))
+
+
 # why an image is left out (markdown_images.REASONS), as the report says it
 _REFUSED = {
     "remote": N_("Image %(src)s not included: remote images are not downloaded."),
