@@ -6,7 +6,7 @@ import pytest
 
 from reportgen import execute, manifest, plan
 from reportgen.report.build import build
-from reportgen.report.model import BulletList
+from reportgen.report.model import Paragraph
 from reportgen.store import Store
 from tests.helpers import TINY, write_manifest
 
@@ -26,9 +26,9 @@ def conclusions(tmp_path, text, lang="en"):
     execute.execute(spec, plan.expand(spec), store)
     results = store.load()
     model = build(results, lang)
-    section = next(s for s in model.sections if s.id == "discussion")
-    items = [i for sub in section.subsections for block in sub.blocks
-             if isinstance(block, BulletList) for i in block.items]
+    section = model.section("experiments")
+    items = [block.text for sub in section.subsections for block in sub.blocks
+             if isinstance(block, Paragraph) and not block.html]
     return results, items
 
 
@@ -63,7 +63,7 @@ def test_dual_axis_figure_of_the_best_run(tmp_path):
     store = Store(tmp_path / "out")
     execute.execute(spec, plan.expand(spec), store)
     model = build(store.load(), "es")
-    results = next(s for s in model.sections if s.id == "results")
-    figures = [b for sub in results.subsections for b in sub.blocks if isinstance(b, Figure)]
+    figures = [b for sub in model.section("experiments").subsections for b in sub.blocks
+               if isinstance(b, Figure)]
     assert [f.id for f in figures] == ["fig-study-width-dual"]
     assert "eje izquierdo" in figures[0].caption and "<svg" in figures[0].svg

@@ -1,4 +1,5 @@
-"""Each study's results start with the question it answers: the manifest's, else generated."""
+"""Each experiment starts with the objective it addresses and its question: the manifest's,
+else generated; the question is stated once in the report."""
 
 from __future__ import annotations
 
@@ -19,18 +20,27 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
 
 
 def first_paragraph(model: ReportModel, study: str) -> str:
-    return next(b.text for b in model.section(f"results-{study}").blocks
+    return next(b.text for b in model.section(f"experiment-{study}").blocks
                 if isinstance(b, Paragraph))
 
 
+def all_text(model: ReportModel) -> str:
+    parts = [getattr(b, "text", "") or " ".join(getattr(b, "items", ()))
+             for b in model.blocks()]
+    return "\n".join(parts)
+
+
 @pytest.mark.parametrize(("lang", "question"), [
-    ("en", "Question: How does the hidden-layer width affect validation accuracy?"),
-    ("es", "Pregunta: ¿Cómo influye el número de neuronas ocultas en la exactitud de "
-           "validación?"),
+    ("en", "This experiment addresses objective 1. Its question is: How does the hidden-layer "
+           "width affect validation accuracy?"),
+    ("es", "Este experimento aborda el objetivo 1. Su pregunta es: ¿Cómo influye el número de "
+           "neuronas ocultas en la exactitud de validación?"),
 ])
 def test_question_is_generated_from_the_varied_factor(results: ResultSet, lang: str,
                                                       question: str) -> None:
-    assert first_paragraph(build(results, lang), "hidden-units") == question
+    model = build(results, lang)
+    assert first_paragraph(model, "hidden-units") == question
+    assert all_text(model).count(question.split(": ", 1)[1]) == 1  # stated once
 
 
 @pytest.mark.parametrize(("lang", "phrase"), [("en", "the choice of optimizer"),
@@ -46,7 +56,7 @@ def test_the_manifests_question_wins_in_each_language(results: ResultSet) -> Non
         es="¿Hace falta una capa ancha?", en="Is a wide layer needed?")})
     manifest = results.manifest.model_copy(update={"studies": studies})
     changed = dataclasses.replace(results, manifest=manifest)
-    assert first_paragraph(build(changed, "es"), "hidden-units") == \
-        "Pregunta: ¿Hace falta una capa ancha?"
-    assert first_paragraph(build(changed, "en"), "hidden-units") == \
-        "Question: Is a wide layer needed?"
+    assert first_paragraph(build(changed, "es"), "hidden-units").endswith(
+        "Su pregunta es: ¿Hace falta una capa ancha?")
+    assert first_paragraph(build(changed, "en"), "hidden-units").endswith(
+        "Its question is: Is a wide layer needed?")
