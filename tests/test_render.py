@@ -74,15 +74,16 @@ def test_element_ids_are_unique(pages: dict[str, str]) -> None:
 
 def test_contents_link_every_section(pages: dict[str, str]) -> None:
     toc = re.search(r'<nav class="toc".*?</nav>', pages["en"], re.S).group(0)
-    for anchor in ("#data", "#methods", "#results-hidden-units", "#conclusions", "#appendix"):
+    for anchor in ("#introduction", "#data", "#methods", "#experiment-hidden-units",
+                   "#discussion", "#conclusions", "#appendix"):
         assert f'href="{anchor}"' in toc
         assert f'id="{anchor[1:]}"' in pages["en"]
 
 
 def test_diverged_run_renders_dashes(pages: dict[str, str]) -> None:
-    scores = table_html(pages["es"], "study-optimizers-scores")
+    scores = table_html(pages["es"], "study-optimizers-runs")
     row = re.search(r"<tr[^>]*>\s*<td[^>]*>sgd-lr5</td>.*?</tr>", scores, re.S).group(0)
-    assert row.count(">—<") == 6  # 3 accuracies, 3 losses
+    assert row.count(">—<") == 7  # the best epoch, 3 accuracies, 3 losses
     for page in pages.values():
         text = re.sub(r"<style>.*?</style>|<svg.*?</svg>|<[^>]+>", " ", page, flags=re.S)
         assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", text)
@@ -187,8 +188,6 @@ def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.M
     with (tmp_path / "tables" / "study-optimizers-runs.csv").open() as handle:
         diverged = next(r for r in csv.DictReader(handle) if r["run"] == "sgd-lr5")
     assert diverged["stop_reason"] == "diverged" and diverged["best_epoch"] == ""
-    with (tmp_path / "tables" / "study-optimizers-scores.csv").open() as handle:
-        diverged = next(r for r in csv.DictReader(handle) if r["run"] == "sgd-lr5")
     assert diverged["val_accuracy"] == ""
     assert (tmp_path / "report.es.html").read_text().startswith("<!DOCTYPE html>")
 
