@@ -163,14 +163,14 @@ def test_sample_predictions_and_misclassified_gallery(models: dict[str, ReportMo
     ids = figure_ids(model)
     assert {"fig-study-kana-predictions", "fig-study-kana-misclassified"} <= ids
     assert not any("cancer-predictions" in i or "cancer-misclassified" in i for i in ids)
-    blocks = model.section("results-kana").blocks
+    blocks = model.section("experiment-kana").blocks
     sentence = next(b.text for b in blocks if isinstance(b, Paragraph)
                     and "misclassifies" in b.text)
     assert re.search(r"misclassifies \d+ of the 12 images of the test split", sentence)
     gallery = next(b for b in blocks if isinstance(b, Figure) and b.id.endswith("misclassified"))
     assert gallery.svg.startswith("<svg") and "data:image/png;base64," in gallery.svg
     # a study that did not evaluate the test split says why it shows no predictions
-    texts = [b.text for b in model.section("results-kana-val-only").blocks
+    texts = [b.text for b in model.section("experiment-kana-val-only").blocks
              if isinstance(b, Paragraph)]
     assert any("no stored predictions on the test split" in t for t in texts)
 

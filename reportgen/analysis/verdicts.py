@@ -62,10 +62,11 @@ def _names(record: RunRecord) -> set[str]:
     """The ways a manifest may name a run's configuration: its label, its configuration's
     label, and the value after '=' of a one-factor label (``hidden=256`` → ``256``)."""
     out = set()
-    for label in (record.label, record.config_label):
-        if not label:
+    for shown in (record.label, record.config_label):
+        if not shown:
             continue
-        label = label.split(" · seed=")[0]
+        # a label the report localised remembers the stored one (report.run_labels.Label)
+        label = str(getattr(shown, "identity", shown)).split(" · seed=")[0]
         out.add(_norm(label))
         if label.count("=") == 1:
             out.add(_norm(label.split("=", 1)[1]))

@@ -132,6 +132,7 @@ def search_answer(ctx: Context, found: StudyFindings) -> list[str]:
         return []
     metric = found.criterion.metric
     values = {"search": words.search_name(search), "runner": words.search_name(runner),
+              "run": ctx.quoted(best.label),
               "objective": ctx._(CRITERIA[found.criterion.name]),
               "value": criterion_value(ctx, metric, margin.value),
               "runner_value": criterion_value(ctx, metric, margin.runner_value),
@@ -140,11 +141,11 @@ def search_answer(ctx: Context, found: StudyFindings) -> list[str]:
     if is_tie(found) or not lead_established(found):
         return [upper_first(ctx._(
             "%(search)s and %(runner)s reach %(objective)s values that the noise does not "
-            "separate (%(value)s and %(runner_value)s); %(search)s spent %(epochs)s of "
-            "training and %(runner)s %(runner_epochs)s.", **values))]
+            "separate (%(value)s for %(run)s, %(runner_value)s for the other); %(search)s "
+            "spent %(epochs)s of training and %(runner)s %(runner_epochs)s.", **values))]
     return [upper_first(ctx._(
-        "%(search)s finds the better configuration, with a %(objective)s of %(value)s against "
-        "%(runner_value)s for %(runner)s, spending %(epochs)s of training against "
+        "%(search)s finds the better configuration, %(run)s, with a %(objective)s of %(value)s "
+        "against %(runner_value)s for %(runner)s, spending %(epochs)s of training against "
         "%(runner_epochs)s.", **values))]
 
 
