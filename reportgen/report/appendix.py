@@ -9,6 +9,7 @@ from reportgen.analysis.runs import final_metrics
 from reportgen.records import RunRecord, SplitMetrics, finite
 from reportgen.report import key_section
 from reportgen.report.context import Context
+from reportgen.report.i18n import N_
 from reportgen.report.model import Block, Cell, Column, Paragraph, Preformatted, Section, Table
 from reportgen.report.run_labels import identity
 
@@ -72,12 +73,43 @@ def appendix(ctx: Context) -> Section:
         "versions and table %(runs)s every run with its identifier, seed and time.",
         provenance=str(provenance.number), versions=str(versions_table.number),
         runs=str(runs_table.number)))
+    authorship = Paragraph(authorship_text(ctx))
     listing = Section("manifest", "", ctx._("Manifest"),
                       (Preformatted(ctx.manifest.source_text),))
     cuda = key_section.cuda_note(ctx, records)
     return Section("appendix", "A", ctx._("Appendix: provenance"),
-                   (intro, provenance, *([cuda] if cuda else []), versions_table, runs_table,
+                   (intro, authorship, provenance, *([cuda] if cuda else []), versions_table,
+                    runs_table,
                     *fused_note, *errors(ctx)), (listing,))
+
+
+AUTHOR_TEXTS = {  # the manifest's texts a report quotes as its authors wrote them
+    "abstract": N_("the abstract"), "introduction": N_("the introduction"),
+    "conclusions": N_("the opening of the conclusions"),
+    "objective": N_("the objectives"), "hypothesis": N_("the hypotheses"),
+    "question": N_("the questions"), "description": N_("the designs of the experiments"),
+    "notes": N_("the authors' paragraph of each analysis"),
+}
+
+
+def authorship_text(ctx: Context) -> str:
+    """Which paragraphs come from the manifest's texts and which were written from the
+    results (what `[report] mark_generated` marks in the body)."""
+    report = ctx.manifest.report
+    given = [key for key in ("abstract", "introduction", "conclusions") if getattr(report, key)]
+    given += [key for key in ("objective", "hypothesis", "question", "description", "notes")
+              if any(getattr(s, key) for s in ctx.manifest.studies)]
+    names = [ctx._(AUTHOR_TEXTS[key]) for key in given]
+    generated = ctx._(
+        "Every other paragraph of the body (the analysis of each experiment, the general "
+        "discussion, the numbered conclusions, the recommendation and the future work) was "
+        "written from the stored results, and every number in it is one of theirs.")
+    if not names:
+        return generated
+    joined = names[0] if len(names) == 1 else ctx._(
+        "%(items)s and %(last)s", items=", ".join(names[:-1]), last=names[-1])
+    return ctx._("The authors wrote %(texts)s in the manifest; the report quotes them as "
+                 "written.", texts=joined) + " " + generated
 
 
 def errors(ctx: Context) -> list[Block]:

@@ -9,7 +9,7 @@ band, and the sentences that rank configurations by their means (computed in
 from __future__ import annotations
 
 from reportgen import figures, repeats
-from reportgen.analysis.findings import SeedMargin, StudyFindings
+from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.seeds import HISTORY_KEYS, Seeds, pointwise
 from reportgen.records import finite
 from reportgen.report import i18n
@@ -133,51 +133,6 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
 
 
 # ---------------------------------------------------------------- sentences
-def best_sentence(ctx: Context, found: StudyFindings) -> str | None:
-    split, order = _seeds(found).split, _seeds(found).order
-    if not order:
-        return None
-    config, spread = order[0]
-    return ctx._("Best configuration: %(run)s, with a mean %(metric)s of %(value)s over "
-               "%(n)s seeds (table %(table)s).", run=config.label,
-               metric=ctx._(ACCURACY_NAMES[split]), value=mean_text(ctx, spread),
-               n=i18n.format_int(spread.n, ctx.lang),
-               table=ctx.table_numbers.get(f"study-{found.key}-seeds", "?"))
-
-
-def ranking_conclusions(ctx: Context, found: StudyFindings) -> list[str]:
-    """Configurations ranked by mean; whether the margin stands out of the seed-to-seed
-    spread is said, not assumed (Welch's t-test and a bootstrap interval)."""
-    split, order = _seeds(found).split, _seeds(found).order
-    if not order:
-        return []
-    metric = ctx._(ACCURACY_NAMES[split])
-    config, spread = order[0]
-    if len(order) == 1:
-        return [ctx._("%(run)s reaches a mean %(metric)s of %(value)s over %(n)s seeds "
-                    "(from %(min)s to %(max)s).", run=config.label, metric=metric,
-                    value=mean_text(ctx, spread), n=i18n.format_int(spread.n, ctx.lang),
-                    min=ctx.pct(spread.min), max=ctx.pct(spread.max))]
-    runner, runner_spread = order[1]
-    margin = spread.mean - runner_spread.mean
-    if margin <= 0:
-        items = [ctx._("%(run)s and %(runner)s tie on mean %(metric)s (%(value)s).",
-                     run=config.label, runner=runner.label, metric=metric,
-                     value=ctx.pct(spread.mean))]
-    else:
-        items = [ctx._("%(run)s has the highest mean %(metric)s over its seeds (%(value)s), "
-                     "%(margin)s percentage points above the runner-up, %(runner)s "
-                     "(%(runner_value)s).", run=config.label, metric=metric,
-                     value=mean_text(ctx, spread),
-                     margin=i18n.format_points(margin, ctx.lang), runner=runner.label,
-                     runner_value=mean_text(ctx, runner_spread))]
-    if found.seed_margin is not None:
-        items.append(seed_margin_sentence(ctx, found.seed_margin))
-    test = order[0][0].spread(_seeds(found).tables, "test", "accuracy")
-    if test is not None and split != "test":
-        items.append(ctx._("On the test split, %(run)s reaches a mean accuracy of %(value)s.",
-                         run=config.label, value=mean_text(ctx, test)))
-    return items
 
 
 def key_result(ctx: Context, found: StudyFindings, title: str) -> str | None:
@@ -222,26 +177,3 @@ def key_result_cells(ctx: Context, found: StudyFindings) -> list[Cell] | None:
     return cells
 
 
-def seed_margin_sentence(ctx: Context, margin: SeedMargin) -> str:
-    """With repeats: whether the lead exceeds the seed-to-seed spread, in plain words."""
-    test = margin.comparison
-    values = {"n": ctx.integer(min(test.n_a, test.n_b)), "run": margin.best,
-              "runner": margin.runner_up,
-              "p": i18n.format_number(test.p_value, ctx.lang, 3),
-              "level": i18n.format_percent(test.confidence, ctx.lang, 0),
-              "low": i18n.format_points(test.ci_low, ctx.lang),
-              "high": i18n.format_points(test.ci_high, ctx.lang),
-              "margin": i18n.format_points(test.difference, ctx.lang)}
-    if test.p_value is None:
-        return ctx._("Every seed of %(run)s and of %(runner)s gives the same score, so the "
-                     "difference of %(margin)s points is not seed-to-seed noise.", **values)
-    if test.exceeds_spread:
-        return ctx._(
-            "Over %(n)s seeds, the lead of %(run)s over %(runner)s exceeds the seed-to-seed "
-            "spread: Welch's t-test gives p = %(p)s and the %(level)s bootstrap interval of "
-            "the difference runs from %(low)s to %(high)s points.", **values)
-    return ctx._(
-        "Over %(n)s seeds, the lead of %(run)s over %(runner)s does not clearly exceed the "
-        "seed-to-seed spread (Welch's t-test: p = %(p)s; %(level)s bootstrap interval of the "
-        "difference: %(low)s to %(high)s points), so these runs do not establish that "
-        "%(run)s is the better of the two.", **values)

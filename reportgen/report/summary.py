@@ -133,23 +133,3 @@ def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
          "scores": scores}
 
 
-def best_run_sentence(ctx: Context, found: StudyFindings, table: object) -> str | None:
-    """The results' best-run sentence when a search objective chose the best run (None
-    otherwise: the results word the documented score themselves)."""
-    best, criterion = found.best, found.criterion
-    if best is None or criterion is None or criterion.objective is None:
-        return None
-    split = found.score_split or "val"
-    if criterion.metric == "accuracy" and criterion.split == split:  # one number, said once
-        return ctx._(
-            "Best run: %(run)s, with the best %(objective)s, %(value)s, the objective the "
-            "study's searches optimise (table %(table)s).", run=best.label,
-            objective=ctx._(CRITERIA[criterion.name]), value=ctx.pct(accuracy(best, split)),
-            table=table)
-    return ctx._(
-        "Best run: %(run)s, with the best %(objective)s, %(value)s, the objective the study's "
-        "searches optimise, and %(metric)s %(accuracy)s (table %(table)s).", run=best.label,
-        objective=ctx._(CRITERIA[criterion.name]),
-        value=criterion_value(ctx, criterion.metric, found.criterion_values[found.ranking[0]]),
-        metric=ctx._(ACCURACY_NAMES[split]), accuracy=ctx.pct(accuracy(best, split)),
-        table=table)

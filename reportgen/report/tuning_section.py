@@ -21,11 +21,6 @@ from reportgen.report.search_words import SearchWords, shown_value, upper_first
 from reportgen.tuning.records import TuningRecord, comparison
 
 
-def sections(ctx: Context, found: StudyFindings) -> tuple[Section, ...]:
-    """The tuning subsections of a study's results (none when it has no tuning record)."""
-    return _Comparison(ctx, found).sections()
-
-
 def comparison_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     """The comparison of the study's searches (table and verdict) for the study's section in
     the body; empty with fewer than two comparable searches."""
@@ -41,25 +36,9 @@ def search_sections(ctx: Context, found: StudyFindings) -> tuple[Section, ...]:
                  for record in part.records)
 
 
-def conclusions(ctx: Context, found: StudyFindings) -> list[str]:
-    """Which search found the best objective and at what cost, for the discussion."""
-    part = _Comparison(ctx, found)
-    return [" ".join(part.verdict(group, brief=True)) for group in searches.groups(part.records)]
-
 
 class _Comparison(SearchWords):
-    # -- the sections
-    def sections(self) -> tuple[Section, ...]:
-        if not self.records:
-            return ()
-        out = []
-        groups = searches.groups(self.records)
-        if groups:
-            out.append(self.comparison_section(groups))
-        out += [search_section.search_section(self.ctx, self.view, record)
-                for record in self.records]
-        return tuple(out)
-
+    # -- the parts
     def comparison_section(self, groups: list[list[TuningRecord]]) -> Section:
         table = self.comparison_table()
         blocks: list[Block] = [
