@@ -49,7 +49,9 @@ def items(model: ReportModel, section_id: str) -> list[str]:
     for part in model.section(section_id).walk():
         for block in part.blocks:
             if isinstance(block, BulletList):
-                out += [plain(item).strip() for item in block.items]
+                leads = block.leads or ("",) * len(block.items)
+                out += [f"{lead} {plain(item)}".strip()
+                        for lead, item in zip(leads, block.items, strict=True)]
             elif isinstance(block, Paragraph):
                 out.append(plain(block.text).strip())
     return out

@@ -155,8 +155,9 @@ def test_comparison_sentence_names_the_best_search(results: ResultSet,
     assert f"{hyperband.summary['epochs']} epochs" in text
     assert "test accuracy of" in text
     conclusions = models["en"].section("conclusions")
-    objective = next(item for block in conclusions.blocks for item in getattr(block, "items", ())
-                     if "Objective 1" in item)
+    objective = next(item for block in conclusions.blocks for lead, item in
+                     zip(getattr(block, "leads", ()), getattr(block, "items", ()), strict=True)
+                     if "Objective 1" in lead)
     assert "validation accuracy" in objective and "epochs" in objective
 
 

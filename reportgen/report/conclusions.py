@@ -9,8 +9,6 @@ too, and a lead that another seed could reverse is called provisional.
 
 from __future__ import annotations
 
-from html import escape
-
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
 from reportgen.analysis.verdicts import is_tie, lead_established
@@ -54,9 +52,11 @@ def conclusions_section(ctx: Context) -> Section:
     if ctx.manifest.report.conclusions:
         blocks.append(Paragraph(ctx.markdown(ctx.manifest.report.conclusions.get(ctx.lang)),
                                 html=True))
-    items = [objective_conclusion(ctx, found) for found in ctx.findings.studies]
-    if items:
-        blocks.append(BulletList(tuple(items), ordered=True, html=True, generated=True))
+    studies = ctx.findings.studies
+    if studies:
+        blocks.append(BulletList(
+            tuple(" ".join(answer(ctx, found)) for found in studies), ordered=True,
+            leads=tuple(objective_head(ctx, found) for found in studies), generated=True))
     recommended = recommendation_sentences(ctx)
     if recommended:
         blocks.append(Paragraph(" ".join(recommended), lead=ctx._("Recommendation."),
@@ -67,11 +67,9 @@ def conclusions_section(ctx: Context) -> Section:
     return Section("conclusions", "", ctx._("Conclusions"), tuple(blocks))
 
 
-def objective_conclusion(ctx: Context, found: StudyFindings) -> str:
-    head = ctx._("Objective %(n)s (%(study)s).", n=objective_number(ctx, found),
+def objective_head(ctx: Context, found: StudyFindings) -> str:
+    return ctx._("Objective %(n)s (%(study)s).", n=objective_number(ctx, found),
                  study=ctx.study_title(found))
-    text = " ".join(answer(ctx, found))
-    return f"<strong>{escape(head, quote=False)}</strong> {escape(text, quote=False)}"
 
 
 def answer(ctx: Context, found: StudyFindings) -> list[str]:

@@ -204,11 +204,16 @@ class _Writer:
                     paragraph.add_run(block.text)
             elif isinstance(block, BulletList):
                 style = "List Number" if block.ordered else "List Bullet"
-                for item in block.items:
+                leads = block.leads or ("",) * len(block.items)
+                for lead, item in zip(leads, block.items, strict=True):
                     if block.html:
-                        write_prose(self.doc, f"<p>{item}</p>", CODE_FONT, TABLE_STYLE)
+                        head = f"<strong>{escape(lead, quote=False)}</strong> " if lead else ""
+                        write_prose(self.doc, f"<p>{head}{item}</p>", CODE_FONT, TABLE_STYLE)
                     else:
-                        self.doc.add_paragraph(item, style=style)
+                        paragraph = self.doc.add_paragraph(style=style)
+                        if lead:
+                            paragraph.add_run(lead + " ").bold = True
+                        paragraph.add_run(item)
             elif isinstance(block, Preformatted):
                 paragraph = self.doc.add_paragraph(style="Code")
                 for number, text in enumerate(block.text.split("\n")):

@@ -69,6 +69,7 @@ class BulletList:
     items: tuple[str, ...]
     ordered: bool = False  # numbered (the introduction's objectives, the conclusions)
     html: bool = False  # items are already safe HTML
+    leads: tuple[str, ...] = ()  # a bold run-in head per item ("Objective 1."), plain text
     generated: bool = False
 
 

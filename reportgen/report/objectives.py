@@ -80,7 +80,7 @@ def introduction_section(ctx: Context) -> Section:
             % {"n": ctx.integer(len(studies)), "chapter": EXPERIMENTS_CHAPTER},
             generated=True))
         blocks.append(BulletList(tuple(objective_item(ctx, f) for f in studies), ordered=True,
-                                 html=True))
+                                 html=True, leads=tuple(ctx.study_title(f) + "." for f in studies)))
     return Section("introduction", "", ctx._("Introduction"), tuple(blocks))
 
 
@@ -88,8 +88,7 @@ EXPERIMENTS_CHAPTER = "4"  # build.py: introduction, data, methodology, experime
 
 
 def objective_item(ctx: Context, found: StudyFindings) -> str:
-    title = escape(ctx.study_title(found), quote=False)
-    item = f"<strong>{title}.</strong> {objective_html(ctx, found)}"
+    item = objective_html(ctx, found)
     if found.study.hypothesis is not None:
         item += " " + escape(ctx._("Hypothesis:"), quote=False) + " " + \
             inline_markdown(found.study.hypothesis.get(ctx.lang))
