@@ -176,7 +176,7 @@ def test_analysis_follows_the_numbers(models: dict[str, ReportModel]) -> None:
     assert "The training accuracy of “256 hidden units” ends 3.8 percentage points above " \
            "its validation accuracy" in en  # read off its curves
     assert "“sgd-lr5” (epoch 4)" in en
-    assert "1 run failed and has no results: ffffffffffff" in en
+    assert "Of the planned runs, 1 failed and has no results: ffffffffffff" in en
     assert "“64 hidden units” (epoch 10 of 12, best epoch 7)" in en
     es = texts(models["es"], "experiments")
     assert "«64 neuronas ocultas» encabeza la tabla 8" in es and "97,3\xa0%" in es

@@ -207,10 +207,10 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
                                epoch=ctx.integer(r.diverged_epoch or r.epochs_run))
                          for r in stops.diverged)
         items.append(ctx.ngettext(
-            "%(n)s run diverged (its loss stopped being finite) and has no final metrics: "
-            "%(runs)s.",
-            "%(n)s runs diverged (their loss stopped being finite) and have no final "
-            "metrics: %(runs)s.", len(stops.diverged)) % {"n": ctx.integer(len(stops.diverged)),
+            "Training diverged in %(n)s run (its loss stopped being finite), which has no "
+            "final metrics: %(runs)s.",
+            "Training diverged in %(n)s runs (their loss stopped being finite), which have no "
+            "final metrics: %(runs)s.", len(stops.diverged)) % {"n": ctx.integer(len(stops.diverged)),
                                                           "runs": runs})
     if stops.early:
         runs = ", ".join(ctx._(
@@ -218,8 +218,8 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
             epoch=ctx.integer(r.epochs_run), max=ctx.integer(get_path(r.config, "training.epochs")),
             best=ctx.integer(r.best_epoch)) for r in stops.early)
         items.append(ctx.ngettext(
-            "%(n)s run stopped early because %(monitor)s stopped improving: %(runs)s.",
-            "%(n)s runs stopped early because %(monitor)s stopped improving: %(runs)s.",
+            "Early stopping ended %(n)s run when %(monitor)s stopped improving: %(runs)s.",
+            "Early stopping ended %(n)s runs when %(monitor)s stopped improving: %(runs)s.",
             len(stops.early)) % {"n": ctx.integer(len(stops.early)),
                                  "monitor": ctx._(MONITOR_NAMES.get(stops.early[0].monitor,
                                                                    stops.early[0].monitor)),
@@ -228,16 +228,16 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
         runs = ", ".join(ctx._("%(run)s (epoch %(epoch)s)", run=r.label,
                                epoch=ctx.integer(r.epochs_run)) for r in stops.threshold)
         items.append(ctx.ngettext(
-            "%(n)s run reached its stop threshold: %(runs)s.",
-            "%(n)s runs reached their stop threshold: %(runs)s.", len(stops.threshold),
+            "The stop threshold ended %(n)s run: %(runs)s.",
+            "The stop threshold ended %(n)s runs: %(runs)s.", len(stops.threshold),
         ) % {"n": ctx.integer(len(stops.threshold)), "runs": runs})
     # named, not quoted: the error's own (English) text is in the appendix's error table
     failed = [r.label for r in stops.failed] + [rid[:12] for rid, _ in stops.lost]
     if failed:
         items.append(ctx.ngettext(
-            "%(n)s run failed and has no results: %(runs)s (its error message is in the "
-            "appendix).",
-            "%(n)s runs failed and have no results: %(runs)s (their error messages are in "
-            "the appendix).", len(failed),
+            "Of the planned runs, %(n)s failed and has no results: %(runs)s (its error message "
+            "is in the appendix).",
+            "Of the planned runs, %(n)s failed and have no results: %(runs)s (their error "
+            "messages are in the appendix).", len(failed),
         ) % {"n": ctx.integer(len(failed)), "runs": "; ".join(failed)})
     return items
