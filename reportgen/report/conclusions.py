@@ -24,23 +24,23 @@ from reportgen.report.repeats_section import mean_text
 from reportgen.report.search_words import SearchWords, upper_first
 
 ESTABLISHED = (
-    N_("%(run)s answers it: with a %(metric)s of %(value)s it is ahead of %(runner)s "
-       "(%(runner_value)s) by more than the noise allows."),
-    N_("The best configuration is %(run)s (%(value)s against %(runner_value)s for %(runner)s), "
-       "and its lead is established."),
+    N_("%(run)s answers it: with a %(metric)s of %(value)s it is ahead of %(runner)s, at "
+       "%(runner_value)s, by more than the noise allows."),
+    N_("The best configuration is %(run)s, with %(value)s against %(runner_value)s for "
+       "%(runner)s, and its lead is established."),
     N_("The results favour %(run)s clearly: %(value)s of %(metric)s, against %(runner_value)s "
        "for %(runner)s."),
 )
 PROVISIONAL = (
-    N_("%(run)s comes first (%(value)s against %(runner_value)s for %(runner)s), but the lead "
-       "is within the noise, so the order is provisional."),
-    N_("The order, with %(run)s ahead of %(runner)s (%(value)s against %(runner_value)s), is "
+    N_("%(run)s comes first, with %(value)s against %(runner_value)s for %(runner)s, but the "
+       "lead is within the noise, so the order is provisional."),
+    N_("The order, with %(run)s ahead of %(runner)s by %(value)s against %(runner_value)s, is "
        "not established: the margin is of the size of the noise."),
-    N_("No configuration wins clearly: %(run)s leads %(runner)s by a margin another seed could "
-       "reverse (%(value)s against %(runner_value)s)."),
+    N_("No configuration wins clearly: %(run)s leads %(runner)s, %(value)s against "
+       "%(runner_value)s, by a margin another seed could reverse."),
 )
 TIED = (
-    N_("%(run)s and %(runner)s are tied (%(value)s); the experiment does not decide between "
+    N_("%(run)s and %(runner)s are tied at %(value)s; the experiment does not decide between "
        "them."),
     N_("The experiment ends in a tie between %(run)s and %(runner)s, both at %(value)s."),
 )

@@ -55,11 +55,16 @@ def synthesis_sentences(ctx: Context) -> list[str]:
     open_ = [f for f in studies if verdicts.get(f.key) is False]
     out = []
     if clear and open_:
-        out.append(ctx._(
+        out.append(ctx.ngettext(
+            "Taken together, the experiments answer their questions unevenly: %(clear)s "
+            "establishes the lead of its best configuration, whereas in %(open)s the margin "
+            "stays within the single-seed threshold or the seed-to-seed spread, so the order "
+            "is provisional.",
             "Taken together, the experiments answer their questions unevenly: %(clear)s "
             "establish the lead of their best configuration, whereas in %(open)s the margin "
-            "stays within the single-seed threshold or the seed-to-seed spread, so their order "
-            "is provisional.", clear=_titles(ctx, clear), open=_titles(ctx, open_)))
+            "stays within the single-seed threshold or the seed-to-seed spread, so the order "
+            "is provisional.", len(clear)) % {"clear": _titles(ctx, clear),
+                                              "open": _titles(ctx, open_)})
     elif clear:
         out.append(ctx._(
             "Taken together, every experiment that compares configurations establishes the "
@@ -95,10 +100,12 @@ def limitation_sentences(ctx: Context) -> list[str]:
               and len(f.runs) > 1]
     seeded = [f for f in ctx.findings.studies if f.seeds is not None]
     if single:
-        out.append(ctx._(
+        out.append(ctx.ngettext(
+            "%(studies)s trains each configuration with a single seed, so its ranking rests on "
+            "one draw of the initial weights and of the batch order.",
             "%(studies)s train each configuration with a single seed, so their rankings rest on "
-            "one draw of the initial weights and of the batch order.", studies=upper_first(
-                _titles(ctx, single))))
+            "one draw of the initial weights and of the batch order.", len(single))
+            % {"studies": upper_first(_titles(ctx, single))})
     if seeded:
         n = min(f.study.repeats for f in seeded)
         out.append(ctx._(
@@ -210,8 +217,8 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
             "Training diverged in %(n)s run (its loss stopped being finite), which has no "
             "final metrics: %(runs)s.",
             "Training diverged in %(n)s runs (their loss stopped being finite), which have no "
-            "final metrics: %(runs)s.", len(stops.diverged)) % {"n": ctx.integer(len(stops.diverged)),
-                                                          "runs": runs})
+            "final metrics: %(runs)s.", len(stops.diverged))
+            % {"n": ctx.integer(len(stops.diverged)), "runs": runs})
     if stops.early:
         runs = ", ".join(ctx._(
             "%(run)s (epoch %(epoch)s of %(max)s, best epoch %(best)s)", run=r.label,
