@@ -161,3 +161,16 @@ def test_every_conclusion_is_numbered_and_recommends_a_configuration(results: Re
         assert word in recommendation.text
         assert {"en": "“64 hidden units”", "es": "«64 neuronas ocultas»"}[lang] in \
             plain(recommendation.text)
+
+
+def test_no_generated_sentence_opens_in_lower_case(results: ResultSet) -> None:
+    from reportgen.report.text import capitalised
+
+    assert capitalised("«sin regularización» gana. «numpy» pierde. la red. (la otra)") == \
+        "«Sin regularización» gana. «numpy» pierde. La red. (La otra)"
+    for lang in ("es", "en"):
+        model = build(results, lang)
+        for part in ("experiments", "discussion", "conclusions"):
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(items(model, part))):
+                opening = sentence.lstrip("«“(")
+                assert not re.match(r"[a-záéíóúñ]+ ", opening), sentence

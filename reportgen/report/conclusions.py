@@ -22,6 +22,7 @@ from reportgen.report.model import Block, BulletList, Paragraph, Section
 from reportgen.report.objectives import objective_number
 from reportgen.report.repeats_section import mean_text
 from reportgen.report.search_words import SearchWords, upper_first
+from reportgen.report.text import prose
 
 ESTABLISHED = (
     N_("%(run)s answers it: with a %(metric)s of %(value)s it is ahead of %(runner)s, at "
@@ -55,15 +56,15 @@ def conclusions_section(ctx: Context) -> Section:
     studies = ctx.findings.studies
     if studies:
         blocks.append(BulletList(
-            tuple(" ".join(answer(ctx, found)) for found in studies), ordered=True,
+            tuple(prose(answer(ctx, found)) for found in studies), ordered=True,
             leads=tuple(objective_head(ctx, found) for found in studies), generated=True))
     recommended = recommendation_sentences(ctx)
     if recommended:
-        blocks.append(Paragraph(" ".join(recommended), lead=ctx._("Recommendation."),
+        blocks.append(Paragraph(prose(recommended), lead=ctx._("Recommendation."),
                                 generated=True))
     future = future_work_sentences(ctx)
     if future:
-        blocks.append(Paragraph(" ".join(future), lead=ctx._("Future work."), generated=True))
+        blocks.append(Paragraph(prose(future), lead=ctx._("Future work."), generated=True))
     return Section("conclusions", "", ctx._("Conclusions"), tuple(blocks))
 
 

@@ -23,7 +23,7 @@ from reportgen.report.labels import ACCURACY_NAMES, MONITOR_NAMES
 from reportgen.report.model import Block, Paragraph, Section
 from reportgen.report.run_labels import Words
 from reportgen.report.search_words import upper_first
-from reportgen.report.text import get_path
+from reportgen.report.text import get_path, prose
 
 
 def discussion_section(ctx: Context) -> Section:
@@ -32,10 +32,10 @@ def discussion_section(ctx: Context) -> Section:
     blocks: list[Block] = []
     together = synthesis_sentences(ctx)
     if together:
-        blocks.append(Paragraph(" ".join(together), generated=True))
+        blocks.append(Paragraph(prose(together), generated=True))
     limits = limitation_sentences(ctx)
     if limits:
-        blocks.append(Paragraph(" ".join(limits), lead=ctx._("Limitations."), generated=True))
+        blocks.append(Paragraph(prose(limits), lead=ctx._("Limitations."), generated=True))
     return Section("discussion", "", ctx._("General discussion"), tuple(blocks))
 
 

@@ -34,6 +34,7 @@ from reportgen.report.discussion import engine_sentence, stop_sentences, trend_s
 from reportgen.report.i18n import N_
 from reportgen.report.model import Block, Figure, Paragraph, Section, Table
 from reportgen.report.objectives import objective_number
+from reportgen.report.text import prose
 
 CURVES_LEAD = (
     N_("Figures %(loss)s and %(accuracy)s show the learning curves."),
@@ -119,7 +120,7 @@ def design_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
         lead = None
     extra = [*design_sentences(ctx, found)]
     if extra:
-        out.append(Paragraph(" ".join(extra), lead=lead, generated=True))
+        out.append(Paragraph(prose(extra), lead=lead, generated=True))
     return out
 
 
@@ -168,25 +169,25 @@ def analysis_blocks(ctx: Context, found: StudyFindings, shown: Sequence[Block]) 
         paragraphs.append(search_only.observation(ctx, found)
                           or ctx._("No run finished with results, so nothing can be compared."))
     else:
-        paragraphs.append(" ".join(answer_paragraph(ctx, found, numbers)))
+        paragraphs.append(prose(answer_paragraph(ctx, found, numbers)))
         curves = curve_paragraph(ctx, found, numbers)
         if curves:
-            paragraphs.append(" ".join(curves))
+            paragraphs.append(prose(curves))
         errors = error_paragraph(ctx, found, numbers)
         if errors:
-            paragraphs.append(errors)
+            paragraphs.append(prose([errors]))
     # (a search study's verdict is the paragraph under its comparison table)
     rest = [engine_sentence(ctx, gap) for gap in found.engine_gaps] + stop_sentences(ctx, found)
     rest += results.posteriors_sentence(ctx, found)
     if rest:
-        paragraphs.append(" ".join(rest))
+        paragraphs.append(prose(rest))
     out: list[Block] = [Paragraph(p, lead=ctx._("Analysis.") if i == 0 else None,
                                   generated=True) for i, p in enumerate(paragraphs) if p]
     if found.study.notes:  # the authors' own reading, as a paragraph of the analysis
         out.append(Paragraph(ctx.markdown(found.study.notes.get(ctx.lang)), html=True))
     verdict = hypothesis_sentence(ctx, found, hypothesis_check(found))
     if verdict:
-        out.append(Paragraph(verdict, generated=True))
+        out.append(Paragraph(prose([verdict]), generated=True))
     return out
 
 

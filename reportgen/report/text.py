@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -59,6 +59,25 @@ def markdown(text: str, images: Mapping[str, Any] | None = None, lang: str = "en
                     child.type = "html_inline"
                     child.content = _MATH.sub(typeset, _escape_outside(child.content))
     return md.renderer.render(tokens, md.options, {})
+
+
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([«“(]?)([a-záéíóúüñ])([^»”).!?]*)")
+
+
+def capitalised(text: str) -> str:
+    """Plain generated prose with every sentence opening on a capital, also when it opens
+    with a quoted phrase written in lower case («sin regularización» → «Sin regularización»);
+    a quoted one-word name («numpy», a variant's identifier) is kept as its author wrote it."""
+    def upper(m: re.Match[str]) -> str:
+        if m[2] in "«“" and m[2] and " " not in m[4]:
+            return m[0]
+        return m[1] + m[2] + m[3].upper() + m[4]
+    return _SENTENCE_START.sub(upper, text)
+
+
+def prose(sentences: Sequence[str]) -> str:
+    """Generated sentences joined into one paragraph of running text."""
+    return capitalised(" ".join(s for s in sentences if s))
 
 
 def inline_markdown(text: str) -> str:
