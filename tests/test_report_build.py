@@ -97,7 +97,7 @@ def test_expected_tables_and_figures(models: dict[str, ReportModel]) -> None:
     table_ids = [t.id for t in model.tables()]
     assert table_ids[0] == "key-results"
     for expected in ("dataset-digits-splits", "dataset-digits-info",
-                     "study-hidden-units-settings", "study-hidden-units-model",
+                     "protocol",
                      "study-hidden-units-runs", "study-hidden-units-per-class",
                      "study-optimizers-runs", "provenance", "versions", "runs"):
         assert expected in table_ids
@@ -160,16 +160,19 @@ def test_a_run_shared_by_two_studies_is_named_as_in_each(
         ["16 hidden units", "64 hidden units", "256 hidden units"]
 
 
-def test_methodology_tables(models: dict[str, ReportModel]) -> None:
-    summary = table(models["en"], "study-hidden-units-model")
-    assert [r[0].value for r in summary.rows][1] == "dense (Dense)"
-    assert summary.foot[0][2].value == 64 * 64 + 64 + 64 * 10 + 10
-    settings = table(models["en"], "study-hidden-units-settings")
-    values = {r[0].value: r[1] for r in settings.rows}
-    assert values["model.hidden"].display == "varies: [16] · [64] · [256]"
-    assert values["training.optimizer.lr"].value == 0.001
-    assert "patience 3" in values["training.early_stopping"].display
+def test_methodology_states_the_shared_set_up_once(models: dict[str, ReportModel]) -> None:
+    ids = [t.id for t in models["en"].tables()]
+    assert not any(i.endswith("-settings") for i in ids)  # no settings table per study
+    protocol = table(models["en"], "protocol")
+    assert [c.key for c in protocol.columns] == ["setting", "common", "study-hidden-units",
+                                                 "study-optimizers"]
+    values = {r[0].value: r[1:] for r in protocol.rows}
+    assert values["model.hidden"][1].display == "[16] · [64] · [256]"
+    assert values["training.batch_size"][0].display == "32"  # shared: the common value
+    assert "patience 3" in values["training.early_stopping"][0].display
     assert "model.batchnorm" not in values  # off in every run: left out
+    methods_part = models["en"].section("methods")
+    assert [s.id for s in methods_part.subsections] == ["methods-concepts"]
 
 
 def test_dataset_tables(models: dict[str, ReportModel]) -> None:

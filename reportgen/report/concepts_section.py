@@ -58,9 +58,7 @@ def concepts_section(ctx: Context) -> Section | None:
     keys = used_concepts(ctx)
     if not keys:
         return None
-    blocks: list[Block] = [Paragraph(ctx._(
-        "This section explains the methods the studies use or compare, each once, with "
-        "its update rule or formula and a reference."))]
+    blocks: list[Block] = []
     for key in keys:
         blocks += concept_blocks(ctx, key)
     return Section("methods-concepts", "", ctx._("Concepts"), tuple(blocks))
