@@ -231,6 +231,8 @@ PATH_CONCEPTS = {
     "training.early_stopping": "early_stopping",
     "training.schedule": None,  # its kinds come from the values
 }
+# Concepts a varied path brings in only through the runs that use them.
+SHOWN_BY_RUNS = frozenset({"l1", "l2", "dropout", "batchnorm", "early_stopping"})
 # A path whose values name concepts (a Choice of optimizers, activations…).
 VALUE_CONCEPTS: dict[str, Mapping[str, str]] = {
     "training.optimizer": OPTIMIZERS, "training.optimizer.name": OPTIMIZERS,
@@ -312,7 +314,9 @@ def concepts_for_study(configs: Iterable[RunConfig], varied: Iterable[str] = (),
     if "engine" in varied or len(engines) > 1:
         keys |= {"numpy_engine", "autograd"}
     for path in varied:
-        keys |= _path_concepts(path)
+        # a varied penalty, dropout or early stopping is in the runs it gives (an elastic net
+        # variant sets model.l1 without any run using L1 alone); a searched one may not be
+        keys |= _path_concepts(path) - SHOWN_BY_RUNS
     if search is not None:
         for algorithm in search.algorithms:
             keys.add(ALGORITHMS[algorithm])
