@@ -55,7 +55,8 @@ def test_protocol_table_has_a_column_per_study_showing_what_it_changes(findings,
     optimizer = shown["training.optimizer.name"]
     assert optimizer[0] == "Adam" and optimizer[1] == "" and "SGD" in optimizer[2]
     assert shown["training.optimizer.lr"][2] == ("5 · 0.001" if lang == "en" else "5 · 0,001")
-    assert "model.batchnorm" not in shown  # off everywhere: no row
+    assert "model.batchnorm" not in shown and "model.l2" not in shown  # one row for them all
+    assert shown["regularisation"] == [("none" if lang == "en" else "ninguna"), "", "", ""]
     assert "device" not in shown  # the same everywhere: the appendix gives it
 
 
@@ -159,3 +160,18 @@ def test_model_summary_names_layers_in_the_language_and_drops_none(findings, lan
     assert not any("None" in s for s in shapes) and shapes[-1] == "10"
     assert table.rows[-1][0].value.endswith("(Dense)")  # the CSV keeps Keras' name
     assert methods.shape_text("(None, 8, 8, 32)") == "8 × 8 × 32"
+
+
+def test_a_regularised_study_shows_each_penalty_in_its_column(findings) -> None:
+    width = findings.studies[0]
+    runs = []
+    for record, change in zip(width.runs, ({}, {"l2": 0.001}, {"l1": 0.0001, "l2": 0.0005}),
+                              strict=True):
+        config = copy.deepcopy(record.config)
+        config["model"].update(change)
+        runs.append(dataclasses.replace(record, config=config))
+    regularised = dataclasses.replace(findings, studies=(
+        dataclasses.replace(width, runs=tuple(runs)), *findings.studies[1:]))
+    shown = rows(methods.protocol_table(Context(regularised, "es")))
+    assert shown["regularisation"][1] == "ninguna · L2 0,001 · L1 0,0001 + L2 0,0005"
+    assert shown["regularisation"][2] == "ninguna"

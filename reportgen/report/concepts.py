@@ -90,8 +90,7 @@ _CONCEPTS = [
     _c("act_gelu", [r"\mathrm{GELU}(z) = z\,\Phi(z)"], "hendrycks2016"),
     _c("act_linear", [r"W_2 (W_1 x + b_1) + b_2 = (W_2 W_1)\, x + (W_2 b_1 + b_2)"],
        "goodfellow2016"),
-    _c("init_glorot", [r"\mathrm{Var}(W) = \frac{2}{n_{in} + n_{out}}",
-                       r"W \sim \mathcal{U}\left(-\sqrt{\frac{6}{n_{in} + n_{out}}},\,"
+    _c("init_glorot", [r"W \sim \mathcal{U}\left(-\sqrt{\frac{6}{n_{in} + n_{out}}},\,"
                        r"\sqrt{\frac{6}{n_{in} + n_{out}}}\right)"], "glorot2010"),
     _c("init_he", [r"\mathrm{Var}(W) = \frac{2}{n_{in}}"], "he2015"),
     _c("init_lecun", [r"\mathrm{Var}(W) = \frac{1}{n_{in}}"], "lecun1998b"),

@@ -281,18 +281,31 @@ def protocol_rows(ctx: Context, studies: Sequence[StudyFindings]
     rows = [("dataset", ctx._("Dataset"),
              [[ctx.dataset_title(f.dataset)] for f in studies])]
     for key, getter, _kind, default in settings():
+        if key in _FOLDED:
+            continue  # in the regularisation or the optimizer row
         if key in ("engine", "device"):
             values_all = [getter(r) for f in studies for r in f.runs]
             if len(_distinct(values_all)) < 2 and (key == "device" or
                                                    values_all[:1] in ([], ["torch"])):
                 continue  # the same engine and device everywhere: the appendix gives them
+        paths = _COMPOSITE_PATHS.get(key, (key,))
+        text_of: Callable[[RunRecord], str] = (
+            (lambda r: _regularisation_text(ctx, r)) if key == "model.dropout" else
+            (lambda r: _optimizer_text(ctx, r)) if key == "training.optimizer.name" else
+            (lambda r, key=key, getter=getter: _cell_text(ctx, key, getter(r))))
         per_study: list[list[str]] = []
         shown = False
         for found in studies:
             values = [getter(r) for r in found.runs]
-            if key.startswith(("model.", "training.")) and _is_searched(key, _searched(found)):
+            if any(_is_searched(p, _searched(found)) for p in paths
+                   if p.startswith(("model.", "training."))):
                 per_study.append([searched_word])
                 shown = True
+                continue
+            if key in _COMPOSITE_PATHS:
+                texts = _distinct([text_of(r) for r in found.runs])
+                per_study.append(texts)
+                shown = shown or texts != [text_of_default(ctx, key)]
                 continue
             if default is not ALWAYS and all(v in (None, default) for v in values):
                 per_study.append([setting_text(ctx, key, default)] if default is not None
@@ -302,9 +315,11 @@ def protocol_rows(ctx: Context, studies: Sequence[StudyFindings]
                 per_study.append([])
                 continue
             shown = True
-            per_study.append([_cell_text(ctx, key, v) for v in _distinct(values)])
+            per_study.append(_distinct([text_of(r) for r in found.runs]))
         if shown:
-            rows.append((key, ctx.path_label(key), per_study))
+            label = ctx._("Regularisation") if key == "model.dropout" else ctx.path_label(key)
+            rows.append(("regularisation" if key == "model.dropout" else key, label,
+                         per_study))
     out = []
     for key, label, per_study in rows:
         texts = [" · ".join(v) if v else None for v in per_study]
@@ -318,6 +333,44 @@ def protocol_rows(ctx: Context, studies: Sequence[StudyFindings]
         out.append((key, label, common,
                     [None if t == common else (t or i18n.DASH) for t in texts]))
     return out
+
+
+# settings shown inside another row of the protocol table
+_COMPOSITE_PATHS = {
+    "model.dropout": ("model.dropout", "model.l1", "model.l2", "model.batchnorm"),
+    "training.optimizer.name": ("training.optimizer.name", "training.optimizer.momentum"),
+}
+_FOLDED = frozenset({"model.l1", "model.l2", "model.batchnorm", "training.optimizer.momentum"})
+
+
+def text_of_default(ctx: Context, key: str) -> str:
+    """The composite row's text for a run that uses none of its options."""
+    return ctx._("none (no regularisation)") if key == "model.dropout" else ""
+
+
+def _regularisation_text(ctx: Context, record: RunRecord) -> str:
+    """"L2 0,001", "L1 0,0001 + L2 0,0005", "dropout 0,3", "none"."""
+    parts = []
+    for path, name in (("model.l1", "L1"), ("model.l2", "L2")):
+        if value := get_path(record.config, path):
+            parts.append(f"{name} {value_text(value, ctx.lang)}")
+    dropout = get_path(record.config, "model.dropout")
+    if dropout and (any(dropout) if isinstance(dropout, list) else dropout):
+        parts.append(ctx._("dropout %(p)s", p=value_text(dropout, ctx.lang)))
+    if get_path(record.config, "model.batchnorm"):
+        parts.append(ctx._("batch normalisation"))
+    return " + ".join(parts) if parts else ctx._("none (no regularisation)")
+
+
+def _optimizer_text(ctx: Context, record: RunRecord) -> str:
+    """The optimizer's name, with its momentum when it has one: "SGD, momentum 0,9"."""
+    name = get_path(record.config, "training.optimizer.name")
+    text = setting_text(ctx, "training.optimizer.name", name)
+    momentum = get_path(record.config, "training.optimizer.momentum")
+    if momentum:
+        text = ctx._("%(optimizer)s, momentum %(momentum)s", optimizer=text,
+                     momentum=value_text(momentum, ctx.lang))
+    return text
 
 
 def _cell_text(ctx: Context, key: str, value: Any) -> str:
