@@ -78,12 +78,10 @@ def with_search_objective(findings: Findings) -> Findings:
 @pytest.mark.parametrize(("lang", "loss", "accuracy"), [
     ("en", "The study “Optimizers” chooses by the lowest validation loss, the objective its "
            "search minimises",
-     "The study “Hidden layer width” chooses its best configuration by the highest validation "
-     "accuracy."),
+     "The other study chooses its best configuration by the highest validation accuracy."),
     ("es", "El estudio «Optimizadores» elige por la menor pérdida de validación, el objetivo "
            "que minimiza su búsqueda",
-     "El estudio «Neuronas en la capa oculta» elige su mejor configuración por la mayor "
-     "exactitud de validación."),
+     "El otro estudio elige su mejor configuración por la mayor exactitud de validación."),
 ])
 def test_selection_rule_names_the_search_objective_where_a_study_has_one(
         findings, lang, loss, accuracy) -> None:
@@ -100,10 +98,10 @@ def test_selection_rule_names_the_search_objective_where_a_study_has_one(
 @pytest.mark.parametrize(("lang", "seeds", "threshold", "curves"), [
     ("en", "Every study trains each configuration once, with seed 13.",
      "two validation samples (1 point on “scikit-learn digits”)",
-     "the mean loss and accuracy over that epoch's batches"),
+     "the mean loss and accuracy over its batches"),
     ("es", "Todos los estudios entrenan cada configuración una sola vez, con la semilla 13.",
      "dos muestras de validación (1 punto en «Dígitos de scikit-learn»)",
-     "la pérdida y la exactitud medias sobre los lotes de esa época"),
+     "la pérdida y la exactitud medias sobre sus lotes"),
 ])
 def test_seeds_threshold_and_what_the_curves_measure_are_stated(findings, lang, seeds,
                                                                 threshold, curves) -> None:

@@ -96,11 +96,6 @@ def _split_sentence(ctx: Context) -> str:
 
 # a criterion → the sentence of the studies it ranks (singular, plural)
 _SELECTION = {
-    "val_accuracy": (
-        N_("The study %(studies)s chooses its best configuration by the highest validation "
-           "accuracy."),
-        N_("The studies %(studies)s choose their best configuration by the highest "
-           "validation accuracy.")),
     "test_accuracy": (
         N_("The study %(studies)s, whose data have no validation part, chooses by the highest "
            "test accuracy, which is then no longer an independent estimate."),
@@ -146,14 +141,23 @@ def selection_sentences(ctx: Context) -> list[str]:
         out.append(ctx._("Every study chooses its best configuration by the highest "
                          "validation accuracy."))
     else:
+        default = ("val_accuracy", None, False)
         for (name, objective, minimise), studies in groups.items():
+            if (name, objective, minimise) == default:
+                continue  # the other studies, named last
             values = {"studies": _titles(ctx, studies)}
             if objective is not None:
                 singular, plural = _SEARCH_SELECTION[minimise]
                 values["objective"] = ctx._(OBJECTIVE_NAMES.get(objective, objective))
             else:
-                singular, plural = _SELECTION.get(name, _SELECTION["val_accuracy"])
+                singular, plural = _SELECTION.get(name, _SELECTION["test_accuracy"])
             out.append(ctx._(singular if len(studies) == 1 else plural, **values))
+        if default in groups:
+            out.append(ctx.ngettext(
+                "The other study chooses its best configuration by the highest validation "
+                "accuracy.",
+                "The other studies choose their best configuration by the highest validation "
+                "accuracy.", len(groups[default])))
     if any(found.has_repeats for found in ctx.findings.studies):
         out.append(ctx._("Where a configuration trains with several seeds, configurations "
                          "are compared by their mean over the seeds."))
@@ -245,13 +249,12 @@ def points_text(ctx: Context, fraction: float) -> str:
 def measures_sentence(ctx: Context) -> str:
     """What the training curves measure, and what the tables' training figures are
     (`training.Trainer.train_epoch` against `metrics.split_metrics`)."""
-    return ctx._("The training curves give, for each epoch, the mean loss and accuracy over "
-                 "that epoch's batches, measured while the weights change and with dropout "
-                 "active where a network has it; the validation curves evaluate the whole "
-                 "validation part at the end of each epoch. The tables instead evaluate the "
-                 "final weights (the restored best ones, under early stopping) on each whole "
-                 "split, the training split included, so a table's training loss can be lower "
-                 "than the last point of its training curve.")
+    return ctx._("The training curves give, for each epoch, the mean loss and accuracy over its "
+                 "batches, while the weights change and with dropout active; the validation "
+                 "curves evaluate the whole validation split at the end of the epoch. The "
+                 "tables evaluate the final weights (the restored ones, under early stopping) "
+                 "on each whole split, so their training loss can be lower than the end of the "
+                 "training curve.")
 
 
 # ---------------------------------------------------------------- the shared set-up table
