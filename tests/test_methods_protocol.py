@@ -172,3 +172,13 @@ def test_a_regularised_study_shows_each_penalty_in_its_column(findings) -> None:
     shown = rows(methods.protocol_table(Context(regularised, "es")))
     assert shown["regularisation"][1] == "ninguna · L2 0,001 · L1 0,0001 + L2 0,0005"
     assert shown["regularisation"][2] == "ninguna"
+
+
+def test_several_studies_by_validation_accuracy_are_the_others(findings) -> None:
+    three = with_search_objective(with_third_study(findings, 32))
+    three = dataclasses.replace(three, studies=(*three.studies, with_third_study(
+        findings, 32).studies[-1]))
+    text = " ".join(methods.selection_sentences(Context(three, "es")))
+    assert "El estudio «Optimizadores» elige por la menor pérdida de validación" in text
+    assert "Los demás estudios eligen su mejor configuración por la mayor exactitud de " \
+           "validación." in text
