@@ -139,6 +139,11 @@ id = "engines"
 dataset = "d"
 variants = [{ name = "numpy", engine = "numpy" }, { name = "torch", engine = "torch" }]
 [[studies]]
+id = "penalties"
+dataset = "d"
+variants = [{ name = "elastic", set = { "model.l1" = 0.0001, "model.l2" = 0.0005 } },
+            { name = "dropout", set = { "model.dropout" = 0.3 } }]
+[[studies]]
 id = "search"
 dataset = "d"
 [studies.search]
@@ -202,3 +207,9 @@ def test_text_parts_split_inline_math():
         ("text", "."))
     with pytest.raises(ValueError, match="unbalanced"):
         text_parts("a $b")
+
+
+def test_a_varied_penalty_brings_only_the_concepts_its_runs_use():
+    keys = set(study_concepts("penalties"))
+    assert {"elastic_net", "dropout"} <= keys
+    assert not {"l1", "l2"} & keys  # model.l1 is set only together with model.l2

@@ -50,3 +50,28 @@ def test_explain_false_leaves_concepts_and_references_out(results: ResultSet) ->
     ids = {s.id for s in model.sections for s in s.walk()}
     assert "methods-concepts" not in ids and "references" not in ids
     assert "methods" in ids
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["Multilayer perceptron", "Depth and width", "ReLU activation",
+            "Glorot (Xavier) initialisation", "Softmax and cross-entropy",
+            "Stochastic gradient descent (SGD)", "Learning rate", "Adam", "Early stopping"]),
+    ("es", ["Perceptrón multicapa", "Profundidad y anchura", "Activación ReLU",
+            "Inicialización de Glorot (Xavier)", "Softmax y entropía cruzada",
+            "Descenso de gradiente estocástico (SGD)", "Tasa de aprendizaje", "Adam",
+            "Parada temprana"]),
+])
+def test_only_the_concepts_the_studies_use_are_listed(results: ResultSet, lang: str,
+                                                      expected: list[str]) -> None:
+    """The fixture trains MLPs (ReLU, Glorot, cross-entropy) with Adam and SGD, varies the
+    width and the learning rate and stops early: nothing else (no momentum, no penalty, no
+    dropout, no search) is explained."""
+    section = build(results, lang).section("methods-concepts")
+    heads = [re.match(r"<b>(.*?)\.</b>", b.text).group(1) for b in section.blocks
+             if isinstance(b, Paragraph) and b.text.startswith("<b>")]
+    assert heads == expected
+    # the formulas of a concept share one display paragraph after its text
+    displays = [b for b in section.blocks if isinstance(b, Paragraph)
+                and b.text.startswith("<svg")]
+    assert len(displays) == len([h for h in expected if h not in ("Learning rate",
+                                                                 "Tasa de aprendizaje")])

@@ -1,4 +1,4 @@
-"""The methodology states the lab options a study uses, in both languages: a split with no
+"""A study's design states the lab options it uses, in both languages: a split with no
 validation part, continued training (`previous_epochs`), early stopping armed at a threshold
 (`arm_at`), L1/L2 on chosen layers (`penalty_layers`), values chosen by another study's search
 (`chosen_by`) and variants meant to fail (`expect_error`); a study without them says none."""
@@ -66,11 +66,13 @@ def results_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def methods_text(results: ResultSet, lang: str, study: str = "hidden-units") -> str:
+    """The study's design blocks and the protocol table's cells, as one text."""
     ctx = Context(analyse(results), lang)
     section = methods.methods_section(ctx)
-    part = next(s for s in section.subsections if s.id == f"methods-{study}")
-    texts = [b.text for b in part.blocks if isinstance(b, Paragraph)]
-    texts += [str(c.display) for b in part.blocks if isinstance(b, Table)
+    found = next(f for f in ctx.findings.studies if f.key == study)
+    texts = [b.text for b in methods.study_design_blocks(ctx, found)
+             if isinstance(b, Paragraph)]
+    texts += [str(c.display) for b in section.blocks if isinstance(b, Table)
               for row in b.rows for c in row if c.display]
     return " ".join(texts)
 

@@ -79,7 +79,7 @@ def test_discussion_ranks_configurations_by_their_means(stored, models) -> None:
 
 
 def test_methods_name_the_seeds(models) -> None:
-    assert "seeds used: 7, 8, 9" in texts(models["en"], "methods-width")
+    assert "with 3 seeds (7, 8 and 9)" in texts(models["en"], "methods")
 
 
 def test_answer_key_appendix_holds_the_results_json_tolerances(stored, models) -> None:

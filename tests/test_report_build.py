@@ -95,6 +95,7 @@ def test_expected_tables_and_figures(models: dict[str, ReportModel]) -> None:
     table_ids = [t.id for t in model.tables()]
     assert table_ids[0] == "key-results"
     for expected in ("dataset-digits-splits", "dataset-digits-info",
+                     "protocol",
                      "study-hidden-units-runs", "study-hidden-units-per-class",
                      "study-optimizers-runs", "provenance", "versions", "runs"):
         assert expected in table_ids
@@ -157,10 +158,19 @@ def test_a_run_shared_by_two_studies_is_named_as_in_each(
         ["16 hidden units", "64 hidden units", "256 hidden units"]
 
 
-def test_methodology_tables(models: dict[str, ReportModel]) -> None:
-    summary = table(models["en"], "study-hidden-units-model")
-    assert [r[0].value for r in summary.rows][1] == "dense (Dense)"
-    assert summary.foot[0][2].value == 64 * 64 + 64 + 64 * 10 + 10
+def test_methodology_states_the_shared_set_up_once(models: dict[str, ReportModel]) -> None:
+    ids = [t.id for t in models["en"].tables()]
+    assert not any(i.endswith("-settings") for i in ids)  # no settings table per study
+    protocol = table(models["en"], "protocol")
+    assert [c.key for c in protocol.columns] == ["setting", "common", "study-hidden-units",
+                                                 "study-optimizers"]
+    values = {r[0].value: r[1:] for r in protocol.rows}
+    assert values["model.hidden"][1].display == "[16] · [64] · [256]"
+    assert values["training.batch_size"][0].display == "32"  # shared: the common value
+    assert "patience 3" in values["training.early_stopping"][0].display
+    assert "model.batchnorm" not in values  # off in every run: left out
+    methods_part = models["en"].section("methods")
+    assert [s.id for s in methods_part.subsections] == ["methods-concepts"]
 
 
 def test_dataset_tables(models: dict[str, ReportModel]) -> None:
@@ -171,7 +181,8 @@ def test_dataset_tables(models: dict[str, ReportModel]) -> None:
 
 def test_analysis_follows_the_numbers(models: dict[str, ReportModel]) -> None:
     en = texts(models["en"], "experiments")
-    assert "“64 hidden units” heads table 8 with a validation accuracy of 97.3%; " \
+    n = table(models["en"], "study-hidden-units-runs").number
+    assert f"“64 hidden units” heads table {n} with a validation accuracy of 97.3%; " \
            "“256 hidden units” follows it with 96.1%." in en
     assert "The training accuracy of “256 hidden units” ends 3.8 percentage points above " \
            "its validation accuracy" in en  # read off its curves
@@ -179,12 +190,15 @@ def test_analysis_follows_the_numbers(models: dict[str, ReportModel]) -> None:
     assert "Of the planned runs, 1 failed and has no results: ffffffffffff" in en
     assert "“64 hidden units” (epoch 10 of 12, best epoch 7)" in en
     es = texts(models["es"], "experiments")
-    assert "«64 neuronas ocultas» encabeza la tabla 8" in es and "97,3\xa0%" in es
+    assert f"«64 neuronas ocultas» encabeza la tabla {n}" in es and "97,3\xa0%" in es
 
 
 def test_analysis_is_paragraphs_that_cite_their_tables_and_figures(
         models: dict[str, ReportModel]) -> None:
-    for lang, words in (("en", ("table 8", "figures 3")), ("es", ("tabla 8", "figuras 3"))):
+    n = table(models["en"], "study-hidden-units-runs").number
+    loss = next(f.number for f in models["en"].figures() if f.id == "fig-study-hidden-units-loss")
+    for lang, words in (("en", (f"table {n}", f"figures {loss}")),
+                        ("es", (f"tabla {n}", f"figuras {loss}"))):
         part = models[lang].section("experiment-hidden-units")
         assert not any(isinstance(b, BulletList) for b in part.blocks)
         analysis = [b for b in part.blocks if isinstance(b, Paragraph) and not b.html

@@ -90,8 +90,7 @@ _CONCEPTS = [
     _c("act_gelu", [r"\mathrm{GELU}(z) = z\,\Phi(z)"], "hendrycks2016"),
     _c("act_linear", [r"W_2 (W_1 x + b_1) + b_2 = (W_2 W_1)\, x + (W_2 b_1 + b_2)"],
        "goodfellow2016"),
-    _c("init_glorot", [r"\mathrm{Var}(W) = \frac{2}{n_{in} + n_{out}}",
-                       r"W \sim \mathcal{U}\left(-\sqrt{\frac{6}{n_{in} + n_{out}}},\,"
+    _c("init_glorot", [r"W \sim \mathcal{U}\left(-\sqrt{\frac{6}{n_{in} + n_{out}}},\,"
                        r"\sqrt{\frac{6}{n_{in} + n_{out}}}\right)"], "glorot2010"),
     _c("init_he", [r"\mathrm{Var}(W) = \frac{2}{n_{in}}"], "he2015"),
     _c("init_lecun", [r"\mathrm{Var}(W) = \frac{1}{n_{in}}"], "lecun1998b"),
@@ -231,6 +230,8 @@ PATH_CONCEPTS = {
     "training.early_stopping": "early_stopping",
     "training.schedule": None,  # its kinds come from the values
 }
+# Concepts a varied path brings in only through the runs that use them.
+SHOWN_BY_RUNS = frozenset({"l1", "l2", "dropout", "batchnorm", "early_stopping"})
 # A path whose values name concepts (a Choice of optimizers, activations…).
 VALUE_CONCEPTS: dict[str, Mapping[str, str]] = {
     "training.optimizer": OPTIMIZERS, "training.optimizer.name": OPTIMIZERS,
@@ -312,7 +313,9 @@ def concepts_for_study(configs: Iterable[RunConfig], varied: Iterable[str] = (),
     if "engine" in varied or len(engines) > 1:
         keys |= {"numpy_engine", "autograd"}
     for path in varied:
-        keys |= _path_concepts(path)
+        # a varied penalty, dropout or early stopping is in the runs it gives (an elastic net
+        # variant sets model.l1 without any run using L1 alone); a searched one may not be
+        keys |= _path_concepts(path) - SHOWN_BY_RUNS
     if search is not None:
         for algorithm in search.algorithms:
             keys.add(ALGORITHMS[algorithm])

@@ -48,9 +48,12 @@ def concept_blocks(ctx: Context, key: str) -> list[Block]:
                           for k in text.references)
         body = body.removesuffix(".") + escape(f" ({cited}).")
     blocks: list[Block] = [Paragraph(f"<b>{escape(text.title)}.</b> {body}", html=True)]
-    # display formulas, one per line, after the paragraph that introduces them
-    blocks += [Paragraph(prefix_ids(formula_svg(f), f"math-{key}-f{i}"), html=True)
-               for i, f in enumerate(text.formulas)]
+    # the display formulas after the paragraph that introduces them, side by side on one
+    # line where they fit (the line wraps between formulas, never inside one)
+    if text.formulas:
+        blocks.append(Paragraph("\u2003\u2003".join(
+            prefix_ids(formula_svg(f), f"math-{key}-f{i}") for i, f in enumerate(text.formulas)),
+            html=True))
     return blocks
 
 
@@ -58,9 +61,7 @@ def concepts_section(ctx: Context) -> Section | None:
     keys = used_concepts(ctx)
     if not keys:
         return None
-    blocks: list[Block] = [Paragraph(ctx._(
-        "This section explains the methods the studies use or compare, each once, with "
-        "its update rule or formula and a reference."))]
+    blocks: list[Block] = []
     for key in keys:
         blocks += concept_blocks(ctx, key)
     return Section("methods-concepts", "", ctx._("Concepts"), tuple(blocks))

@@ -225,8 +225,9 @@ def stop_sentences(ctx: Context, found: StudyFindings) -> list[str]:
             epoch=ctx.integer(r.epochs_run), max=ctx.integer(get_path(r.config, "training.epochs")),
             best=ctx.integer(r.best_epoch)) for r in stops.early)
         items.append(ctx.ngettext(
-            "Early stopping ended %(n)s run when %(monitor)s stopped improving: %(runs)s.",
-            "Early stopping ended %(n)s runs when %(monitor)s stopped improving: %(runs)s.",
+            "Early stopping ended %(n)s run when its %(monitor)s stopped improving: %(runs)s.",
+            "Early stopping ended %(n)s runs when their %(monitor)s stopped improving: "
+            "%(runs)s.",
             len(stops.early)) % {"n": ctx.integer(len(stops.early)),
                                  "monitor": ctx._(MONITOR_NAMES.get(stops.early[0].monitor,
                                                                    stops.early[0].monitor)),

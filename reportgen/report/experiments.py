@@ -110,23 +110,29 @@ def objective_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
 
 
 def design_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
-    """What varies, what is fixed and what confounds it: the author's description, else the
-    methodology's generated design, then the critique of the design."""
+    """What varies, what is fixed and what confounds it: the author's description, else a
+    generated design paragraph (methods.design_paragraph, citing the protocol table), then
+    the network and what the study's less common options do."""
     out: list[Block] = []
-    lead = ctx._("Design.")
+    lead: str | None = ctx._("Design.")
     if found.study.description:
         out.append(Paragraph(ctx.markdown(found.study.description.get(ctx.lang)), html=True,
                              lead=lead))
         lead = None
-    extra = [*design_sentences(ctx, found)]
+    elif (text := methods.design_paragraph(ctx, found)) is not None:
+        out.append(Paragraph(text, lead=lead, generated=True))
+        lead = None
+    extra = design_sentences(ctx, found)
     if extra:
         out.append(Paragraph(prose(extra), lead=lead, generated=True))
     return out
 
 
 def design_sentences(ctx: Context, found: StudyFindings) -> list[str]:
-    """The generated part of the design paragraph: what the study's less common options do."""
-    return methods.option_sentences(ctx, found)
+    """The generated part of the design: the network, and what the study's less common
+    options do."""
+    network = methods.architecture_sentence(ctx, found)
+    return [*([network] if network else []), *methods.option_sentences(ctx, found)]
 
 
 # ---------------------------------------------------------------- results
