@@ -266,3 +266,14 @@ def test_without_a_regression_the_sentence_compares_with_the_majority_only(
         assert "99.0%" in sentence and "96.9%" in sentence and "logistic" not in sentence
         assert any(p in sentence for p in ("does not even beat", "at or below",
                                            "as much as or more than")), sentence
+
+
+def test_results_json_lists_the_baselines(trained) -> None:
+    from reportgen import results as results_json
+
+    _, store = trained
+    listed = results_json.summarise(store.load())["baselines"]
+    found = store.load_baselines("digits")
+    assert listed["digits"]["logistic_regression"]["test"] == {
+        "accuracy": found.logistic["test"].accuracy, "loss": found.logistic["test"].loss}
+    assert set(listed["digits"]) == {"majority", "logistic_regression"}
