@@ -277,3 +277,19 @@ def test_results_json_lists_the_baselines(trained) -> None:
     assert listed["digits"]["logistic_regression"]["test"] == {
         "accuracy": found.logistic["test"].accuracy, "loss": found.logistic["test"].loss}
     assert set(listed["digits"]) == {"majority", "logistic_regression"}
+
+
+def test_report_renders_an_old_folder_without_computing_baselines(trained, tmp_path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from reportgen.cli import app
+
+    _, store = trained
+    old = tmp_path / "old"
+    shutil.copytree(store.root, old)
+    shutil.rmtree(old / "baselines")  # as a folder made before the baselines
+    result = CliRunner().invoke(app, ["report", str(old), "--lang", "en", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    assert (old / "report.en.html").is_file() and not (old / "baselines").exists()
