@@ -128,6 +128,8 @@ def execute(manifest: Manifest, plan: Plan, store: Store, *, device: str | None 
             store.save_dataset_samples(name, images)
         if name not in writer.index.datasets:
             writer.index.datasets.append(name)
+    if manifest.report.baselines:
+        save_baselines(manifest, datasets, store, fresh)
     store.save_manifest(manifest.source_text)
     if jobs == "auto":
         from reportgen.parallel import devices
@@ -381,6 +383,28 @@ def _load_datasets(manifest: Manifest, plan: Plan) -> dict[str, Dataset]:
         if name not in datasets:
             datasets[name] = load_dataset(name, manifest.datasets[name], base_dir)
     return datasets
+
+
+def save_baselines(manifest: Manifest, datasets: dict[str, Dataset], store: Store,
+                   fresh: bool = False) -> list[str]:
+    """Compute and store the baselines (`reportgen.baselines`) of each dataset that has none
+    yet, or whose stored ones were fitted on other data (another fingerprint), or all of them
+    with `fresh`. Returns the names of the datasets computed."""
+    from reportgen import baselines
+
+    computed = []
+    for name, dataset in datasets.items():
+        try:
+            stored = None if fresh else store.load_baselines(name)
+        except StoreError:  # unreadable: computed again
+            stored = None
+        if stored is not None and stored.fingerprint == dataset.fingerprint:
+            continue
+        split = getattr(manifest.datasets[name], "split", None)  # official splits have none
+        seed = split.seed if split is not None else manifest.defaults.seed
+        store.save_baselines(baselines.compute(dataset, seed=seed))
+        computed.append(name)
+    return computed
 
 
 def configuration_problem(spec: RunSpec, dataset: Dataset) -> str | None:

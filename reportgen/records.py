@@ -263,3 +263,63 @@ class Index:
 #   epoch (1-based), lr, loss, accuracy, val_loss, val_accuracy, seconds
 # Values are None where not measured (eval_every > 1, no validation split) or not finite.
 HISTORY_COLUMNS = ("epoch", "lr", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+# ---------------------------------------------------------------- baselines
+BASELINES = ("majority", "logistic_regression")  # the baselines every dataset gets, in order
+
+
+@dataclass(frozen=True)
+class BaselineScores:
+    """One baseline's final metrics on one split (as a run's: accuracy, log loss)."""
+
+    accuracy: float
+    loss: float  # mean cross-entropy of its predicted probabilities (sklearn log_loss)
+    confusion: list[list[int]] | None = None  # rows = true class, columns = predicted class
+
+
+@dataclass(frozen=True)
+class BaselineRecord:
+    """baselines/<dataset>.json: the majority class and a logistic regression fitted on the
+    training split of one dataset (the split and preprocessing the runs use), scored on
+    every split. Written once per dataset by the executor (`reportgen.baselines`)."""
+
+    dataset: str
+    fingerprint: str  # the dataset's (DatasetSummary.fingerprint): a stale file is recomputed
+    seed: int  # random_state of the logistic regression
+    scores: dict[str, dict[str, BaselineScores]]  # baseline (BASELINES) -> split -> scores
+    skipped: dict[str, str] = field(default_factory=dict)  # baseline -> why it was not fitted
+    converged: bool | None = None  # the logistic regression's solver converged (None: skipped)
+    max_values: int | None = None  # the cap on training samples × inputs it was held to
+    max_iter: int | None = None  # the logistic regression's iteration limit
+
+    @property
+    def majority(self) -> dict[str, BaselineScores]:
+        return self.scores.get("majority", {})
+
+    @property
+    def logistic(self) -> dict[str, BaselineScores] | None:
+        """split -> scores of the logistic regression; None when it was skipped."""
+        return self.scores.get("logistic_regression")
+
+    def accuracy(self, baseline: str, split: str) -> float | None:
+        scores = self.scores.get(baseline, {}).get(split)
+        return scores.accuracy if scores is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> BaselineRecord:
+        unknown = set(data) - set(BaselineRecord.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown baseline keys: {sorted(unknown)}")
+        scores = {name: {split: BaselineScores(**s) for split, s in splits.items()}
+                  for name, splits in data["scores"].items()}
+        for splits in scores.values():
+            for s in splits.values():
+                for value in (s.accuracy, s.loss):
+                    if isinstance(value, bool) or not isinstance(value, int | float):
+                        raise ValueError(f"baseline metric {value!r} is not a number")
+        return BaselineRecord(**{**data, "scores": scores,
+                                 "skipped": dict(data.get("skipped") or {})})

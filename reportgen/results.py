@@ -19,9 +19,13 @@ Layout (schema "reportgen.results/1"):
         "metrics": {"val": {"accuracy": {"mean": 0.95, "std": 0.004, "min": 0.945,
                                          "max": 0.955, "n": 3}, …}, …},
         "tolerance": {"val": {"accuracy": 0.012, …}, …}}]}}
-  ]
+  ],
+  "baselines": {"digits": {"majority": {"val": {"accuracy": 0.10, "loss": 2.30}, …},
+                           "logistic_regression": {"val": {"accuracy": 0.96, "loss": 0.15}, …}}}
 }
 `config_label` names a run's configuration, shared by its study's `repeats` (null without);
+`baselines` (dataset -> baseline -> split, reportgen/baselines.py) is {} with `[report]
+baselines = false` or a store made before them; a baseline left out (too large) is absent.
 `expected` is what an answer key expects (reportgen/repeats.py: tolerance = max(3σ, max − min)
 over the repeats, rounded up to 1e-4; null for a single run, where no spread was measured).
 Everything but `timings` is a pure function of the manifest, the data and the library versions
@@ -99,6 +103,10 @@ def summarise(results: ResultSet) -> dict[str, Any]:
         "manifest_sha256": results.manifest.sha256,
         "versions": results.index.versions,
         "studies": studies,
+        "baselines": {name: {baseline: {split: {"accuracy": scores.accuracy, "loss": scores.loss}
+                                        for split, scores in splits.items()}
+                             for baseline, splits in record.scores.items()}
+                      for name, record in results.baselines.items()},
     }
 
 

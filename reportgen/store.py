@@ -1,9 +1,10 @@
 """The on-disk store of runs: out/<name>/runs/<run-id>/{spec.json, record.json, history.csv,
-predictions.npz}, plus the manifest copy, dataset summaries, tuning records and the plan index.
+predictions.npz}, plus the manifest copy, dataset summaries, baselines, tuning records and the
+plan index.
 
 The store owns these formats: each file has its one writer and one reader here, over the typed
-records of `records.py` and `tuning/records.py`; nothing else opens them. (One module a little
-over 450 lines on purpose: each format's reader and writer side by side.) The folder's lock is
+records of `records.py` and `tuning/records.py`; nothing else opens them. (One module about 500
+lines on purpose: each format's reader and writer side by side.) The folder's lock is
 in `lock.py`.
 
 Every write is atomic (temp file or folder, then rename), so an interrupted `reportgen run`
@@ -32,6 +33,7 @@ from reportgen import manifest as manifest_mod
 from reportgen.errors import ManifestError, StoreError
 from reportgen.records import (
     HISTORY_COLUMNS,
+    BaselineRecord,
     CoverLogo,
     DatasetSummary,
     Index,
@@ -45,6 +47,7 @@ from reportgen.tuning.records import TuningRecord
 MANIFEST_COPY = "manifest.toml"
 SLUG_MAX = 80
 INDEX = "index.json"
+BASELINES_DIR = "baselines"
 
 
 def write_atomic(path: Path, data: bytes | str, *, within: Path | None = None) -> None:
@@ -328,6 +331,25 @@ class Store:
         except ValueError as exc:
             raise StoreError(f"{path}: unreadable ({exc})") from None
 
+    # -- baselines (reportgen.baselines computes them)
+    def save_baselines(self, record: BaselineRecord) -> None:
+        """The one writer of baselines/<dataset>.json."""
+        write_atomic(self.root / BASELINES_DIR / f"{record.dataset}.json",
+                     dump_json(record.to_dict()), within=self.root)
+
+    def load_baselines(self, name: str) -> BaselineRecord | None:
+        """The one reader of baselines/<name>.json; None when there is none (an older store,
+        or `[report] baselines = false`)."""
+        path = self.root / BASELINES_DIR / f"{name}.json"
+        if not path.is_file():
+            return None
+        try:
+            return BaselineRecord.from_dict(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError, TypeError, KeyError, ValueError,
+                AttributeError) as exc:
+            raise StoreError(f"{path}: unreadable ({_short(exc)}); run `reportgen run "
+                             "MANIFEST` again to compute the baselines again") from None
+
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)
 
@@ -406,9 +428,12 @@ class Store:
                               if self.has(entry.run_id)]
                    for study_id, entries in index.studies.items()}
         datasets = {name: self.load_dataset(name) for name in index.datasets}
+        baselines = {name: found for name in index.datasets
+                     if manifest.report.baselines
+                     and (found := self.load_baselines(name)) is not None}
         return ResultSet(self.root, manifest, studies, datasets, index,
                          tuning=_with_importance(self.tuning_records(index)),
-                         images=markdown_images.load(manifest))
+                         images=markdown_images.load(manifest), baselines=baselines)
 
     # -- tuning records
     def save_tuning_record(self, record: TuningRecord) -> Path:
@@ -462,6 +487,8 @@ class ResultSet:
     tuning: dict[str, list[TuningRecord]] = field(default_factory=dict)
     # the images the author's Markdown shows, by source: bytes, or why refused
     images: dict[str, markdown_images.Found] = field(default_factory=dict)
+    # dataset -> its baselines; empty with `[report] baselines = false` or an older store
+    baselines: dict[str, BaselineRecord] = field(default_factory=dict)
 
     def logo(self) -> CoverLogo | None:
         """The cover's logo, read from beside the manifest copy (None: the manifest has none)."""

@@ -26,7 +26,7 @@ from reportgen.analysis.significance import (
     single_seed_margin,
 )
 from reportgen.manifest import Manifest, Study
-from reportgen.records import CoverLogo, DatasetSummary, RunRecord
+from reportgen.records import BaselineRecord, CoverLogo, DatasetSummary, RunRecord
 from reportgen.store import ResultSet, StoredRun
 from reportgen.tuning.records import TuningRecord
 
@@ -169,6 +169,8 @@ class Findings:
     provenance: Provenance
     samples: dict[str, sample_facts.DatasetSamples]  # dataset -> its sample images, if kept
     logo: CoverLogo | None = None  # the cover's logo, read by the store
+    # dataset -> its majority and logistic-regression baselines (none: off, or an older store)
+    baselines: dict[str, BaselineRecord] = field(default_factory=dict)
 
     @property
     def records(self) -> list[RunRecord]:
@@ -188,7 +190,7 @@ def analyse(results: ResultSet) -> Findings:
     samples = {name: found for name in results.datasets
                if (found := sample_facts.dataset_samples(results, name)) is not None}
     return Findings(results.manifest, dict(results.datasets), studies, provenance, samples,
-                    results.logo())
+                    results.logo(), baselines=dict(results.baselines))
 
 
 def study_findings(results: ResultSet) -> list[StudyFindings]:

@@ -20,6 +20,7 @@ from reportgen.analysis.runs import final_metrics
 from reportgen.analysis.verdicts import HypothesisCheck, hypothesis_check
 from reportgen.report import (
     answer_words,
+    baselines_section,
     curve_words,
     methods,
     questions,
@@ -201,6 +202,9 @@ def answer_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]
     table = numbers.get(f"study-{found.key}-seeds") or numbers.get(f"study-{found.key}-runs") \
         or numbers.get(f"study-{found.key}-scores") or ""
     out = answer_words.answer_sentences(ctx, found, table) if table else []
+    baseline = baselines_section.baseline_sentence(ctx, found)
+    if baseline:
+        out.append(baseline)
     if found.trend is not None:
         out.append(trend_sentence(ctx, found.trend, found))
     return out

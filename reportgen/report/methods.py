@@ -17,7 +17,7 @@ from reportgen.analysis import significance
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import varied_paths
 from reportgen.records import RunRecord
-from reportgen.report import concepts_section, i18n
+from reportgen.report import baselines_section, concepts_section, i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import LOSSES, MONITOR_NAMES
@@ -36,6 +36,9 @@ def methods_section(ctx: Context) -> Section:
     tables = protocol_tables(ctx)
     blocks: list[Block] = [Paragraph(text) for text in protocol_paragraphs(ctx, tables)]
     blocks += tables
+    baselines = baselines_section.baseline_table(ctx)  # numbered before the text cites it
+    if baselines is not None and (text := baselines_section.baseline_paragraph(ctx)):
+        blocks += [text, baselines]
     explained = concepts_section.concepts_section(ctx)
     return Section("methods", "", ctx._("Methodology"), tuple(blocks),
                    (explained,) if explained else ())
