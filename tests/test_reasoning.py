@@ -107,12 +107,11 @@ def optimizer_runs(val_sgd: float = 0.95, val_momentum: float = 0.97) -> list[tu
             "The validation loss of “SGD, lr 0.05, momentum 0.9” is lowest at epoch 5",
             "“SGD, lr 0.05, momentum 0.9” ends with a training loss of 0.010 against a validation "
             "loss of 0.080")),
-    ("es", ("«SGD, tasa 0,05, momento 0,9» alcanza el 95\xa0% de su exactitud de validación final "
-            "en la época",
+    ("es", ("«SGD, tasa 0,05, momento 0,9» alcanza el 95\xa0% de su exactitud de validación final",
             "es coherente con el funcionamiento del momento",
             "La pérdida de validación de «SGD, tasa 0,05, momento 0,9» alcanza su mínimo en la época 5",
-            "«SGD, tasa 0,05, momento 0,9» termina con una pérdida de entrenamiento de 0,010 frente a una "
-            "pérdida de validación de 0,080")),
+            "«SGD, tasa 0,05, momento 0,9» tiene una pérdida de entrenamiento de 0,010 y una de "
+            "validación de 0,080")),
 ])
 def test_curves_name_who_overfits_and_who_converges_faster_and_why(
         results: ResultSet, lang: str, words: tuple[str, ...]) -> None:

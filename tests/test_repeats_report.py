@@ -95,7 +95,7 @@ def test_answer_key_appendix_holds_the_results_json_tolerances(stored, models) -
         assert row[4].value >= config["metrics"]["val"]["accuracy"]["max"] - \
             config["metrics"]["val"]["accuracy"]["min"]
     assert "Accept validation accuracy between" in texts(models["en"], "expected")
-    assert "Se admite exactitud de validación entre el" in texts(models["es"], "expected")
+    assert "Se admite una exactitud de validación entre el" in texts(models["es"], "expected")
 
 
 def test_a_student_report_has_no_expected_results(stored) -> None:

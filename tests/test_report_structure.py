@@ -40,7 +40,7 @@ def objectives_list(model: ReportModel) -> BulletList:
 
 @pytest.mark.parametrize(("lang", "objective", "hypothesis"), [
     ("en", "Measure how the hidden-layer width affects the validation accuracy.", "Hypothesis:"),
-    ("es", "Medir cómo influye el número de neuronas ocultas en la exactitud de validación.",
+    ("es", "Medir cómo cambia la exactitud de validación al variar el número de neuronas ocultas.",
      "Hipótesis:"),
 ])
 def test_introduction_numbers_one_objective_per_study_with_its_hypothesis(
