@@ -87,7 +87,7 @@ FIRM_LOSS = (
 )
 SEEDS_LEAD = (
     N_("Table %(table)s shows that %(run)s has the highest mean %(metric)s over the seeds, "
-       "%(value)s, %(margin)s points above %(runner)s (%(runner_value)s)."),
+       "%(value)s, %(margin)s points above %(runner)s, which reaches %(runner_value)s."),
     N_("Averaged over the seeds (table %(table)s), the best configuration is %(run)s, with a "
        "mean %(metric)s of %(value)s against %(runner_value)s for %(runner)s."),
     N_("The configuration %(run)s heads table %(table)s with a mean %(metric)s of %(value)s; "

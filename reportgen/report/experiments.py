@@ -43,6 +43,11 @@ CURVES_LEAD = (
        "accuracy epoch by epoch."),
     N_("Figures %(loss)s and %(accuracy)s draw the loss and the accuracy per epoch."),
 )
+HYPOTHESIS_CITES = (
+    N_("Hypothesis %(n)s, stated in the introduction, is put to the test here."),
+    N_("The runs test hypothesis %(n)s of the introduction."),
+    N_("It also checks hypothesis %(n)s, set out in the introduction."),
+)
 MATRIX_CITES = (
     N_("Figure %(n)s shows how %(run)s distributes the samples of each class."),
     N_("The errors of %(run)s are in figure %(n)s, its confusion matrix normalised by row."),
@@ -105,8 +110,7 @@ def objective_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     if question:
         parts.append(ctx._("Its question is: %(question)s", question=question))
     if found.study.hypothesis is not None:
-        parts.append(ctx._("Hypothesis %(n)s, stated in the introduction, is put to the test "
-                           "here.", n=number))
+        parts.append(ctx._(ctx.phrasing("hypothesis-cite", HYPOTHESIS_CITES, found), n=number))
     return [Paragraph(" ".join(parts), lead=ctx._("Objective."), generated=True)]
 
 
@@ -161,8 +165,9 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
         if metrics is not None and "confusion" in show and metrics.confusion:
             matrix = results.confusion_figures(ctx, found, best, split, metrics, counts=False)
             blocks += matrix
-    blocks += [b for b in samples_section.study_blocks(ctx, found)
-               if not isinstance(b, Paragraph)]
+    # the gallery of mistakes backs the error analysis; the prediction panels wait in
+    # appendix B, and the sentence counting the mistakes is the analysis's
+    blocks += samples_section.study_blocks(ctx, found, frozenset({"misclassified"}))
     if found.study.search is not None:
         blocks += tuning_section.comparison_blocks(ctx, found)
     return blocks
@@ -233,12 +238,8 @@ def error_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str])
     if matrix and found.best is not None:
         parts.append(ctx._(ctx.phrasing("matrix-cite", MATRIX_CITES, found), n=matrix,
                            run=found.best.label))
-    samples = [b for b in samples_section.study_blocks(ctx, found) if isinstance(b, Paragraph)]
-    parts += [b.text for b in samples]
-    if f"{fig}-predictions" in numbers:
-        parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
-                           "probability of every class.", n=numbers[f"{fig}-predictions"],
-                           run=found.best.label if found.best else ""))
+    samples = samples_section.study_blocks(ctx, found, frozenset({"sentence"}))
+    parts += [b.text for b in samples if isinstance(b, Paragraph)]
     if f"{fig}-misclassified" in numbers:
         parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
                            n=numbers[f"{fig}-misclassified"]))

@@ -65,18 +65,32 @@ def spread_table(ctx: Context, found: StudyFindings) -> Table:
     for split in splits:
         group = ctx._(ACCURACY_HEADERS[split])
         columns += [Column(f"{split}_accuracy_{field}", ctx._(label), True, group)
-                    for field, label in (("mean", N_("Mean")), ("std", N_("Std. dev.")),
-                                         ("min", N_("Min.")), ("max", N_("Max.")))]
+                    for field, label in (("mean", N_("Mean")), ("std", N_("Std dev")),
+                                         ("min", N_("Min")), ("max", N_("Max")))]
     order = _seeds(found).order
     highlight = configs.index(order[0][0]) if order and len(configs) > 1 else None
     return ctx.table(
         f"study-{found.key}-seeds",
-        ctx._("Accuracy of each configuration of “%(study)s” over its %(seeds)s seeds: mean, "
-            "sample standard deviation, minimum and maximum.",
-            study=ctx.study_title(found), seeds=i18n.format_int(found.study.repeats, ctx.lang)),
+        ctx._(ctx.phrasing("spread-caption", SPREAD_CAPTIONS, found),
+              study=ctx.study_title(found), seeds=i18n.format_int(found.study.repeats, ctx.lang)),
         columns, rows, highlight=highlight,
-        note=ctx._("The configuration with the highest mean is in bold. Every seed's run is in "
-                 "the next table."))
+        note=ctx._(ctx.phrasing("spread-note", SPREAD_NOTES, found)))
+
+
+SPREAD_CAPTIONS = (
+    N_("Accuracy of each configuration of “%(study)s” over its %(seeds)s seeds: mean, sample "
+       "standard deviation, minimum and maximum."),
+    N_("“%(study)s”: mean, sample standard deviation, minimum and maximum accuracy of each "
+       "configuration over %(seeds)s seeds."),
+    N_("Spread over %(seeds)s seeds of the accuracy of each configuration of “%(study)s” (mean, "
+       "sample standard deviation, minimum, maximum)."),
+)
+SPREAD_NOTES = (  # every seed's run is in appendix C (report.details_appendix)
+    N_("The configuration with the highest mean is in bold; every seed's run is in the "
+       "appendix of every run."),
+    N_("In bold, the highest mean. The appendix of every run lists each seed."),
+    N_("Bold marks the best mean; the runs of each seed are listed in the appendix."),
+)
 
 
 MEAN_LOSS_CAPTIONS = (

@@ -12,18 +12,19 @@ from collections.abc import Sequence
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
 from reportgen.records import RunRecord, SplitMetrics, finite
-from reportgen.report import results
+from reportgen.report import results, samples_section
 from reportgen.report.appendix import OTHER_RUNS, other_runs
 from reportgen.report.context import Context
 from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES
-from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
+from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
 
 RUNS_PER_TABLE = 3  # precision, recall and F1 of three runs + the class: 10 columns, portrait
 
 
 def section(ctx: Context) -> Section | None:
     parts = [study_part(ctx, found, runs) for found in ctx.findings.studies
-             if (runs := other_runs(found)) or best_per_class(found)]
+             if (runs := other_runs(found)) or best_per_class(found)
+             or (found.samples is not None and found.samples.available)]
     if not parts:
         return None
     intro = Paragraph(ctx._(
@@ -54,6 +55,8 @@ def study_part(ctx: Context, found: StudyFindings,
         with_scores = [run for run in runs if run[2].per_class]
         blocks += [per_class_table(ctx, found, with_scores[k:k + RUNS_PER_TABLE], k)
                    for k in range(0, len(with_scores), RUNS_PER_TABLE)]
+    predictions = samples_section.study_blocks(ctx, found, frozenset({"predictions"}))
+    blocks += predictions
     guide = part_guide(ctx, found, blocks)
     return Section(f"appendix-runs-{found.key}", "", ctx.study_title(found),
                    (*([Paragraph(guide)] if guide else []), *blocks))
@@ -71,7 +74,10 @@ def best_per_class(found: StudyFindings) -> tuple[RunRecord, str, SplitMetrics] 
 def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> str:
     """Which figures and tables of the part show what, by number."""
     best = found.best.label if found.best is not None else ""
-    figures = [str(b.number) for b in blocks if b.kind == "figure"]
+    predictions = [str(b.number) for b in blocks if isinstance(b, Figure)
+                   and b.id.endswith("-predictions")]
+    figures = [str(b.number) for b in blocks if isinstance(b, Figure)
+               and not b.id.endswith("-predictions")]
     tables = [str(b.number) for b in blocks if isinstance(b, Table)]
     parts = []
     best_table = f"study-{found.key}-per-class"
@@ -97,6 +103,9 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
     elif tables:
         parts.append(ctx._("Tables %(first)s to %(last)s give their precision, recall and F1 "
                            "per class.", first=tables[0], last=tables[-1]))
+    if predictions:
+        parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
+                           "probability of every class.", n=predictions[0], run=best))
     return " ".join(parts)
 
 

@@ -123,8 +123,14 @@ def sample_grid(ctx: Context, summary: DatasetSummary, key: str,
 
 
 # ---------------------------------------------------------------- study results
-def study_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
-    """Sample predictions and misclassified images of the study's best run."""
+SAMPLE_PARTS = frozenset({"sentence", "predictions", "misclassified"})
+
+
+def study_blocks(ctx: Context, found: StudyFindings,
+                 parts: frozenset[str] = SAMPLE_PARTS) -> list[Block]:
+    """Sample predictions and misclassified images of the study's best run: the sentence
+    counting its mistakes, the prediction panels, the gallery of mistakes (`parts` picks
+    which; a figure is numbered when it is built, so build each part once)."""
     facts = found.samples
     summary = ctx.findings.datasets.get(found.dataset)
     if facts is None or summary is None:
@@ -141,6 +147,8 @@ def study_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     classes = summary.classes
     n, lang = facts.n, ctx.lang
     blocks: list[Block] = []
+    if not parts & SAMPLE_PARTS:
+        return blocks
     values = {"run": best.label, "split": split_name, "n": i18n.format_int(n, lang),
               "wrong": i18n.format_int(len(facts.wrong), lang),
               "share": i18n.format_percent(len(facts.wrong) / n, lang)}
@@ -150,7 +158,8 @@ def study_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     else:
         message = N_("%(run)s misclassifies %(wrong)s of the first %(n)s images of the "
                      "%(split)s split (%(share)s).")
-    blocks.append(Paragraph(ctx._(message, **values)))
+    if "sentence" in parts:
+        blocks.append(Paragraph(ctx._(message, **values)))
 
     shown = facts.shown
     _ = ctx._
@@ -162,13 +171,14 @@ def study_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
                 "probability the network gives every class, the true class in green and a "
                 "wrong prediction in vermillion. The first correctly classified images come "
                 "first, then the first misclassified ones.", run=best.label, split=split_name)
-    blocks.append(ctx.figure(
+    if "predictions" in parts:
+        blocks.append(ctx.figure(
         f"fig-study-{found.key}-predictions", caption,
         lambda prefix: figures.prediction_panels(
             [images[i] for i in shown], [proba[i] for i in shown],
             [int(truth[i]) for i in shown], classes, texts, prefix=prefix)))
 
-    if facts.wrong:
+    if facts.wrong and "misclassified" in parts:
         order = facts.gallery
         caption = _("Misclassified images of %(run)s on the %(split)s split, the most "
                     "confident mistakes first: true class → predicted class, and the "
