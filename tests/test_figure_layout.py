@@ -216,3 +216,20 @@ def test_ten_class_matrix_digits_are_at_least_7pt_at_0_6_of_the_text_width(
         assert smallest >= 7, (normalize, smallest, fig.get_figwidth())
         ticks = fig.axes[0].get_xticklabels() + fig.axes[0].get_yticklabels()
         assert min(t.get_fontsize() for t in ticks) * min(1.0, printed) >= 6.5
+
+
+def test_budget_curves_end_each_search_at_the_epochs_it_spent(monkeypatch) -> None:
+    from reportgen.figures import tuning
+
+    kept = keep_saved(monkeypatch, tuning)
+    texts = figures.BudgetTexts(xlabel="Épocas", ylabel="Exactitud", spent="presupuesto")
+    lines = [figures.BudgetLine("Hyperband", [(3, 0.95), (40, 0.97)], 120),
+             figures.BudgetLine("Bayesiana", [(50, 0.96), (300, 0.975)], 450)]
+    figures.budget_curves(lines, texts, accuracy=True)
+    ax = kept[-1].axes[0]
+    ends = [(list(line.get_xdata()), list(line.get_ydata())) for line in ax.lines
+            if line.get_label() == "_budget-spent"]
+    assert ends == [([120], [0.97]), ([450], [0.975])]
+    assert [t.get_text() for t in ax.texts] == ["Hyperband", "Bayesiana"]  # labelled directly
+    low, high = ax.get_ylim()
+    assert 0.9 <= low < 0.95 and 0.975 < high <= 1.0
