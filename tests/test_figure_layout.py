@@ -233,3 +233,15 @@ def test_budget_curves_end_each_search_at_the_epochs_it_spent(monkeypatch) -> No
     assert [t.get_text() for t in ax.texts] == ["Hyperband", "Bayesiana"]  # labelled directly
     low, high = ax.get_ylim()
     assert 0.9 <= low < 0.95 and 0.975 < high <= 1.0
+
+
+def test_a_half_width_curve_figure_keeps_its_legend_inside_and_below(saved: list[Figure]) -> None:
+    width = 0.48 * runs.MAX_WIDTH_IN
+    figures.learning_curves(_close_runs(), ["SGD, tasa 0,05", "SGD, momento 0,9", "Adam"],
+                            "accuracy", CURVE_TEXTS, best_epochs=[5, 6, 7], width_in=width)
+    fig = saved[-1]
+    assert fig.get_figwidth() == pytest.approx(width)
+    renderer = fig._get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    axes = fig.axes[0].get_window_extent(renderer)
+    assert inside(legend, fig.bbox) and legend.y1 <= axes.y0 + 1, (legend, axes)

@@ -106,6 +106,7 @@ def learning_curves(
     best_epochs: Sequence[int | None] | None = None,
     restored_epochs: Sequence[int | None] | None = None,
     stopped_epochs: Sequence[int | None] | None = None,
+    width_in: float = MAX_WIDTH_IN,
 ) -> str:
     """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
 
@@ -117,13 +118,17 @@ def learning_curves(
     training curve without one) at that epoch, `restored_epochs` an open ring where early
     stopping restored the weights, `stopped_epochs` a tick where early stopping ended the run.
     The y axis is fitted to the curves after their first epochs (`curve_range`).
+    `width_in` is the width the figure is printed at (half the text width for two side by
+    side): its text then keeps its size on paper, and a narrow figure has its legend below.
     """
     n = len(histories)
     diverged = diverged or [False] * n
     best_epochs = best_epochs or [None] * n
     restored_epochs = restored_epochs or [None] * n
     stopped_epochs = stopped_epochs or [None] * n
-    fig = new_figure(MAX_WIDTH_IN, 3.2)
+    narrow = width_in < 0.7 * MAX_WIDTH_IN
+    axes_height = 2.4 if narrow else 3.2
+    fig = new_figure(width_in, axes_height)
     ax = fig.add_subplot()
     drawn: list[list[float]] = []
     run_handles = []
@@ -197,9 +202,9 @@ def learning_curves(
                                     markersize=7, markeredgewidth=2,
                                     label=plain(texts.diverged)))
     handles = run_handles + style_handles
-    if max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
+    if narrow or max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
         # long run names, or many runs, would squeeze the axes from the side: underneath
-        _legend_below(fig, handles, 3.2)
+        _legend_below(fig, handles, axes_height, width_in)
     else:
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
     return to_svg(fig, prefix)
@@ -234,12 +239,13 @@ def _text_width_pt(text: str, size: float) -> float:
     return max(widths, default=0.0)
 
 
-def _legend_below(fig: Any, handles: list[Line2D], axes_height: float) -> None:
+def _legend_below(fig: Any, handles: list[Line2D], axes_height: float,
+                  width_in: float = MAX_WIDTH_IN) -> None:
     """A legend under the axes, in as many columns as the page width holds (long labels are
     wrapped to fit one column), with the figure made taller by what the legend needs: it is
     never clipped, and never drawn over the curves."""
     size = float(matplotlib.rcParams["legend.fontsize"])
-    usable = MAX_WIDTH_IN * 72 - 12  # points
+    usable = width_in * 72 - 12  # points
     chrome = 4.8 * size  # handle (2 em), its gap (0.8 em), column spacing (2 em)
     widths = [_text_width_pt(h.get_label(), size) for h in handles]
     columns = max(1, min(4, len(handles), int(usable // (max(widths, default=0) + chrome))))

@@ -54,12 +54,12 @@ BUDGET_CAPTIONS = (
 
 BUDGET_SENTENCES = (
     N_("Figure %(n)s draws the best %(objective)s of each search against the training epochs "
-       "spent: %(search)s reached its best value after %(epochs)s of the %(total)s epochs it "
+       "spent: with %(search)s, the best value came after %(epochs)s of the %(total)s epochs "
        "spent."),
-    N_("How much training each search needed is in figure %(n)s: %(search)s found its best "
-       "configuration after %(epochs)s of its %(total)s epochs."),
-    N_("In figure %(n)s, which follows the best %(objective)s as epochs accumulate, %(search)s "
-       "reaches its best value after %(epochs)s of %(total)s epochs."),
+    N_("How much training each search needed is in figure %(n)s: with %(search)s, the best "
+       "configuration turned up after %(epochs)s of %(total)s epochs."),
+    N_("In figure %(n)s, which follows the best %(objective)s as epochs accumulate, the best "
+       "value with %(search)s is reached after %(epochs)s of %(total)s epochs."),
 )
 
 
