@@ -1,5 +1,10 @@
-"""How full each page of a report's PDF layout is, which pages are too empty, and how tables
-split across pages.
+"""How full each page of a report's PDF layout is, where the holes are, and how tables split
+across pages.
+
+A page's hole is the largest empty vertical stretch of its content area (between the top and the
+bottom margin) that no laid-out box covers, as a share of the content area's height: a page
+with a gap in the middle is as empty as one whose content stops early. Pages with a hole over
+`HOLE_THRESHOLD` are listed (except the page before a chapter and the last page).
 
 A page's fill is how far down its content area the lowest piece of content reaches (0 = empty,
 1 = down to the bottom margin), measured on WeasyPrint's laid-out boxes, so running headers and
@@ -23,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 THRESHOLD = 0.6  # a page below this, not before a chapter, is a hole
+HOLE_THRESHOLD = 0.2  # an empty stretch over this share of the content area is a hole
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,69 @@ def page_fills(document: Any) -> list[PageFill]:
                       for b in _tags(root))
         out.append(PageFill(number, min(1.0, max(0.0, (bottom - top) / height)), chapter))
     return out
+
+
+@dataclass(frozen=True)
+class PageHole:
+    number: int  # 1-based
+    hole: float  # share of the content area's height of its largest empty vertical stretch
+    top: float  # where that stretch starts, as a share of the content area from its top
+    starts_chapter: bool  # a top-level section's heading is on this page
+
+
+def page_holes(document: Any) -> list[PageHole]:
+    """Per page of a rendered WeasyPrint `document`: the largest vertical stretch of the content
+    area that no laid-out leaf box (a line of text, an image, a table cell's content, a rule)
+    covers, the stretch after the last box included."""
+    out = []
+    for number, page in enumerate(document.pages, 1):
+        page_box = page._page_box
+        top = page_box.content_box_y()
+        height = page_box.height
+        bottom = top + height
+        flow = [c for c in page_box.children if type(c).__name__ != "MarginBox"]
+        spans = []
+        for root in flow:
+            for leaf in _leaves(root):
+                if getattr(leaf, "height", None) is None or not _visible(leaf):
+                    continue
+                start = max(top, leaf.border_box_y())
+                end = min(bottom, leaf.border_box_y() + leaf.border_height())
+                if end > start:
+                    spans.append((start, end))
+        gap, gap_top, reached = 0.0, top, top
+        for start, end in sorted(spans):
+            if start - reached > gap:
+                gap, gap_top = start - reached, reached
+            reached = max(reached, end)
+        if bottom - reached > gap:
+            gap, gap_top = bottom - reached, reached
+        chapter = any(getattr(b, "element_tag", None) == "h2" for root in flow
+                      for b in _tags(root))
+        out.append(PageHole(number, min(1.0, gap / height) if height else 0.0,
+                            (gap_top - top) / height if height else 0.0, chapter))
+    return out
+
+
+def _visible(box: Any) -> bool:
+    """Whether a leaf box puts ink on the page: text, an image or SVG, or a box with a
+    background or border (an empty spacer box does not)."""
+    kind = type(box).__name__
+    if "Text" in kind or "Replaced" in kind:
+        return True
+    style = getattr(box, "style", None)
+    if style is None:
+        return False
+    colour = style["background_color"]
+    if getattr(colour, "alpha", 0) > 0:
+        return True
+    return any(getattr(box, f"border_{side}_width", 0) for side in ("top", "bottom"))
+
+
+def large_holes(found: list[PageHole], threshold: float = HOLE_THRESHOLD) -> list[PageHole]:
+    """Pages whose hole exceeds `threshold`, neither the last page nor one before a chapter."""
+    return [h for h, after in itertools.pairwise(found)
+            if h.hole > threshold and not after.starts_chapter]
 
 
 def holes(fills: list[PageFill], threshold: float = THRESHOLD) -> list[PageFill]:
@@ -121,6 +190,14 @@ def main() -> None:
                          for f in fills))
         print(f"{lang}: {len(low)} pages under {THRESHOLD:.0%} not before a chapter: "
               + (", ".join(f"p.{f.number} ({f.fill:.0%})" for f in low) or "none"))
+        gaps = page_holes(document)
+        big = large_holes(gaps)
+        print(f"{lang}: largest empty stretch per page: "
+              + " ".join(f"{h.number}:{h.hole:.0%}{'*' if h.starts_chapter else ''}"
+                         for h in gaps))
+        print(f"{lang}: {len(big)} pages with a hole over {HOLE_THRESHOLD:.0%} not before a "
+              "chapter: " + (", ".join(f"p.{h.number} ({h.hole:.0%} from {h.top:.0%} down)"
+                                      for h in big) or "none"))
         split = {k: v for k, v in table_parts(document).items() if len(v) > 1}
         print(f"{lang}: {len(split)} tables split across pages, rows per page: "
               + "; ".join(f"{k} {'+'.join(str(r) for _, r, _ in v)}" for k, v in split.items()))

@@ -137,3 +137,111 @@ def test_sample_prediction_labels_never_overlap_and_titles_are_whole(
         title = ax.get_title()
         assert any(f": {n}\n" in title for n in names), title  # the true class, whole
         assert inside(boxes(fig, [ax.title])[0], fig.bbox)
+
+
+# ---------------------------------------------------------------- fitted axes and marks
+def _close_runs(n: int = 12) -> list[list[dict]]:
+    """Three runs whose accuracies, after the first epochs, lie between 0.95 and 0.98."""
+    return [[{"epoch": e, "accuracy": 0.98 - 0.01 * k - (0.3 / e if e < 3 else 0.0),
+              "val_accuracy": 0.97 - 0.01 * k - (0.3 / e if e < 3 else 0.0),
+              "loss": 0.1 + 0.02 * k + 1 / e, "val_loss": 0.12 + 0.02 * k + 1 / e}
+             for e in range(1, n + 1)] for k in range(3)]
+
+
+def test_accuracy_axis_is_fitted_to_runs_a_few_points_apart(saved: list[Figure]) -> None:
+    figures.learning_curves(_close_runs(), ["a", "b", "c"], "accuracy", CURVE_TEXTS)
+    low, high = saved[-1].axes[0].get_ylim()
+    assert 0.9 <= low < 0.95 and 0.98 < high <= 1.0, (low, high)
+
+
+def test_accuracy_axis_of_a_run_stuck_at_chance_starts_at_zero(saved: list[Figure]) -> None:
+    stuck = [{"epoch": e, "accuracy": 0.1, "val_accuracy": 0.1} for e in range(1, 10)]
+    learns = [{"epoch": e, "accuracy": 0.1 * e, "val_accuracy": 0.09 * e} for e in range(1, 10)]
+    figures.learning_curves([stuck, learns], ["a", "b"], "accuracy", CURVE_TEXTS)
+    low, high = saved[-1].axes[0].get_ylim()
+    assert low == 0.0 and high <= 1.0
+
+
+def test_losses_spanning_decades_get_a_log_axis(saved: list[Figure]) -> None:
+    runs_ = [[{"epoch": e, "loss": 10.0 ** -e} for e in range(1, 12)]]
+    figures.learning_curves(runs_, ["a"], "loss", CURVE_TEXTS)
+    assert saved[-1].axes[0].get_yscale() == "log"
+
+
+def test_best_restored_and_stopped_epochs_are_marked_where_given(saved: list[Figure]) -> None:
+    texts = figures.CurveTexts(xlabel="Época", ylabel="Exactitud", train="entrenamiento",
+                               val="validación", diverged="divergió", best="mejor época",
+                               restored="pesos restaurados", stopped="parada temprana")
+    histories = _close_runs()
+    figures.learning_curves(histories, ["a", "b", "c"], "accuracy", texts,
+                            best_epochs=[7, None, 9], restored_epochs=[7, None, None],
+                            stopped_epochs=[10, None, None])
+    ax = saved[-1].axes[0]
+    marks = {line.get_label(): [] for line in ax.lines}
+    for line in ax.lines:
+        marks[line.get_label()].append((list(line.get_xdata()), list(line.get_ydata())))
+    assert marks["_best-epoch"] == [([7], [histories[0][6]["val_accuracy"]]),
+                                    ([9], [histories[2][8]["val_accuracy"]])]
+    assert marks["_restored-epoch"] == [([7], [histories[0][6]["val_accuracy"]])]
+    assert marks["_stopped-epoch"] == [([10], [histories[0][9]["val_accuracy"]])]
+    legend = [t.get_text() for t in saved[-1].legends[0].get_texts()]
+    assert {"mejor época", "pesos restaurados", "parada temprana"} <= set(legend)
+
+
+def test_no_marks_and_no_legend_entries_without_epochs(saved: list[Figure]) -> None:
+    figures.learning_curves(_close_runs(), ["a", "b", "c"], "accuracy", CURVE_TEXTS)
+    assert not [line for line in saved[-1].axes[0].lines if "epoch" in line.get_label()]
+
+
+def test_empty_confusion_cells_have_no_text_and_shares_are_percentages(
+        saved: list[Figure]) -> None:
+    figures.confusion_matrix([[98, 2, 0], [0, 50, 0], [1, 0, 299]], ["a", "b", "c"], True,
+                             MATRIX_TEXTS)
+    ax = saved[-1].axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
+             for t in ax.texts}
+    assert cells == {(0, 0): "98", (0, 1): "2", (1, 1): "100", (2, 0): "<1", (2, 2): "100"}
+    assert all(t.get_fontweight() == "bold" for t in ax.texts
+               if t.get_position()[0] == t.get_position()[1])
+
+
+def test_ten_class_matrix_digits_are_at_least_7pt_at_0_6_of_the_text_width(
+        saved: list[Figure]) -> None:
+    matrix = [[(900 if i == j else (i * 3 + j) % 17) for j in range(10)] for i in range(10)]
+    for normalize in (True, False):
+        figures.confusion_matrix(matrix, FASHION, normalize, MATRIX_TEXTS)
+        fig = saved[-1]
+        printed = 0.6 * runs.MAX_WIDTH_IN / fig.get_figwidth()  # scale when printed
+        smallest = min(t.get_fontsize() for t in fig.axes[0].texts) * min(1.0, printed)
+        assert smallest >= 7, (normalize, smallest, fig.get_figwidth())
+        ticks = fig.axes[0].get_xticklabels() + fig.axes[0].get_yticklabels()
+        assert min(t.get_fontsize() for t in ticks) * min(1.0, printed) >= 6.5
+
+
+def test_budget_curves_end_each_search_at_the_epochs_it_spent(monkeypatch) -> None:
+    from reportgen.figures import tuning
+
+    kept = keep_saved(monkeypatch, tuning)
+    texts = figures.BudgetTexts(xlabel="Épocas", ylabel="Exactitud", spent="presupuesto")
+    lines = [figures.BudgetLine("Hyperband", [(3, 0.95), (40, 0.97)], 120),
+             figures.BudgetLine("Bayesiana", [(50, 0.96), (300, 0.975)], 450)]
+    figures.budget_curves(lines, texts, accuracy=True)
+    ax = kept[-1].axes[0]
+    ends = [(list(line.get_xdata()), list(line.get_ydata())) for line in ax.lines
+            if line.get_label() == "_budget-spent"]
+    assert ends == [([120], [0.97]), ([450], [0.975])]
+    assert [t.get_text() for t in ax.texts] == ["Hyperband", "Bayesiana"]  # labelled directly
+    low, high = ax.get_ylim()
+    assert 0.9 <= low < 0.95 and 0.975 < high <= 1.0
+
+
+def test_a_half_width_curve_figure_keeps_its_legend_inside_and_below(saved: list[Figure]) -> None:
+    width = 0.48 * runs.MAX_WIDTH_IN
+    figures.learning_curves(_close_runs(), ["SGD, tasa 0,05", "SGD, momento 0,9", "Adam"],
+                            "accuracy", CURVE_TEXTS, best_epochs=[5, 6, 7], width_in=width)
+    fig = saved[-1]
+    assert fig.get_figwidth() == pytest.approx(width)
+    renderer = fig._get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    axes = fig.axes[0].get_window_extent(renderer)
+    assert inside(legend, fig.bbox) and legend.y1 <= axes.y0 + 1, (legend, axes)

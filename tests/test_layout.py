@@ -14,8 +14,11 @@ from report_fixtures import make_results
 
 from benchmarks.page_fill import (
     PageFill,
+    PageHole,
     holes,
+    large_holes,
     page_fills,
+    page_holes,
     short_splits,
     table_parts,
 )
@@ -104,6 +107,22 @@ def test_page_fill_measures_how_far_down_content_reaches(tmp_path: Path) -> None
     assert fills[0].fill == pytest.approx(0.5, abs=0.01)
     assert fills[1].fill == pytest.approx((200 + 12) / 257, abs=0.06)
     assert (fills[0].starts_chapter, fills[1].starts_chapter) == (False, True)
+
+
+def test_a_hole_in_the_middle_of_a_full_page_is_measured(tmp_path: Path) -> None:
+    # 30 mm of content, 100 mm of nothing, content down to the bottom margin (257 mm in all)
+    block = '<div style="height: {}mm; background: #000"></div>'
+    document = _page(block.format(30) + '<div style="height: 100mm"></div>'
+                     + block.format(127) + '<h2 style="break-before: page">Capítulo</h2>'
+                     + block.format(20), tmp_path)
+    found = page_holes(document)
+    assert page_fills(document)[0].fill > 0.99  # the old measure calls it full
+    assert found[0].hole == pytest.approx(100 / 257, abs=0.01)
+    assert found[0].top == pytest.approx(30 / 257, abs=0.01)
+    assert found[1].hole > 0.8 and found[1].starts_chapter  # a short last page: its foot
+    holed = [PageHole(1, 0.3, 0.1, False), PageHole(2, 0.1, 0.9, False),
+             PageHole(3, 0.5, 0.5, False), PageHole(4, 0.1, 0.0, True), PageHole(5, 0.9, 0, False)]
+    assert [h.number for h in large_holes(holed)] == [1]
 
 
 def test_holes_spare_pages_before_a_chapter_and_the_last_page() -> None:
@@ -202,3 +221,36 @@ def test_a_run_of_half_width_figures_breaks_between_rows(tmp_path: Path) -> None
         elif where["f2"][0] != first:
             split += 1
     assert split, "no layout broke the run of figures: the test checked nothing"
+
+
+# ---------------------------------------------------------------- table headers
+HEADERS = ("Ejecuciones", "Semilla", "Épocas", "Dispositivo", "Optimizador", "Tiempo",
+           "Ensayos", "Podados", "Exactitud de validación", "training.optimizer.lr")
+
+
+def test_table_headers_are_never_hyphenated() -> None:
+    css = (Path(render.__file__).parents[2] / "templates" / "report.css").read_text()
+    print_rules = css[css.index("@media print"):]
+    assert re.search(r"thead th[^{]*\{[^}]*hyphens:\s*manual", print_rules)
+    assert not re.search(r"thead th[^{]*\{[^}]*hyphens:\s*auto", print_rules)
+
+
+def test_a_narrow_table_wraps_its_headers_at_spaces_not_inside_words(tmp_path: Path) -> None:
+    columns = tuple(Column(f"c{i}", label, True) for i, label in enumerate(HEADERS))
+    columns += tuple(Column(f"x{i}", "Pérdida", True) for i in range(10))
+    rows = tuple(tuple(Cell(0.123456, "num") for _ in columns) for _ in range(3))
+    model = _model((Table("t", 1, "Una tabla estrecha.", columns, rows),))
+    document = render.document(render.html(model), tmp_path)
+    words = {w for label in (*HEADERS, "Pérdida") for w in label.split()}
+    words |= {"training.", "optimizer.", "lr", "training.optimizer.", "optimizer.lr"}
+    pieces = []
+    for page in document.pages:
+        for box in _boxes(page._page_box):
+            if getattr(box, "element_tag", None) == "th":
+                texts = (b.text.replace("\u200b", "").strip() for b in _boxes(box)
+                         if type(b).__name__ == "TextBox")
+                pieces += [text for text in texts if text]
+    assert pieces, "no header text laid out: the test checked nothing"
+    assert all("\u2010" not in p and not p.endswith("-") for p in pieces), pieces
+    for piece in pieces:
+        assert set(piece.split()) <= words, piece

@@ -150,7 +150,8 @@ def test_dataset_section_shows_descriptions_balance_and_images(
         assert [(r[0].value, r[1].value, r[2].value) for r in rows] == [
             (0, "あ", first), (1, "い", "i"), (2, "う", "u")]
         ids = figure_ids(model)
-        assert {"fig-dataset-kana-samples", "fig-dataset-kana-counts"} <= ids
+        assert {"fig-dataset-kana-samples", "fig-dataset-kana-distribution"} <= ids
+        assert "fig-dataset-kana-counts" not in ids  # one class-balance figure, not two
         assert "fig-dataset-cancer-samples" not in ids
     section = models["en"].section("data-kana")
     sentences = [b.text for b in section.blocks if isinstance(b, Paragraph)]

@@ -458,3 +458,40 @@ def test_search_counts_agree_with_their_number(results: ResultSet, lang: str,
     words = SearchWords(Context(analyse(results), lang), found)
     for n, expected in ((1, one), (3, many)):
         assert (words.trials(n), words.epochs(n), words.configurations(n)) == expected
+
+
+# ---------------------------------------------------------------- budget figure
+def test_budget_points_count_every_trials_epochs_in_trial_order(results: ResultSet) -> None:
+    from reportgen.report.tuning_section import budget_points
+
+    hyperband = results.tuning["tuners"][0]
+    trial = hyperband.trials[0]
+    made = [dataclasses.replace(trial, number=0, state="complete", value=0.90, epochs=3),
+            dataclasses.replace(trial, number=1, state="pruned", value=0.99, epochs=1),
+            dataclasses.replace(trial, number=2, state="complete", value=0.85, epochs=9),
+            dataclasses.replace(trial, number=3, state="complete", value=0.95, epochs=9)]
+    record = dataclasses.replace(hyperband, trials=list(reversed(made)), direction="maximize")
+    assert budget_points(record) == [(3.0, 0.90), (22.0, 0.95)]
+    assert budget_points(dataclasses.replace(record, direction="minimize")) == \
+        [(3.0, 0.90), (13.0, 0.85)]
+
+
+def test_budget_figure_of_each_study_with_searches_is_drawn_and_referenced(
+        results: ResultSet, models: dict[str, ReportModel]) -> None:
+    from reportgen.report.tuning_section import budget_points
+
+    for model in models.values():
+        found = [f for f in model.figures() if f.id == "fig-tuning-tuners-budget"]
+        assert len(found) == 1
+        # the paragraph before it introduces it by number
+        before = [blocks[i - 1] for top in model.sections for part in top.walk()
+                  for blocks in [part.blocks] for i, b in enumerate(blocks)
+                  if b is found[0] and i > 0]
+        assert before and isinstance(before[0], Paragraph)
+        assert re.search(rf"\b{found[0].number}\b", before[0].text), before[0].text
+    hyperband, bayesian = results.tuning["tuners"]
+    # the search spent its epochs; its last improvement comes no later than that
+    for record in (hyperband, bayesian):
+        points = budget_points(record)
+        assert points and points[-1][0] <= sum(t.epochs for t in record.trials)
+        assert [x for x, _ in points] == sorted(x for x, _ in points)

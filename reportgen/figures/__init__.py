@@ -27,20 +27,23 @@ from reportgen.figures.runs import (
 from reportgen.figures.style import covered_codepoints, tick_names
 from reportgen.figures.svg import clean_svg, lighten_svg, prefix_ids, to_svg
 from reportgen.figures.tuning import (
+    BudgetLine,
+    BudgetTexts,
     HistoryTexts,
     ImportanceTexts,
     ParallelAxis,
     ParallelTexts,
+    budget_curves,
     importance_bars,
     optimisation_history,
     parallel_coordinates,
 )
 
 __all__ = [
-    "CountTexts", "CurveTexts", "DistributionTexts", "DualAxisTexts", "HistoryTexts",
-    "ImportanceTexts", "MatrixTexts", "ParallelAxis", "ParallelTexts", "PredictionTexts",
-    "class_distribution", "clean_svg", "confusion_matrix", "covered_codepoints", "dual_axis",
-    "image_grid", "importance_bars", "learning_curves", "lighten_svg", "optimisation_history",
-    "parallel_coordinates", "prediction_panels", "prefix_ids", "sorted_class_counts",
-    "tick_names", "to_svg",
+    "BudgetLine", "BudgetTexts", "CountTexts", "CurveTexts", "DistributionTexts",
+    "DualAxisTexts", "HistoryTexts", "ImportanceTexts", "MatrixTexts", "ParallelAxis",
+    "ParallelTexts", "PredictionTexts", "budget_curves", "class_distribution", "clean_svg",
+    "confusion_matrix", "covered_codepoints", "dual_axis", "image_grid", "importance_bars",
+    "learning_curves", "lighten_svg", "optimisation_history", "parallel_coordinates",
+    "prediction_panels", "prefix_ids", "sorted_class_counts", "tick_names", "to_svg",
 ]

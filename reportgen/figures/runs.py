@@ -13,8 +13,9 @@ from typing import Any
 import matplotlib
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 from matplotlib.textpath import TextToPath
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reportgen.figures.style import (
     ANNOTATE_MAX_CLASSES,
@@ -42,6 +43,9 @@ class CurveTexts:
     diverged: str  # legend entry of the × marker
     title: str | None = None
     decimal: str = "."
+    best: str = ""  # legend entry of the star at a run's best epoch ("best epoch")
+    restored: str = ""  # … of the open ring where early stopping restored the weights
+    stopped: str = ""  # … of the tick where early stopping ended a run
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,42 @@ class MatrixTexts:
     ylabel: str  # "True class"
     title: str | None = None
     decimal: str = "."
+
+
+# run markers when several runs share the axes: overlapping curves differ by shape as well
+RUN_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+WARMUP_EPOCHS = 3  # the first epochs, left out of the fitted range (at most a quarter)
+BEST_MARKER = "*"
+RESTORED_MARKER = "o"  # drawn open
+STOPPED_MARKER = "|"
+
+
+def curve_range(series: Sequence[Sequence[float]], accuracy: bool
+                ) -> tuple[tuple[float, float] | None, bool]:
+    """The y range a reader must compare, and whether a log scale shows it better.
+
+    From each curve the first epochs are left out (at most WARMUP_EPOCHS, at most a quarter of
+    it): what the runs reach, not where they start, is what differs. The range spans a little
+    below the lowest to a little above the highest remaining value; accuracies stay within
+    [0, 1]. Losses that span more than a factor of 30 get a log axis (None: matplotlib's own
+    limits). A range that reaches near the natural bottom (0) starts at it."""
+    tail: list[float] = []
+    for ys in series:
+        skip = min(WARMUP_EPOCHS, len(ys) // 4)
+        tail.extend(ys[skip:])
+    if not tail:
+        return None, False
+    low, high = min(tail), max(tail)
+    if not accuracy and low > 0 and high / low > 30:
+        return None, True
+    span = high - low
+    pad = max(0.1 * span, 0.005 if accuracy else 0.02 * max(abs(high), 1e-6))
+    bottom, top = low - pad, high + pad
+    if bottom < 0.15 * top:  # almost down to zero: show zero
+        bottom = 0.0
+    if accuracy and high <= 1.0:
+        top = min(top, 1.0 + pad / 4)
+    return (bottom, top), False
 
 
 # ---------------------------------------------------------------- learning curves
@@ -63,6 +103,10 @@ def learning_curves(
     prefix: str = "fig",
     bands: Sequence[tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]]
     | None = None,
+    best_epochs: Sequence[int | None] | None = None,
+    restored_epochs: Sequence[int | None] | None = None,
+    stopped_epochs: Sequence[int | None] | None = None,
+    width_in: float = MAX_WIDTH_IN,
 ) -> str:
     """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
 
@@ -70,14 +114,30 @@ def learning_curves(
     Missing values (None, NaN) are skipped; a diverged run gets an × on its last finite point.
     `bands` gives each line a (lower, upper) pair of histories drawn as a shaded band: with
     repeats, a line is the mean over seeds and its band the min–max.
+    Per run (None where unknown): `best_epochs` puts a star on the validation curve (the
+    training curve without one) at that epoch, `restored_epochs` an open ring where early
+    stopping restored the weights, `stopped_epochs` a tick where early stopping ended the run.
+    The y axis is fitted to the curves after their first epochs (`curve_range`).
+    `width_in` is the width the figure is printed at (half the text width for two side by
+    side): its text then keeps its size on paper, and a narrow figure has its legend below.
     """
-    diverged = diverged or [False] * len(histories)
-    fig = new_figure(MAX_WIDTH_IN, 3.2)
+    n = len(histories)
+    diverged = diverged or [False] * n
+    best_epochs = best_epochs or [None] * n
+    restored_epochs = restored_epochs or [None] * n
+    stopped_epochs = stopped_epochs or [None] * n
+    narrow = width_in < 0.7 * MAX_WIDTH_IN
+    axes_height = 2.4 if narrow else 3.2
+    fig = new_figure(width_in, axes_height)
     ax = fig.add_subplot()
-    plotted: list[float] = []
+    drawn: list[list[float]] = []
     run_handles = []
+    marks = {"best": False, "restored": False, "stopped": False}
+    several = n >= 3
     for index, (history, label) in enumerate(zip(histories, labels, strict=True)):
         colour, marker = run_style(index)
+        if several:
+            marker = RUN_MARKERS[index % len(RUN_MARKERS)]
         train = _series(history, metric)
         val = _series(history, f"val_{metric}")
         for (xs, ys), style in ((train, "-"), (val, "--")):
@@ -89,23 +149,38 @@ def learning_curves(
                 if low[0] and len(low[0]) == len(high[0]):
                     ax.fill_between(low[0], low[1], high[1], color=colour, alpha=0.15,
                                     linewidth=0)
-                    plotted.extend(low[1] + high[1])
+                    drawn.extend([low[1], high[1]])
             # A lone point (or sparse validation) needs a marker to be visible at all.
             point = marker or ("o" if len(xs) < 3 else None)
-            ax.plot(xs, ys, linestyle=style, color=colour, marker=point, markersize=3.5)
-            plotted.extend(ys)
+            step = max(1, len(xs) // 6)
+            ax.plot(xs, ys, linestyle=style, color=colour, marker=point, markersize=3.2,
+                    linewidth=1.3 if several else 1.6,
+                    markevery=(index % step, step) if several and len(xs) > 6 else None)
+            drawn.append(ys)
+        curve = val if val[0] else train
+        for kind, epoch in (("best", best_epochs[index]), ("restored", restored_epochs[index]),
+                            ("stopped", stopped_epochs[index])):
+            y = _value_at(curve, epoch)
+            if y is None:
+                continue
+            marks[kind] = True
+            ax.plot([epoch], [y], linestyle="none", label=f"_{kind}-epoch", zorder=5,
+                    **_mark_style(kind, colour))
         if diverged[index]:
             last = train if train[0] else val
             if last[0]:
                 ax.plot(last[0][-1], last[1][-1], marker="x", color=colour, markersize=9,
                         markeredgewidth=2.2, linestyle="none")
-        run_handles.append(Line2D([], [], color=colour, marker=marker, label=plain(label)))
+        run_handles.append(Line2D([], [], color=colour, marker=marker, markersize=3.2,
+                                  label=plain(label)))
 
-    if plotted and metric.endswith("loss") and min(plotted) > 0 and \
-            max(plotted) / min(plotted) > 100:
+    limits, log = curve_range(drawn, accuracy="acc" in metric)
+    if log:
         ax.set_yscale("log")  # a diverging run would otherwise flatten every other curve
     else:
         ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+        if limits is not None and limits[1] > limits[0]:
+            ax.set_ylim(*limits)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(plain(texts.xlabel))
     ax.set_ylabel(plain(texts.ylabel))
@@ -116,17 +191,44 @@ def learning_curves(
         Line2D([], [], color="#444444", linestyle="-", label=plain(texts.train)),
         Line2D([], [], color="#444444", linestyle="--", label=plain(texts.val)),
     ]
+    for kind, text in (("best", texts.best), ("restored", texts.restored),
+                       ("stopped", texts.stopped)):
+        if marks[kind] and text:
+            style = _mark_style(kind, "#444444")
+            style["markersize"] *= 0.7  # a legend key, not a mark on the curve
+            style_handles.append(Line2D([], [], linestyle="none", label=plain(text), **style))
     if any(diverged):
         style_handles.append(Line2D([], [], color="#444444", marker="x", linestyle="none",
                                     markersize=7, markeredgewidth=2,
                                     label=plain(texts.diverged)))
     handles = run_handles + style_handles
-    if max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
+    if narrow or max(map(len, labels), default=0) > LEGEND_SIDE_MAX_CHARS or len(labels) > 8:
         # long run names, or many runs, would squeeze the axes from the side: underneath
-        _legend_below(fig, handles, 3.2)
+        _legend_below(fig, handles, axes_height, width_in)
     else:
         fig.legend(handles=handles, loc="outside right upper", frameon=False)
     return to_svg(fig, prefix)
+
+
+def _mark_style(kind: str, colour: str) -> dict[str, Any]:
+    if kind == "best":
+        return {"marker": BEST_MARKER, "markersize": 11, "color": colour,
+                "markeredgecolor": "#1d1f23", "markeredgewidth": 0.7}
+    if kind == "restored":
+        return {"marker": RESTORED_MARKER, "markersize": 13, "markerfacecolor": "none",
+                "markeredgecolor": "#1d1f23", "markeredgewidth": 1.1}
+    return {"marker": STOPPED_MARKER, "markersize": 14, "markeredgecolor": "#1d1f23",
+            "markeredgewidth": 1.6, "color": "#1d1f23"}
+
+
+def _value_at(curve: tuple[list[float], list[float]], epoch: int | None) -> float | None:
+    """The curve's value at `epoch`, or None when it has none there."""
+    if epoch is None:
+        return None
+    for x, y in zip(*curve, strict=True):
+        if x == epoch:
+            return y
+    return None
 
 
 def _text_width_pt(text: str, size: float) -> float:
@@ -137,12 +239,13 @@ def _text_width_pt(text: str, size: float) -> float:
     return max(widths, default=0.0)
 
 
-def _legend_below(fig: Any, handles: list[Line2D], axes_height: float) -> None:
+def _legend_below(fig: Any, handles: list[Line2D], axes_height: float,
+                  width_in: float = MAX_WIDTH_IN) -> None:
     """A legend under the axes, in as many columns as the page width holds (long labels are
     wrapped to fit one column), with the figure made taller by what the legend needs: it is
     never clipped, and never drawn over the curves."""
     size = float(matplotlib.rcParams["legend.fontsize"])
-    usable = MAX_WIDTH_IN * 72 - 12  # points
+    usable = width_in * 72 - 12  # points
     chrome = 4.8 * size  # handle (2 em), its gap (0.8 em), column spacing (2 em)
     widths = [_text_width_pt(h.get_label(), size) for h in handles]
     columns = max(1, min(4, len(handles), int(usable // (max(widths, default=0) + chrome))))
@@ -228,6 +331,23 @@ def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float]
 
 
 # ---------------------------------------------------------------- confusion matrix
+# The matrix is drawn at the size it is printed at when it takes 0.6 of the text width (and at
+# most a quarter smaller at half the width): cell numbers of CELL_TEXT_PT stay >= 7 pt.
+MATRIX_PRINT_WIDTH_IN = 0.6 * MAX_WIDTH_IN
+CELL_TEXT_PT = 9.5
+
+
+def cell_text(value: float, count: float, normalize: bool) -> str:
+    """What a cell prints: nothing when no sample fell in it; a share as a whole percentage
+    ("<1" when it rounds to 0); a count as an integer."""
+    if count == 0:
+        return ""
+    if not normalize:
+        return str(int(count))
+    percent = round(100 * value)
+    return "<1" if percent == 0 else str(percent)
+
+
 @styled
 def confusion_matrix(
     matrix: Sequence[Sequence[int]],
@@ -236,50 +356,75 @@ def confusion_matrix(
     texts: MatrixTexts,
     prefix: str = "fig",
 ) -> str:
-    """Counts (or row-normalised shares: each true class sums to 1) as a heat map.
+    """Counts (or row-normalised shares as percentages: each true class sums to 100) as a heat
+    map.
 
-    Cells carry their numbers up to ANNOTATE_MAX_CLASSES classes; beyond that the colour alone
-    has to do, with smaller tick labels (49 classes still fit the page width).
+    Up to ANNOTATE_MAX_CLASSES classes the cells carry their numbers (empty cells blank, the
+    diagonal in bold and framed) and no colour bar; the figure is sized so that at 0.6 of the
+    text width it prints 1:1. Beyond that the colour alone has to do, with a colour bar and
+    smaller tick labels (49 classes still fit the page width).
     """
     n = len(matrix)
-    values = [[float(v) for v in row] for row in matrix]
+    counts = [[float(v) for v in row] for row in matrix]
+    values = counts
     if normalize:
-        values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in values]
-    side = min(MAX_WIDTH_IN - 0.8, max(3.6, 1.8 + 0.3 * n))
+        values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in counts]
+    annotate = n <= ANNOTATE_MAX_CLASSES
     tick_size = 8 if n <= 10 else 7 if n <= 20 else 5
     names = _class_labels(class_names, n)
     widest = max((_text_width_pt(name, tick_size) for name in names), default=0.0)
     line = 1.25 * tick_size  # a text line's height, points
     tall = max(name.count("\n") + 1 for name in names) * line if names else line
-    cell = (side - 1.3) * 72 / max(n, 1)  # a column's width on the page, points (about)
+    if annotate:
+        cell_in = 0.31 if n <= 10 else 0.25
+        side = max(1.9, n * cell_in)
+    else:
+        side = min(MAX_WIDTH_IN - 1.6, max(3.6, 1.8 + 0.3 * n))
+    cell = side * 72 / max(n, 1)  # a column's width on the page, points
     # x labels: level if they fit their column, else upright (a column then needs only the
-    # text's height: two lines of 8 pt for 10 classes); slanted labels would cross each other
+    # text's height); slanted labels would cross each other
     rotation = 0 if widest <= 0.9 * cell else 90
     drop = (widest if rotation else tall) / 72  # inches below the axes
-    # the figure grows by the labels' room: the square axes keep their size
-    fig = new_figure(min(MAX_WIDTH_IN, side + 0.8 + max(0.0, widest / 72 - 0.4)),
-                     side + max(0.0, drop - 0.2), layout="compressed")
+    left = widest / 72 + 0.45  # y tick labels and the axis title
+    bar = 0.0 if annotate else 0.75
+    width = min(MAX_WIDTH_IN, side + left + bar + 0.15)
+    height = side + drop + 0.5 + (0.3 if texts.title else 0.0)
+    fig = new_figure(width, height, layout="compressed")
     ax = fig.add_subplot()
     ax.grid(False)
     vmax = 1.0 if normalize else max((max(row) for row in values), default=1.0) or 1.0
     image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
-    colorbar = fig.colorbar(image, ax=ax, shrink=0.85, aspect=30)
-    colorbar.ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
-    colorbar.ax.tick_params(labelsize=7)
+    if not annotate:
+        colorbar = fig.colorbar(image, ax=ax, shrink=0.85, aspect=30)
+        if normalize:
+            colorbar.ax.yaxis.set_major_formatter(
+                FuncFormatter(lambda v, _pos: f"{round(100 * v)}"))
+            colorbar.ax.set_ylabel("%", fontsize=7)
+        else:
+            colorbar.ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+        colorbar.ax.tick_params(labelsize=7)
 
     ax.set_xticks(range(n), names, fontsize=tick_size, rotation=rotation)
     ax.set_yticks(range(n), names, fontsize=tick_size)
+    ax.tick_params(length=0)
     ax.set_xlabel(plain(texts.xlabel))
     ax.set_ylabel(plain(texts.ylabel))
     if texts.title:
         ax.set_title(plain(texts.title))
-    if n <= ANNOTATE_MAX_CLASSES:
-        size = 8 if n <= 10 else 6
+    if annotate:
+        shown = [[cell_text(v, c, normalize) for v, c in zip(row, crow, strict=True)]
+                 for row, crow in zip(values, counts, strict=True)]
+        longest = max((len(t) for row in shown for t in row), default=1)
+        # the widest number fits its cell (digits are about 0.64 em wide)
+        size = min(CELL_TEXT_PT, 0.88 * cell / (0.64 * max(longest, 2)))
         for i, row in enumerate(values):
             for j, value in enumerate(row):
-                text = (f"{value:.2f}".replace(".", texts.decimal) if normalize
-                        else str(int(value)))
-                colour = "white" if value > 0.55 * vmax else "#222222"
-                ax.text(j, i, text, ha="center", va="center", fontsize=size, color=colour)
+                if not shown[i][j]:
+                    continue
+                colour = "white" if value > 0.55 * vmax else "#1d1f23"
+                ax.text(j, i, shown[i][j], ha="center", va="center", fontsize=size,
+                        color=colour, fontweight="bold" if i == j else "normal")
+        for k in range(n):  # the diagonal: a frame round each cell of correct predictions
+            ax.add_patch(Rectangle((k - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#1d1f23",
+                                   linewidth=0.9))
     return to_svg(fig, prefix)
-

@@ -1,4 +1,5 @@
-"""Figures of searches: optimisation history, parameter importance, parallel coordinates."""
+"""Figures of searches: optimisation history, parameter importance, parallel coordinates, and
+the best objective so far against the training epochs spent (`budget_curves`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from reportgen.figures.style import (
@@ -230,3 +232,72 @@ def _wrap(text: str, width: int) -> str:
 
     return "\n".join(textwrap.wrap(text, width)) or text
 
+
+
+# ---- budget: best objective so far against the training spent
+@dataclass(frozen=True)
+class BudgetTexts:
+    xlabel: str  # "Training epochs spent (cumulative)"
+    ylabel: str  # the objective: "Validation accuracy"
+    spent: str  # legend entry of the mark where a search's budget ends ("budget spent")
+    decimal: str = "."
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    label: str  # the search, as the report names it
+    points: Sequence[tuple[float, float]]  # (epochs spent so far, best complete value so far)
+    spent: float  # the epochs the whole search spent
+
+
+@styled
+def budget_curves(lines: Sequence[BudgetLine], texts: BudgetTexts, accuracy: bool,
+                  prefix: str = "fig") -> str:
+    """The anytime curve of each search: its best complete objective so far (a step line) against
+    the training epochs it had spent, one line per search, a filled mark where its budget ends.
+    Fewer than five searches are labelled at their line's end instead of in a legend. The y axis
+    is fitted to the values after each line's first improvements (`runs.curve_range`)."""
+    from reportgen.figures.runs import RUN_MARKERS, curve_range
+
+    fig = new_figure(MAX_WIDTH_IN, 3.0)
+    ax = fig.add_subplot()
+    direct = len(lines) < 5
+    handles = []
+    for index, line in enumerate(lines):
+        if not line.points:
+            continue
+        colour = PALETTE[index % len(PALETTE)]
+        style = ("-", "--", "-.", ":")[index % 4]
+        xs = [x for x, _ in line.points]
+        ys = [y for _, y in line.points]
+        end = max(line.spent, xs[-1])
+        (drawn,) = ax.step([*xs, end], [*ys, ys[-1]], where="post", color=colour,
+                           linestyle=style, linewidth=1.6, label=plain(line.label))
+        ax.plot(xs, ys, linestyle="none", marker=RUN_MARKERS[index % len(RUN_MARKERS)],
+                markersize=3.5, color=colour)
+        ax.plot([end], [ys[-1]], linestyle="none", marker="o", markersize=7, color=colour,
+                markeredgecolor="#1d1f23", markeredgewidth=0.8, label="_budget-spent")
+        if direct:
+            ax.annotate(plain(short(line.label, 40)), (end, ys[-1]), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=8, color=colour)
+        handles.append(drawn)
+    limits, _log = curve_range([[y for _, y in line.points] for line in lines if line.points],
+                               accuracy=accuracy)
+    if limits is not None and limits[1] > limits[0]:
+        ax.set_ylim(*limits)
+    ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(plain(texts.xlabel))
+    ax.set_ylabel(plain(texts.ylabel))
+    spent = Line2D([], [], linestyle="none", marker="o", markersize=6, color="#888888",
+                   markeredgecolor="#1d1f23", markeredgewidth=0.8, label=plain(texts.spent))
+    if direct:
+        # room on the right for the labels at the lines' ends
+        ax.margins(x=0.02)
+        right = max((max(line.spent, line.points[-1][0]) for line in lines if line.points),
+                    default=1.0)
+        ax.set_xlim(left=0, right=right * 1.4)
+        fig.legend(handles=[spent], loc="outside lower center", frameon=False)
+    else:
+        fig.legend(handles=[*handles, spent], loc="outside right upper", frameon=False)
+    return to_svg(fig, prefix)

@@ -41,9 +41,7 @@ def dataset_section(ctx: Context, summary: DatasetSummary) -> Section:
     for figure_id, message in (
         (f"dataset-{key}-classes", N_("Table %(n)s describes each class.")),
         (f"fig-dataset-{key}-distribution",
-         N_("Figure %(n)s shows the share of each class in every split.")),
-        (f"fig-dataset-{key}-counts",
-         N_("Figure %(n)s shows how many training samples each class has.")),
+         N_("Figure %(n)s shows how many samples of each class every split holds.")),
         (f"fig-dataset-{key}-samples", N_("Figure %(n)s shows training images of every "
                                           "class.")),
     ):
@@ -101,13 +99,16 @@ def dataset_info_table(ctx: Context, summary: DatasetSummary, key: str) -> Table
 
 
 def distribution_figure(ctx: Context, summary: DatasetSummary, key: str) -> Figure:
+    """The dataset's one class-balance figure: the samples of every class in each split as
+    grouped bars (the balance of the classes and the stratification of the splits at once)."""
     splits = {s: ctx._(SPLIT_NAMES.get(s, s)) for s in SPLITS if s in summary.class_counts}
     texts = figures.DistributionTexts(
-        xlabel=ctx._("Class"), ylabel=ctx._("Share of the split (%)"),
+        xlabel=ctx._("Class"), ylabel=ctx._("Samples"),
         splits=splits, decimal=i18n.decimal_separator(ctx.lang),
     )
-    caption = ctx._("Share of every class in each split of %(dataset)s.",
-                       dataset=ctx.dataset_title(summary.name))
+    caption = ctx._("Samples of every class in each split of %(dataset)s.",
+                    dataset=ctx.dataset_title(summary.name))
     return ctx.figure(f"fig-dataset-{key}-distribution", caption,
-                       lambda prefix: figures.class_distribution(
-                           summary.class_counts, summary.classes, texts, prefix=prefix))
+                      lambda prefix: figures.class_distribution(
+                          summary.class_counts, summary.classes, texts, normalize=False,
+                          prefix=prefix))

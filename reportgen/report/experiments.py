@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
 from reportgen.analysis.verdicts import HypothesisCheck, hypothesis_check
+from reportgen.figures.style import MAX_WIDTH_IN
 from reportgen.report import (
     answer_words,
     baselines_section,
@@ -37,6 +38,7 @@ from reportgen.report.model import Block, Figure, Paragraph, Section, Table
 from reportgen.report.objectives import objective_number
 from reportgen.report.text import prose
 
+HALF_WIDTH = 0.48  # the share of the text width a figure of a side-by-side pair takes (CSS)
 CURVES_LEAD = (
     N_("Figures %(loss)s and %(accuracy)s show the learning curves."),
     N_("The learning curves of figures %(loss)s and %(accuracy)s give the loss and the "
@@ -152,8 +154,9 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
         blocks += results.comparison_tables(ctx, found)
     show = found.study.show
     if "curves" in show and found.runs:
-        curves = repeats_section.curve_figures(ctx, found) if found.has_repeats else \
-            results.curve_figures(ctx, found)
+        width = HALF_WIDTH * MAX_WIDTH_IN
+        curves = repeats_section.curve_figures(ctx, found, width) if found.has_repeats else \
+            results.curve_figures(ctx, found, width)
         # the loss and the accuracy side by side, as a pair the text cites together
         blocks += [dataclasses.replace(b, half=True) if isinstance(b, Figure) else b
                    for b in curves]

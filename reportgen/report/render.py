@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from reportgen import csvsafe
 from reportgen.report import i18n
@@ -93,8 +93,19 @@ def environment(lang: str) -> jinja2.Environment:
         "percent": lambda value, digits=1: i18n.format_percent(value, lang, digits),
         "date": lambda value: i18n.format_date(value, lang),
         "with_lead": with_lead,
+        "breakable": breakable,
     })
     return env
+
+
+_JOINT = re.compile(r"(?<=[^\W\d])([._/])(?=[^\W\d])")  # between letters: never in 0.5
+
+
+def breakable(text: str) -> Markup:
+    """Escaped `text` with a break opportunity (<wbr>) after the dots, underscores and slashes
+    inside a word: table headers never hyphenate, yet a config path such as
+    `training.optimizer.lr` may still wrap at its dots instead of widening its column."""
+    return Markup(_JOINT.sub(r"\1<wbr>", str(escape(text))))
 
 
 def with_lead(html_text: str, lead: str) -> Markup:

@@ -14,6 +14,7 @@ from reportgen.analysis.seeds import HISTORY_KEYS, Seeds, pointwise
 from reportgen.records import finite
 from reportgen.report import i18n
 from reportgen.report.context import Context
+from reportgen.report.curve_marks import best_epoch_of, curve_mark_texts
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Table
@@ -111,9 +112,10 @@ MEAN_ACCURACY_CAPTIONS = (
 )
 
 
-def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
+def curve_figures(ctx: Context, found: StudyFindings,
+                  width_in: float | None = None) -> list[Block]:
     """Per configuration the mean curve over its seeds, with a band from the lowest to the
-    highest seed at each epoch."""
+    highest seed at each epoch; `width_in` as in results.curve_figures."""
     configs = _seeds(found).configurations
     histories = {r.run_id: h for r, h in zip(found.runs, found.histories, strict=True)}
     means, bands, labels = [], [], []
@@ -128,6 +130,8 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
         labels.append(config.label)
     if not means:
         return []
+    monitor = found.runs[0].monitor if found.runs else "val_loss"
+    best = {"best_epochs": [best_epoch_of(mean, monitor) for mean in means]}
     title = ctx.study_title(found)
     out: list[Block] = []
     for metric, ylabel, message in (
@@ -138,11 +142,12 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
         texts = figures.CurveTexts(
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
             val=ctx._("validation"), diverged=ctx._("diverged"),
-            decimal=i18n.decimal_separator(ctx.lang))
+            decimal=i18n.decimal_separator(ctx.lang), best=curve_mark_texts(ctx)["best"])
         out.append(ctx.figure(
             f"fig-study-{found.key}-{metric}", ctx._(message, study=title),
             lambda prefix, m=metric, t=texts: figures.learning_curves(
-                means, labels, m, t, prefix=prefix, bands=bands)))
+                means, labels, m, t, prefix=prefix, bands=bands, **best,
+                **({"width_in": width_in} if width_in else {}))))
     return out
 
 

@@ -19,6 +19,7 @@ from reportgen.report import (
     i18n,
 )
 from reportgen.report.context import MAX_COLUMNS, Context
+from reportgen.report.curve_marks import curve_mark_texts, curve_marks
 from reportgen.report.i18n import N_
 from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Table
@@ -167,7 +168,10 @@ ACCURACY_CAPTIONS = (
 )
 
 
-def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
+def curve_figures(ctx: Context, found: StudyFindings,
+                  width_in: float | None = None) -> list[Block]:
+    """The loss and the accuracy per epoch of the study's runs; `width_in`: the printed width
+    (default: the text width), so the lettering keeps its size at half width."""
     keep = [i for i, h in enumerate(found.histories) if has_values(h)]
     if not keep:
         return [Paragraph(ctx._("No run recorded a finite loss or accuracy, so there are "
@@ -175,6 +179,7 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
     histories = [found.histories[i] for i in keep]
     labels = [found.runs[i].label for i in keep]
     diverged = [found.runs[i].stop_reason == "diverged" for i in keep]
+    marks = curve_marks(found.runs[i] for i in keep)
     title = ctx.study_title(found)
     out: list[Block] = []
     for metric, ylabel, message in (
@@ -185,14 +190,15 @@ def curve_figures(ctx: Context, found: StudyFindings) -> list[Block]:
         texts = figures.CurveTexts(
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
             val=ctx._("validation"), diverged=ctx._("diverged"),
-            decimal=i18n.decimal_separator(ctx.lang))
+            decimal=i18n.decimal_separator(ctx.lang), **curve_mark_texts(ctx))
         caption = ctx._(message, study=title)
         if any(diverged):
             caption += " " + ctx._("× marks the last finite value of a run that diverged.")
         out.append(ctx.figure(
             f"fig-study-{found.key}-{metric}", caption,
             lambda prefix, m=metric, t=texts: figures.learning_curves(
-                histories, labels, m, t, diverged=diverged, prefix=prefix)))
+                histories, labels, m, t, diverged=diverged, prefix=prefix, **marks,
+                **({"width_in": width_in} if width_in else {}))))
     return out
 
 

@@ -49,8 +49,8 @@ def dataset_blocks(ctx: Context, summary: DatasetSummary, key: str) -> list[Bloc
                 if v.dataset == summary.name)
     counts = summary.class_counts.get("train")
     if shows and counts and len(counts) == len(summary.classes):
+        # the counts per class are drawn in the data chapter's class-balance figure
         blocks.append(Paragraph(balance_sentence(ctx, summary.classes, counts)))
-        blocks.append(sorted_counts_figure(ctx, summary, key, counts))
     samples = ctx.findings.samples.get(summary.name)
     if samples is not None and samples.grid_images:
         blocks.append(sample_grid(ctx, summary, key, samples))
@@ -89,17 +89,6 @@ def balance_sentence(ctx: Context, classes: list[str], counts: list[int]) -> str
         "largest, %(large)s, has %(n_large)s: %(ratio)s times as many.",
         ratio=i18n.format_number(counts[large] / counts[small], lang, 2), **values)
 
-
-def sorted_counts_figure(ctx: Context, summary: DatasetSummary, key: str,
-                         counts: list[int]) -> Any:
-    _ = ctx._
-    texts = figures.CountTexts(xlabel=_("Class"), ylabel=_("Training samples"),
-                               mean=_("mean"), decimal=i18n.decimal_separator(ctx.lang))
-    caption = _("Training samples per class of %(dataset)s, from the fewest to the most; the "
-                "dashed line is the mean.", dataset=ctx.dataset_title(summary.name))
-    return ctx.figure(f"fig-dataset-{key}-counts", caption,
-                          lambda prefix: figures.sorted_class_counts(
-                              counts, summary.classes, texts, prefix=prefix))
 
 
 def sample_grid_id(key: str) -> str:

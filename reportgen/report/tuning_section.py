@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reportgen import figures
 from reportgen.analysis import searches
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.searches import best_record
@@ -16,7 +17,7 @@ from reportgen.records import finite
 from reportgen.report import i18n, search_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
-from reportgen.report.model import Block, Cell, Column, Paragraph, Section, Table
+from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
 from reportgen.report.search_words import SearchWords, shown_value, upper_first
 from reportgen.tuning.records import TuningRecord, comparison
 
@@ -36,6 +37,84 @@ def search_sections(ctx: Context, found: StudyFindings) -> tuple[Section, ...]:
                  for record in part.records)
 
 
+BUDGET_CAPTIONS = (
+    N_("Best %(objective)s so far of each search of “%(study)s” against the training epochs it "
+       "had spent; the large dot marks where its budget ran out."),
+    N_("“%(study)s”: how fast each search approaches its best %(objective)s, as the best value "
+       "so far against the cumulative training epochs; a large dot ends each search."),
+    N_("For each search of “%(study)s”, the best %(objective)s reached so far as training "
+       "epochs accumulate, up to the large dot where the search stopped."),
+)
+
+
+BUDGET_SENTENCES = (
+    N_("Figure %(n)s draws the best %(objective)s of each search against the training epochs "
+       "spent: with %(search)s, the best value came after %(epochs)s of the %(total)s epochs "
+       "spent."),
+    N_("How much training each search needed is in figure %(n)s: with %(search)s, the best "
+       "configuration turned up after %(epochs)s of %(total)s epochs."),
+    N_("In figure %(n)s, which follows the best %(objective)s as epochs accumulate, the best "
+       "value with %(search)s is reached after %(epochs)s of %(total)s epochs."),
+)
+
+
+def budget_sentence(ctx: Context, found: StudyFindings, number: int) -> str:
+    """The sentence that introduces figure `number` (`budget_figure`): after how many of its
+    epochs the search with the best objective found its best configuration."""
+    part = _Comparison(ctx, found)
+    best = best_record(part.records) or part.records[0]
+    points = budget_points(best)
+    total = sum(t.epochs or 0 for t in best.trials)
+    return ctx._(ctx.phrasing("budget-reference", BUDGET_SENTENCES, found), n=str(number),
+                 objective=part.objective_name(best), search=part.search_name(best),
+                 epochs=ctx.integer(points[-1][0] if points else total),
+                 total=ctx.integer(total))
+
+
+def budget_points(record: TuningRecord) -> list[tuple[float, float]]:
+    """(epochs spent up to and including a trial, best complete value so far) at every trial
+    that improved it, trials in the order they ran; every trial's epochs count, pruned and
+    failed ones too."""
+    out: list[tuple[float, float]] = []
+    spent = 0.0
+    for trial in sorted(record.trials, key=lambda t: t.number):
+        spent += trial.epochs or 0
+        value = finite(trial.value)
+        if trial.state != "complete" or value is None:
+            continue
+        if not out or (value < out[-1][1] if record.minimise else value > out[-1][1]):
+            out.append((spent, value))
+    return out
+
+
+def budget_figure(ctx: Context, found: StudyFindings) -> Figure | None:
+    """Does a search find as good a configuration with fewer epochs? The best objective so far
+    of each search against the cumulative training epochs, one line per search; None when no
+    search of the study has a complete trial."""
+    part = _Comparison(ctx, found)
+    lines = [figures.BudgetLine(upper_first(part.search_name(record)), budget_points(record),
+                                float(sum(t.epochs or 0 for t in record.trials)))
+             for record in part.records]
+    if not any(line.points for line in lines):
+        return None
+    record = part.records[0]  # one objective per study
+    texts = figures.BudgetTexts(xlabel=ctx._("Training epochs spent (cumulative)"),
+                                ylabel=part.objective_header(record),
+                                spent=ctx._("budget spent"),
+                                decimal=i18n.decimal_separator(ctx.lang))
+    caption = ctx._(ctx.phrasing("budget-caption", BUDGET_CAPTIONS, found),
+                    objective=part.objective_name(record), study=ctx.study_title(found))
+    accuracy = "accuracy" in record.objective
+    return ctx.figure(f"fig-tuning-{found.key}-budget", caption,
+                      lambda prefix: figures.budget_curves(lines, texts, accuracy,
+                                                           prefix=prefix))
+
+
+def conclusions(ctx: Context, found: StudyFindings) -> list[str]:
+    """Which search found the best objective and at what cost, for the discussion."""
+    part = _Comparison(ctx, found)
+    return [" ".join(part.verdict(group, brief=True)) for group in searches.groups(part.records)]
+
 
 class _Comparison(SearchWords):
     # -- the parts
@@ -46,6 +125,9 @@ class _Comparison(SearchWords):
                              "best objective each reached.", n=str(table.number))), table]
         for group in groups:
             blocks.append(Paragraph(" ".join(self.verdict(group))))
+        budget = budget_figure(self.ctx, self.view)
+        if budget is not None:
+            blocks += [Paragraph(budget_sentence(self.ctx, self.view, budget.number)), budget]
         return Section(f"tuning-{self.view.key}-comparison", "",
                        self._("Comparison of the searches"), tuple(blocks))
 

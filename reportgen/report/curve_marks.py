@@ -1,0 +1,43 @@
+"""What a learning curve marks on each run (best epoch, restored weights, early stop) and the
+legend entries of those marks: the keywords `figures.learning_curves` and `figures.CurveTexts`
+take, for every section that draws curves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from reportgen.records import RunRecord, finite
+from reportgen.report.context import Context
+
+
+def curve_marks(records: Iterable[RunRecord]) -> dict[str, list[int | None]]:
+    """Per run, the epochs a learning curve marks (`figures.learning_curves`' keywords): the
+    best epoch, the one early stopping restored, and the last one when it stopped early."""
+    records = list(records)
+    return {
+        "best_epochs": [r.best_epoch for r in records],
+        "restored_epochs": [r.restored_epoch for r in records],
+        "stopped_epochs": [r.epochs_run if r.stop_reason == "early_stopped" else None
+                           for r in records],
+    }
+
+
+def curve_mark_texts(ctx: Context) -> dict[str, str]:
+    """The legend entries of those marks, translated (`figures.CurveTexts`' fields)."""
+    return {"best": ctx._("best epoch"), "restored": ctx._("weights restored"),
+            "stopped": ctx._("stopped early")}
+
+
+def best_epoch_of(history: Sequence[Mapping[str, Any]], monitor: str) -> int | None:
+    """The epoch of `history` (a mean curve over seeds, say) where `monitor` is best: lowest
+    for a loss, highest otherwise; None when it has no finite value."""
+    best: tuple[float, int] | None = None
+    for position, row in enumerate(history, start=1):
+        value = finite(row.get(monitor))
+        if value is None:
+            continue
+        score = value if "loss" in monitor else -value
+        if best is None or score < best[0]:
+            best = (score, int(row.get("epoch") or position))
+    return best[1] if best is not None else None
