@@ -144,32 +144,32 @@ AUC = (
        "%(negative)s ordered correctly."),
 )
 SAME_ON_TEST = (
-    N_("On the %(n)s test samples, %(run)s reaches an accuracy of %(value)s%(cite)s; "
+    N_("On the %(n)s test samples, %(run)s reaches an accuracy of %(value)s; "
        "%(runner)s obtains %(runner_value)s, a difference that falls inside the interval: on "
        "the test set the two are indistinguishable."),
-    N_("The test accuracy of %(run)s is %(value)s%(cite)s, and that of %(runner)s, "
+    N_("The test accuracy of %(run)s is %(value)s, and that of %(runner)s, "
        "%(runner_value)s, lies inside this interval: the %(n)s test samples cannot tell the "
        "two apart."),
-    N_("Measured on %(n)s test samples, the accuracy of %(run)s is %(value)s%(cite)s; the "
+    N_("Measured on %(n)s test samples, the accuracy of %(run)s is %(value)s; the "
        "%(runner_value)s of %(runner)s falls within that interval, so on the test set the "
        "difference is indistinguishable from sampling noise."),
 )
 BELOW_ON_TEST = (
-    N_("On the %(n)s test samples, %(run)s reaches an accuracy of %(value)s%(cite)s; the "
+    N_("On the %(n)s test samples, %(run)s reaches an accuracy of %(value)s; the "
        "%(runner_value)s of %(runner)s lies outside that interval, so the difference exceeds "
        "the uncertainty the size of the test set leaves."),
-    N_("The test accuracy of %(run)s is %(value)s%(cite)s, and that of %(runner)s, "
+    N_("The test accuracy of %(run)s is %(value)s, and that of %(runner)s, "
        "%(runner_value)s, falls outside this interval: even on %(n)s test samples, the "
        "difference is not down to chance."),
-    N_("Measured on %(n)s test samples, the accuracy of %(run)s is %(value)s%(cite)s; the "
+    N_("Measured on %(n)s test samples, the accuracy of %(run)s is %(value)s; the "
        "%(runner_value)s of %(runner)s lies below the interval, a difference the test set "
        "does resolve."),
 )
 ABOVE_ON_TEST = (
-    N_("On the %(n)s test samples, %(run)s reaches an accuracy of %(value)s%(cite)s; "
+    N_("On the %(n)s test samples, %(run)s reaches an accuracy of %(value)s; "
        "%(runner)s, however, obtains %(runner_value)s, above the interval: on the test set it "
        "is the better of the two, against the validation ranking."),
-    N_("The test accuracy of %(run)s is %(value)s%(cite)s, while %(runner)s reaches "
+    N_("The test accuracy of %(run)s is %(value)s, while %(runner)s reaches "
        "%(runner_value)s, above this interval: the test set reverses the order that "
        "validation gave."),
 )
@@ -375,12 +375,17 @@ def cited(ctx: Context, figure: str | None, table: str | None, *, inline: bool) 
 
 
 # ---------------------------------------------------------------- uncertainty on test
-def interval_text(ctx: Context, accuracy: float, n: int) -> str:
+def interval_text(ctx: Context, accuracy: float, n: int, table_ref: str | None = None) -> str:
     """An accuracy with its 95 % Wilson interval over `n` samples: "96,7 % (IC del 95 %:
-    94,3–98,1 %)" / "96.7% (95% CI: 94.3–98.1%)"."""
+    94,3–98,1 %)" / "96.7% (95% CI: 94.3–98.1%)"; with `table_ref`, the table that shows the
+    accuracy inside the same parentheses ("…98,1 %; tabla 4)")."""
     low, high = accuracy_interval(accuracy, n)
-    return ctx._("%(value)s (95%% CI: %(low)s–%(high)s%%)", value=ctx.pct(accuracy),
-                 low=i18n.format_points(low, ctx.lang), high=i18n.format_points(high, ctx.lang))
+    values = {"value": ctx.pct(accuracy), "low": i18n.format_points(low, ctx.lang),
+              "high": i18n.format_points(high, ctx.lang)}
+    if table_ref:
+        return ctx._("%(value)s (95%% CI: %(low)s–%(high)s%%; table %(table)s)",
+                     table=table_ref, **values)
+    return ctx._("%(value)s (95%% CI: %(low)s–%(high)s%%)", **values)
 
 
 def test_sentence(ctx: Context, found: StudyFindings, table_ref: str | None) -> str | None:
@@ -390,9 +395,8 @@ def test_sentence(ctx: Context, found: StudyFindings, table_ref: str | None) -> 
     if check is None:
         return None
     values = {"n": ctx.integer(check.n), "run": check.best.label,
-              "value": interval_text(ctx, check.accuracy, check.n),
-              "runner": check.runner_up.label, "runner_value": ctx.pct(check.runner_accuracy),
-              "cite": f" {cited(ctx, None, table_ref, inline=False)}" if table_ref else ""}
+              "value": interval_text(ctx, check.accuracy, check.n, table_ref),
+              "runner": check.runner_up.label, "runner_value": ctx.pct(check.runner_accuracy)}
     if check.indistinguishable:
         options = SAME_ON_TEST
     else:
