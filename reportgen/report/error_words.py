@@ -88,7 +88,7 @@ WEAKEST_PRECISION = N_("Moreover, class %(precision_class)s has the lowest preci
 HOLDS = (
     N_("Class %(weakest)s has the lowest recall in all %(runs)s runs of the study, so the "
        "difficulty lies in the data rather than in one configuration."),
-    N_("Moreover, no run of the study recognises %(weakest)s better than the other classes: "
+    N_("No run of the study recognises %(weakest)s better than the other classes: "
        "in all %(runs)s it is the class of lowest recall, a sign that the difficulty comes "
        "from the data and not from one configuration."),
     N_("Every run of the study shares this weakest class: in all %(runs)s, %(weakest)s has "
