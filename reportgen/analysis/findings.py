@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reportgen.analysis import errors as error_facts
 from reportgen.analysis import ranking as rankings
 from reportgen.analysis import runs as run_facts
 from reportgen.analysis import samples as sample_facts
@@ -20,8 +21,10 @@ from reportgen.analysis.curve_reading import CurveReading, read_curves
 from reportgen.analysis.ranking import Criterion
 from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
 from reportgen.analysis.significance import (
+    IntervalCheck,
     MarginCheck,
     SeedComparison,
+    check_test_accuracy,
     compare_seeds,
     single_seed_margin,
 )
@@ -144,6 +147,8 @@ class StudyFindings:
     engine_gaps: tuple[EngineGap, ...] = ()
     stops: Stops = field(default_factory=Stops)
     samples: sample_facts.Predictions | None = None  # show = ["samples"]
+    errors: error_facts.ErrorAnalysis | None = None  # the best run's errors (analysis.errors)
+    test_check: IntervalCheck | None = None  # best against runner-up on test, Wilson interval
 
     @property
     def best(self) -> RunRecord | None:
@@ -242,6 +247,8 @@ def _with_facts(found: StudyFindings, results: ResultSet) -> StudyFindings:
             lost=found.failed),
         samples=sample_facts.predictions(results, found.dataset, best)
         if best is not None and "samples" in found.study.show else None,
+        errors=error_facts.study_errors(found.runs, found.ranking, results),
+        test_check=check_test_accuracy(found.runs, found.ranking),
     )
 
 

@@ -3,7 +3,9 @@
 With repeats (several seeds per configuration): Welch's t-test (unequal variances, scipy) and a
 percentile bootstrap interval of the difference of means, resampled with a fixed seed so the
 report is reproducible. With a single seed there is no spread to compare with: a margin below a
-stated threshold gets the single-seed caveat, the same rule everywhere in the report.
+stated threshold gets the single-seed caveat, the same rule everywhere in the report. On one
+test split of n samples, an accuracy gets Wilson's 95 % interval, and a runner-up inside it is
+indistinguishable from the best.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import stats
+
+from reportgen.records import RunRecord
 
 ALPHA = 0.05  # two-sided significance level of the t-test; the interval is 1 − ALPHA
 BOOTSTRAP_RESAMPLES = 10_000
@@ -114,3 +119,81 @@ def single_seed_margin(a: float, b: float, metric: str,
         if n_samples:
             threshold = max(threshold, SINGLE_SEED_SAMPLES / n_samples)
     return MarginCheck(margin=margin, threshold=threshold, caveat=margin < threshold)
+
+
+# ---------------------------------------------------------------- one test split, n samples
+WILSON_Z = 1.96  # the normal quantile of a two-sided 95 % interval
+
+
+def wilson_interval(successes: int, n: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """Wilson's score interval of a proportion `successes / n` (95 % with the default z):
+    unlike the normal approximation it stays inside [0, 1] and is sound near 0 and 1."""
+    if n <= 0 or not 0 <= successes <= n:
+        raise ValueError(f"wilson_interval: need 0 <= successes <= n and n > 0 "
+                         f"(got {successes}, {n})")
+    p = successes / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def accuracy_interval(accuracy: float, n: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """The Wilson interval of an accuracy measured on `n` samples."""
+    return wilson_interval(round(accuracy * n), n, z)
+
+
+def indistinguishable(best: float, runner_up: float, n: int, z: float = WILSON_Z) -> bool:
+    """Two accuracies on the same split of `n` samples are indistinguishable when the
+    runner-up's lies inside the best's Wilson interval."""
+    low, high = accuracy_interval(best, n, z)
+    return low <= runner_up <= high
+
+
+@dataclass(frozen=True)
+class IntervalCheck:
+    """The best run's test accuracy with its Wilson interval, against the runner-up's."""
+
+    best: RunRecord
+    runner_up: RunRecord
+    accuracy: float
+    n: int  # test samples
+    low: float
+    high: float
+    runner_accuracy: float
+    indistinguishable: bool
+
+
+def check_test_accuracy(runs: Sequence[RunRecord],
+                        ranking: Sequence[int]) -> IntervalCheck | None:
+    """The best run (`runs[ranking[0]]`) against the next ranked run of another configuration
+    (with repeats, another seed of the same configuration is not a runner-up), on the test
+    split; None without two such runs with a test accuracy."""
+    if len(ranking) < 2:
+        return None
+    best = runs[ranking[0]]
+    runner = next((runs[i] for i in ranking[1:] if best.config_label is None
+                   or runs[i].config_label != best.config_label), None)
+    if runner is None:
+        return None
+    a, b = best.metrics.get("test"), runner.metrics.get("test")
+    if a is None or b is None or not math.isfinite(a.accuracy) \
+            or not math.isfinite(b.accuracy):
+        return None
+    n = sum(map(sum, a.confusion)) or 0
+    if n <= 0:
+        return None
+    low, high = accuracy_interval(a.accuracy, n)
+    return IntervalCheck(best, runner, float(a.accuracy), n, low, high, float(b.accuracy),
+                         low <= b.accuracy <= high)
+
+
+Verdict = Literal["both-differ", "both-tie", "seeds-only", "test-only"]
+
+
+def reconcile(seeds: SeedComparison, check: IntervalCheck) -> Verdict:
+    """What the seed t-test and the test interval say together: both that the two differ,
+    both that they cannot be told apart, or only one of them that they differ."""
+    if seeds.exceeds_spread:
+        return "seeds-only" if check.indistinguishable else "both-differ"
+    return "both-tie" if check.indistinguishable else "test-only"

@@ -4,7 +4,8 @@ The only package that imports matplotlib. It knows nothing about languages: ever
 label, legend entry and the decimal separator come from the caller, already translated.
 Output is deterministic (fixed `svg.hashsalt`, no date) so reports can be diffed.
 One module per subject: `runs` (curves, confusion matrices), `data` (distributions, samples,
-predictions), `tuning` (searches), `svg` (inline-SVG tooling), `style` (palette, fonts).
+predictions), `roc` (a binary classifier's ROC curve), `tuning` (searches), `svg`
+(inline-SVG tooling), `style` (palette, fonts).
 """
 
 from reportgen.figures.data import (
@@ -16,6 +17,7 @@ from reportgen.figures.data import (
     prediction_panels,
     sorted_class_counts,
 )
+from reportgen.figures.roc import RocTexts, roc_curve
 from reportgen.figures.runs import (
     CurveTexts,
     DualAxisTexts,
@@ -42,8 +44,9 @@ from reportgen.figures.tuning import (
 __all__ = [
     "BudgetLine", "BudgetTexts", "CountTexts", "CurveTexts", "DistributionTexts",
     "DualAxisTexts", "HistoryTexts", "ImportanceTexts", "MatrixTexts", "ParallelAxis",
-    "ParallelTexts", "PredictionTexts", "budget_curves", "class_distribution", "clean_svg",
-    "confusion_matrix", "covered_codepoints", "dual_axis", "image_grid", "importance_bars",
-    "learning_curves", "lighten_svg", "optimisation_history", "parallel_coordinates",
-    "prediction_panels", "prefix_ids", "sorted_class_counts", "tick_names", "to_svg",
+    "ParallelTexts", "PredictionTexts", "RocTexts", "budget_curves", "class_distribution",
+    "clean_svg", "confusion_matrix", "covered_codepoints", "dual_axis", "image_grid",
+    "importance_bars", "learning_curves", "lighten_svg", "optimisation_history",
+    "parallel_coordinates", "prediction_panels", "prefix_ids", "roc_curve",
+    "sorted_class_counts", "tick_names", "to_svg",
 ]

@@ -173,8 +173,9 @@ def recommendation_sentences(ctx: Context) -> list[str]:
                          "test split, measured once.")
         sentence = ctx._(message, **values)
         if lead_established(found) is False:
-            sentence += " " + ctx._("Its lead within that experiment is not established, so "
-                                    "a close runner-up would serve as well.")
+            sentence += " " + ctx._("The lead of %(run)s within that experiment is not "
+                                    "established, so a close runner-up would serve as well.",
+                                    run=best.label)
         out.append(sentence)
     return out
 

@@ -23,6 +23,7 @@ from reportgen.report import (
     answer_words,
     baselines_section,
     curve_words,
+    error_words,
     methods,
     questions,
     repeats_section,
@@ -168,6 +169,9 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
         if metrics is not None and "confusion" in show and metrics.confusion:
             matrix = results.confusion_figures(ctx, found, best, split, metrics, counts=False)
             blocks += matrix
+        roc = error_words.roc_figure(ctx, found)  # a binary task: its ROC curve beside it
+        if roc is not None:
+            blocks.append(dataclasses.replace(roc, half=True))
     # the gallery of mistakes backs the error analysis; the prediction panels wait in
     # appendix B, and the sentence counting the mistakes is the analysis's
     blocks += samples_section.study_blocks(ctx, found, frozenset({"misclassified"}))
@@ -210,6 +214,11 @@ def answer_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]
     table = numbers.get(f"study-{found.key}-seeds") or numbers.get(f"study-{found.key}-runs") \
         or numbers.get(f"study-{found.key}-scores") or ""
     out = answer_words.answer_sentences(ctx, found, table) if table else []
+    # the test split, with its 95 % interval (with repeats, the t-test reconciled with it)
+    checked = error_words.seed_reconcile_sentence(ctx, found) if found.has_repeats \
+        else error_words.test_sentence(ctx, found, None)
+    if checked:
+        out.append(checked)
     baseline = baselines_section.baseline_sentence(ctx, found)
     if baseline:
         out.append(baseline)
@@ -238,7 +247,10 @@ def error_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str])
     fig = f"fig-study-{found.key}"
     parts = []
     matrix = numbers.get(f"{fig}-confusion-normalized")
-    if matrix and found.best is not None:
+    errors = error_words.error_paragraph(ctx, found, matrix, None, numbers.get(f"{fig}-roc"))
+    if errors:
+        parts.append(errors)
+    elif matrix and found.best is not None:
         parts.append(ctx._(ctx.phrasing("matrix-cite", MATRIX_CITES, found), n=matrix,
                            run=found.best.label))
     samples = samples_section.study_blocks(ctx, found, frozenset({"sentence"}))

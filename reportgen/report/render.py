@@ -93,6 +93,7 @@ def environment(lang: str) -> jinja2.Environment:
         "percent": lambda value, digits=1: i18n.format_percent(value, lang, digits),
         "date": lambda value: i18n.format_date(value, lang),
         "with_lead": with_lead,
+        "caption_text": caption_text,
         "breakable": breakable,
     })
     return env
@@ -106,6 +107,15 @@ def breakable(text: str) -> Markup:
     inside a word: table headers never hyphenate, yet a config path such as
     `training.optimizer.lr` may still wrap at its dots instead of widening its column."""
     return Markup(_JOINT.sub(r"\1<wbr>", str(escape(text))))
+
+
+def caption_text(caption: str) -> str:
+    """A table's caption as printed above it: a one-sentence caption without its final
+    full stop, as a label reads (a caption of several sentences keeps its punctuation)."""
+    body = caption.rstrip()
+    if body.endswith(".") and body.count(". ") == 0 and not body.endswith(".."):
+        return body[:-1]
+    return caption
 
 
 def with_lead(html_text: str, lead: str) -> Markup:

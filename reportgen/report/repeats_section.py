@@ -86,12 +86,7 @@ SPREAD_CAPTIONS = (
     N_("Spread over %(seeds)s seeds of the accuracy of each configuration of “%(study)s” (mean, "
        "sample standard deviation, minimum, maximum)."),
 )
-SPREAD_NOTES = (  # every seed's run is in appendix C (report.details_appendix)
-    N_("The configuration with the highest mean is in bold; every seed's run is in the "
-       "appendix of every run."),
-    N_("In bold, the highest mean. The appendix of every run lists each seed."),
-    N_("Bold marks the best mean; the runs of each seed are listed in the appendix."),
-)
+SPREAD_NOTES = (N_("Bold: the highest mean."),)  # short: the same note under every table
 
 
 MEAN_LOSS_CAPTIONS = (
