@@ -164,19 +164,19 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     best = found.best
     if "dual_axis" in show and best is not None:
         blocks.append(results.dual_axis_figure(ctx, found, best))
-    if best is not None:
-        split, metrics = final_metrics(best)
-        if metrics is not None and "confusion" in show and metrics.confusion:
-            matrix = results.confusion_figures(ctx, found, best, split, metrics, counts=False)
-            blocks += matrix
-        roc = error_words.roc_figure(ctx, found)  # a binary task: its ROC curve beside it
-        if roc is not None:
-            blocks.append(dataclasses.replace(roc, half=True))
     # the gallery of mistakes backs the error analysis; the prediction panels wait in
     # appendix B, and the sentence counting the mistakes is the analysis's
     blocks += samples_section.study_blocks(ctx, found, frozenset({"misclassified"}))
     if found.study.search is not None:
         blocks += tuning_section.comparison_blocks(ctx, found)
+    if best is not None:  # last, so that it sits beside the analysis that reads it
+        split, metrics = final_metrics(best)
+        matrix: list[Figure] = []
+        if metrics is not None and "confusion" in show and metrics.confusion:
+            matrix = results.confusion_figures(ctx, found, best, split, metrics, counts=False)
+        roc = error_words.roc_figure(ctx, found)  # a binary task: its ROC curve beside it
+        blocks += [dataclasses.replace(f, half=False, aside=True)
+                   for f in [*matrix, *([roc] if roc is not None else [])]]
     return blocks
 
 

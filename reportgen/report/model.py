@@ -138,6 +138,7 @@ class Figure:
     caption: str
     svg: str  # inline SVG markup, element ids already prefixed with `id`
     half: bool = False  # half the text width: two such figures in a row share a line
+    aside: bool = False  # half the text width, beside the paragraphs that follow it
 
 
 Block = Paragraph | BulletList | Preformatted | Table | Figure

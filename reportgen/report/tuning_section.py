@@ -6,6 +6,7 @@ when the search finished and is read from its record.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from reportgen import figures
@@ -123,11 +124,13 @@ class _Comparison(SearchWords):
         blocks: list[Block] = [
             Paragraph(self._("Table %(n)s compares the searches: trials, epochs, time and the "
                              "best objective each reached.", n=str(table.number))), table]
+        budget = budget_figure(self.ctx, self.view)
+        if budget is not None:  # beside the verdict that reads it
+            blocks.append(dataclasses.replace(budget, aside=True))
         for group in groups:
             blocks.append(Paragraph(" ".join(self.verdict(group))))
-        budget = budget_figure(self.ctx, self.view)
         if budget is not None:
-            blocks += [Paragraph(budget_sentence(self.ctx, self.view, budget.number)), budget]
+            blocks.append(Paragraph(budget_sentence(self.ctx, self.view, budget.number)))
         return Section(f"tuning-{self.view.key}-comparison", "",
                        self._("Comparison of the searches"), tuple(blocks))
 
