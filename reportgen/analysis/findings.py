@@ -17,6 +17,7 @@ from reportgen.analysis import runs as run_facts
 from reportgen.analysis import samples as sample_facts
 from reportgen.analysis import seeds as seed_facts
 from reportgen.analysis.curve_reading import CurveReading, read_curves
+from reportgen.analysis.design import DesignIssue, design_issues
 from reportgen.analysis.ranking import Criterion
 from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
 from reportgen.analysis.significance import (
@@ -144,6 +145,7 @@ class StudyFindings:
     engine_gaps: tuple[EngineGap, ...] = ()
     stops: Stops = field(default_factory=Stops)
     samples: sample_facts.Predictions | None = None  # show = ["samples"]
+    design: tuple[DesignIssue, ...] = ()  # objections to the study's design (analysis.design)
 
     @property
     def best(self) -> RunRecord | None:
@@ -224,9 +226,12 @@ def _with_facts(found: StudyFindings, results: ResultSet) -> StudyFindings:
     from dataclasses import replace
 
     best = found.best
+    single = margin(found, results) if best is not None and found.seeds is None else None
     return replace(
         found,
-        margin=margin(found, results) if best is not None and found.seeds is None else None,
+        margin=single,
+        design=design_issues(found.study, found.runs, found.searches, single,
+                             found.seeds is not None),
         seed_margin=seed_margin(found) if found.seeds is not None else None,
         curves=read_curves(found.runs, found.histories, found.seeds),
         trend=trend(found) if best is not None else None,
