@@ -81,10 +81,10 @@ MEANS = (
     N_("With %(n)s seeds per configuration, the curve measures that follow are those of the "
        "mean curve."))
 OVERFIT_RISE = (
-    N_("The validation loss of %(run)s is lowest at epoch %(epoch)s (%(best)s) and then rises "
-       "by %(rise)s while the network keeps fitting the training set, the usual sign of "
-       "overfitting; it ends with a training loss of %(train)s against %(val)s on "
-       "validation."),
+    N_("In %(run)s, the validation loss is lowest at epoch %(epoch)s (%(best)s) and then "
+       "rises by %(rise)s while the network keeps fitting the training set, the usual "
+       "sign of overfitting; it ends with a training loss of %(train)s against %(val)s "
+       "on validation."),
     N_("From epoch %(epoch)s on, where its validation loss is lowest (%(best)s), %(run)s "
        "overfits: that loss rises by %(rise)s, and training ends with a loss of %(train)s on "
        "the training set against %(val)s on validation."),
@@ -148,7 +148,7 @@ GAP_ACC = (
        "(%(train)s against %(val)s)."),
     N_("Between its training and validation accuracies, %(run)s ends %(points)s points apart "
        "(%(train)s against %(val)s)."),
-    N_("At the end of training, the accuracies of %(run)s differ by %(points)s points: "
+    N_("Once training ends, the accuracies of %(run)s differ by %(points)s points: "
        "%(train)s on training, %(val)s on validation."))
 GAP_SMALLEST = (
     N_("The gap is smallest in %(run)s, whose validation loss is %(ratio)s times its training "
@@ -193,9 +193,9 @@ UNSTABLE = (
     N_("Over the last %(window)s epochs the validation loss of %(runs)s zig-zags: its "
        "epoch-to-epoch changes scatter by the share of its level given in brackets, where a "
        "smooth curve stays under %(threshold)s."),
-    N_("The validation loss of %(runs)s does not settle: over the last %(window)s epochs its "
-       "changes scatter by the share of its level in brackets, against under %(threshold)s "
-       "for a smooth curve."))
+    N_("Oscillating over the last %(window)s epochs, the validation loss of %(runs)s "
+       "does not settle: its changes scatter by the share of its level in brackets, "
+       "against under %(threshold)s for a smooth curve."))
 
 
 def loss_text(value: float | None, lang: str) -> str:
