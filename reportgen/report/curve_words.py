@@ -1,10 +1,13 @@
 """The learning curves of a study, read in sentences: which configuration overfits, where the
 train–validation gap is large, which converges faster, which oscillates, and, where a single
-factor separates two configurations, the mechanism the difference is consistent with.
+factor separates two configurations, the mechanism that explains the difference.
 
 The measures and verdicts come from `analysis.curve_reading` (thresholds in
-`analysis.curves`); this module only words them. Every sentence names the configurations it is
-about, so no two studies share a sentence.
+`analysis.curves`); this module only words them. Shapes (best epoch, rise, convergence) are the
+history's; every end-of-training loss, accuracy, ratio and gap is the final evaluation the runs
+table shows (`CurveReading.final`); whether a configuration overfits is its one verdict
+(`CurveReading.verdict`), never recomputed here. Every sentence names the configurations it is
+about, so no two studies share a sentence; each kind has three phrasings (`ctx.phrasing`).
 """
 
 from __future__ import annotations
