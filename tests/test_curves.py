@@ -163,3 +163,46 @@ def test_a_steep_but_smooth_fall_is_not_oscillation():
     features = curve_features(History.of(falling, falling))
     assert features.instability is not None and features.instability >= 0.05
     assert not features.unstable
+
+
+# ---------------------------------------------------------------- one verdict (issue 26, item 7)
+def final(train_loss=0.05, val_loss=0.06, train_accuracy=0.99, val_accuracy=0.98, epoch=20):
+    from reportgen.analysis.curves import FinalFit
+    return FinalFit(epoch, train_loss, val_loss, train_accuracy, val_accuracy)
+
+
+def test_the_end_of_training_gap_is_the_final_evaluation_not_the_running_history():
+    from reportgen.analysis.curves import with_final
+    # the history's running training loss ends at 0.010 (ratio 8); the final evaluation the
+    # tables show gives 0.05 against 0.06 (ratio 1.2): no large gap
+    history = History.of(smooth(20, 1.0, 0.010), [0.08] * 20, [1.0] * 20, [0.99] * 20)
+    assert curve_features(history).large_gap
+    features = with_final(curve_features(history), final())
+    assert features.gap_at_end.loss_ratio == pytest.approx(1.2)
+    assert features.gap_at_end.accuracy == pytest.approx(0.01)
+    assert not features.large_gap
+
+
+def test_an_accuracy_gap_above_five_points_overfits_even_without_a_loss_rise():
+    from reportgen.analysis.curves import fit_verdict
+    features = curve_features(History.of(smooth(), smooth(20, 1.0, 0.2)))
+    assert not features.overfits
+    assert fit_verdict(features, final(train_accuracy=1.0, val_accuracy=0.94)) == "overfits"
+    assert fit_verdict(features, final(train_accuracy=1.0, val_accuracy=0.96)) == "gap"
+    assert fit_verdict(features, final(train_accuracy=0.99, val_accuracy=0.98)) == "none"
+
+
+def test_a_rising_validation_loss_overfits_whatever_the_accuracy_gap():
+    from reportgen.analysis.curves import fit_verdict
+    val_loss = [1.0, 0.6, 0.4, 0.3, 0.32, 0.36, 0.40, 0.45]
+    features = curve_features(History.of(smooth(8), val_loss))
+    assert fit_verdict(features, final(train_accuracy=0.99, val_accuracy=0.985)) == "overfits"
+
+
+def test_a_diverging_run_is_never_called_overfitting():
+    from reportgen.analysis.curves import fit_verdict
+    loss = [1.0, 2.0, 30.0, math.nan, math.nan, math.nan]
+    val_loss = [1.0, 0.5, 0.9, 1.5, 2.0, 3.0]  # lowest at epoch 2, then rising 500 %
+    features = curve_features(History.of(loss, val_loss))
+    assert features.diverged and features.overfits
+    assert fit_verdict(features, final(train_accuracy=1.0, val_accuracy=0.5)) == "diverged"

@@ -113,3 +113,30 @@ def test_the_tuning_study_names_the_objectives_best_run_everywhere(
     assert identity(runs_table.rows[runs_table.highlight][0].value) == best.label
     conclusions = next(t for t in items(model, "conclusions") if f"({title})" in t)
     assert name in conclusions
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_curve_figures_are_the_tables_and_each_configuration_has_one_verdict(
+        results: ResultSet, lang: str) -> None:
+    """Issue 26, item 7: the end-of-training gap the curve sentences quote is the final
+    evaluation's (the runs table), and findings.gap agrees with the curve verdict."""
+    from reportgen.report import curve_words
+
+    shown = localise(analyse(results), lang)
+    ctx = Context(shown, lang)
+    read = [f for f in shown.studies if f.curves is not None]
+    assert read
+    for found in read:
+        curves = found.curves
+        assert curves is not None and len(curves.verdicts) == len(curves.labels)
+        for label in curves.labels:
+            fit, features = curves.final(label), curves.of(label)
+            if fit is not None and fit.train_loss and fit.val_loss is not None \
+                    and features.gap_at_end is not None:
+                assert features.gap_at_end.loss_ratio == pytest.approx(
+                    fit.val_loss / fit.train_loss)
+        best = found.best
+        if best is not None and found.gap is not None:
+            verdict = curves.verdict(best.config_label or best.label)
+            assert (found.gap.verdict == "overfit") == (verdict == "overfits")
+        assert curve_words.curve_sentences(ctx, found)

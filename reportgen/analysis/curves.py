@@ -20,7 +20,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
@@ -57,6 +58,13 @@ CONVERGENCE_MIN_MARGIN = 2
 INSTABILITY_WINDOW = 5
 INSTABILITY_THRESHOLD = 0.05
 INSTABILITY_MIN_TURNS = 2
+
+# Overfitting verdict (`fit_verdict`), one per configuration, read by every sentence: a run
+# overfits when its validation loss rises after its minimum (OVERFIT_MIN_RISE_REL above), or
+# when, in the final evaluation the tables show, its training accuracy exceeds its validation
+# accuracy by more than OVERFIT_ACC_GAP (5 points). A large gap short of that (GAP_*) is a
+# generalisation gap, not called overfitting; a diverged run is diverged, never overfitting.
+OVERFIT_ACC_GAP = 0.05
 
 # Divergence: the training loss is not finite, or exceeds DIVERGENCE_RATIO times its first
 # value (a loss that grows tenfold from its start is running away, not learning).
@@ -105,6 +113,34 @@ class History:
     @property
     def epochs(self) -> int:
         return len(self.loss)
+
+
+# -------------------------------------------------------------------- final evaluation
+@dataclass(frozen=True)
+class FinalFit:
+    """The end-of-training evaluation on the training and validation splits, as the tables
+    show it (`record.metrics`, the mean over seeds with repeats). The history's training
+    loss and accuracy are running means over each epoch; every end-of-training figure the
+    text quotes comes from here instead, so the text and the tables agree."""
+
+    epoch: int  # the epoch whose weights were evaluated (the restored one with restore_best)
+    train_loss: float | None
+    val_loss: float | None
+    train_accuracy: float | None
+    val_accuracy: float | None
+
+    @property
+    def gap(self) -> Gap:
+        loss_gap = ratio = acc_gap = None
+        if self.train_loss is not None and self.val_loss is not None:
+            loss_gap = self.val_loss - self.train_loss
+            ratio = self.val_loss / self.train_loss if self.train_loss > 0 else math.inf
+        if self.train_accuracy is not None and self.val_accuracy is not None:
+            acc_gap = self.train_accuracy - self.val_accuracy
+        return Gap(epoch=self.epoch, loss=loss_gap, loss_ratio=ratio, accuracy=acc_gap)
+
+
+Fit = Literal["diverged", "overfits", "gap", "none"]
 
 
 # -------------------------------------------------------------------- features
@@ -254,6 +290,30 @@ def curve_features(history: History) -> CurveFeatures:
         diverged=diverged_at is not None,
         divergence_epoch=diverged_at,
     )
+
+
+def with_final(features: CurveFeatures, final: FinalFit | None) -> CurveFeatures:
+    """The features with their end-of-training gap taken from the final evaluation."""
+    if final is None:
+        return features
+    gap = final.gap
+    return replace(features, gap_at_end=gap, large_gap=gap.large,
+                   final_val_accuracy=final.val_accuracy
+                   if final.val_accuracy is not None else features.final_val_accuracy)
+
+
+def fit_verdict(features: CurveFeatures, final: FinalFit | None = None) -> Fit:
+    """The one overfitting verdict of a configuration (rule at OVERFIT_ACC_GAP)."""
+    if features.diverged:
+        return "diverged"
+    if features.overfits:
+        return "overfits"
+    gap = final.gap if final is not None else features.gap_at_end
+    if gap is not None and gap.accuracy is not None and gap.accuracy > OVERFIT_ACC_GAP:
+        return "overfits"
+    if gap is not None and gap.large:
+        return "gap"
+    return "none"
 
 
 # -------------------------------------------------------------------- comparison

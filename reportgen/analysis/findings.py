@@ -18,6 +18,8 @@ from reportgen.analysis import runs as run_facts
 from reportgen.analysis import samples as sample_facts
 from reportgen.analysis import seeds as seed_facts
 from reportgen.analysis.curve_reading import CurveReading, read_curves
+from reportgen.analysis.curves import OVERFIT_ACC_GAP
+from reportgen.analysis.design import DesignIssue, design_issues
 from reportgen.analysis.ranking import Criterion
 from reportgen.analysis.runs import accuracy, as_number, flat_varied, varied_paths
 from reportgen.analysis.significance import (
@@ -33,7 +35,7 @@ from reportgen.records import BaselineRecord, CoverLogo, DatasetSummary, RunReco
 from reportgen.store import ResultSet, StoredRun
 from reportgen.tuning.records import TuningRecord
 
-OVERFIT_GAP = 0.05  # train − val accuracy above this is called a sign of overfitting
+OVERFIT_GAP = OVERFIT_ACC_GAP  # train − val accuracy above this: overfitting (curves.py)
 
 
 def slug(name: str) -> str:
@@ -149,6 +151,7 @@ class StudyFindings:
     samples: sample_facts.Predictions | None = None  # show = ["samples"]
     errors: error_facts.ErrorAnalysis | None = None  # the best run's errors (analysis.errors)
     test_check: IntervalCheck | None = None  # best against runner-up on test, Wilson interval
+    design: tuple[DesignIssue, ...] = ()  # objections to the study's design (analysis.design)
 
     @property
     def best(self) -> RunRecord | None:
@@ -231,13 +234,17 @@ def _with_facts(found: StudyFindings, results: ResultSet) -> StudyFindings:
     from dataclasses import replace
 
     best = found.best
+    single = margin(found, results) if best is not None and found.seeds is None else None
+    curves = read_curves(found.runs, found.histories, found.seeds)
     return replace(
         found,
-        margin=margin(found, results) if best is not None and found.seeds is None else None,
+        margin=single,
+        design=design_issues(found.study, found.runs, found.searches, single,
+                             found.seeds is not None),
         seed_margin=seed_margin(found) if found.seeds is not None else None,
-        curves=read_curves(found.runs, found.histories, found.seeds),
+        curves=curves,
         trend=trend(found) if best is not None else None,
-        gap=gap(best) if best is not None else None,
+        gap=gap(best, curves) if best is not None else None,
         engine_gaps=tuple(engine_gaps(found)),
         stops=Stops(
             diverged=tuple(r for r in found.runs if r.stop_reason == "diverged"),
@@ -311,13 +318,19 @@ def trend(found: StudyFindings) -> Trend | None:
     return Trend(paths[0], split, found.seeds is not None, direction, tuple(points))
 
 
-def gap(best: RunRecord) -> Gap | None:
+def gap(best: RunRecord, curves: CurveReading | None = None) -> Gap | None:
+    """The best run's accuracy gap. Its "overfit" verdict is the curve reading's verdict of
+    the best run's configuration (`curves.fit_verdict`, one rule for every text); without a
+    curve, an accuracy gap above OVERFIT_GAP, the same threshold that rule applies."""
     train, val = accuracy(best, "train"), accuracy(best, "val")
     if train is None or val is None:
         return None
     diff = train - val
+    label = best.config_label or best.label
+    said = curves.verdict(label) if curves is not None else None
+    overfits = said == "overfits" if said is not None else diff > OVERFIT_GAP
     verdict: Literal["overfit", "small", "none"] = \
-        "overfit" if diff > OVERFIT_GAP else "small" if diff >= 0 else "none"
+        "overfit" if overfits else "small" if diff >= 0 else "none"
     return Gap(best, train, val, verdict)
 
 

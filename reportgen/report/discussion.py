@@ -14,6 +14,7 @@ from reportgen.analysis.findings import EngineGap, Margin, StudyFindings, Trend
 from reportgen.analysis.verdicts import lead_established
 from reportgen.report import (
     curve_words,
+    design_words,
     i18n,
     questions,
 )
@@ -93,9 +94,10 @@ def synthesis_sentences(ctx: Context) -> list[str]:
 
 
 def limitation_sentences(ctx: Context) -> list[str]:
-    """What the design cannot show: one split of the data, few seeds, small validation
-    splits on which one sample is a visible share."""
-    out = []
+    """What the design cannot show: each study's design objections (report.design_words),
+    then one split of the data, few seeds, small validation splits on which one sample is a
+    visible share."""
+    out = design_words.limitation_sentences(ctx)
     single = [f for f in ctx.findings.studies if f.runs and f.seeds is None
               and len(f.runs) > 1]
     seeded = [f for f in ctx.findings.studies if f.seeds is not None]

@@ -23,6 +23,7 @@ from reportgen.report import (
     answer_words,
     baselines_section,
     curve_words,
+    design_words,
     error_words,
     methods,
     questions,
@@ -140,7 +141,13 @@ def design_sentences(ctx: Context, found: StudyFindings) -> list[str]:
     """The generated part of the design: the network, and what the study's less common
     options do."""
     network = methods.architecture_sentence(ctx, found)
-    return [*([network] if network else []), *methods.option_sentences(ctx, found)]
+    out = [*([network] if network else []), *methods.option_sentences(ctx, found)]
+    # what the design cannot separate (analysis.design): the critique, each objection once
+    for issue in found.design:
+        sentence = design_words.issue_sentence(ctx, found, issue)
+        if sentence not in out:
+            out.append(sentence)
+    return out
 
 
 # ---------------------------------------------------------------- results
