@@ -77,12 +77,6 @@ DIVERGENCE_REASONS = {
         "the minimum, so its loss grows instead of settling, whereas %(b)s converges."),
 }
 
-MEANS = (
-    N_("The curves of each configuration are read on their mean over its %(n)s seeds."),
-    N_("Each configuration's curve is the mean of its %(n)s seeds, and the measures below are "
-       "read on it."),
-    N_("With %(n)s seeds per configuration, the curve measures that follow are those of the "
-       "mean curve."))
 OVERFIT_RISE = (
     N_("In %(run)s, the validation loss is lowest at epoch %(epoch)s (%(best)s) and then "
        "rises by %(rise)s while the network keeps fitting the training set, the usual "
@@ -244,9 +238,7 @@ def curve_sentences(ctx: Context, found: StudyFindings) -> list[str]:
     if reading is None:
         return []
     out: list[str] = []
-    if reading.over_means:
-        out.append(ctx._(_pick(ctx, "curve-means", MEANS, found),
-                         n=ctx.integer(found.study.repeats)))
+    # with repeats the curves read are the mean ones: the figures' captions say so
     out += overfitting_sentences(ctx, reading, found)
     out += gap_sentences(ctx, reading, found)
     out += convergence_sentences(ctx, reading, found)
