@@ -79,6 +79,7 @@ WEAKEST_SAME = (
 WEAKEST_RECALL = N_("Moreover, class %(recall_class)s has the lowest recall (%(recall)s).")
 WEAKEST_PRECISION = N_("Moreover, class %(precision_class)s has the lowest precision "
                        "(%(precision)s).")
+MOSTLY_SHARE = 0.75  # the weakest class in this share of the runs or more: mostly the data
 HOLDS = (
     N_("Class %(weakest)s has the lowest recall in all %(runs)s runs of the study, so the "
        "difficulty lies in the data rather than in one configuration."),
@@ -88,6 +89,14 @@ HOLDS = (
     N_("Every run of the study shares this weakest class: in all %(runs)s, %(weakest)s has "
        "the lowest recall, so the difficulty belongs to the data rather than to one "
        "configuration."),
+)
+MOSTLY = (
+    N_("Class %(weakest)s has the lowest recall in %(held)s of the %(runs)s runs of the study, "
+       "so the difficulty lies mostly in the data rather than in one configuration."),
+    N_("Nearly every run of the study shares this weakness: %(weakest)s is the class of lowest "
+       "recall in %(held)s of the %(runs)s, a difficulty that comes mostly from the data."),
+    N_("Across the study, %(weakest)s is the class of lowest recall in %(held)s of the %(runs)s "
+       "runs: the difficulty belongs mostly to the data."),
 )
 VARIES = (
     N_("By contrast, %(weakest)s has the lowest recall in only %(held)s of the %(runs)s runs "
@@ -316,6 +325,8 @@ class _Words:
                   "runs": ctx.integer(errors.recall_runs), "held": ctx.integer(errors.recall_held)}
         if errors.holds_everywhere:
             return self.pick("errors-holds", HOLDS, **values)
+        if errors.recall_held >= MOSTLY_SHARE * errors.recall_runs:
+            return self.pick("errors-mostly", MOSTLY, **values)
         return self.pick("errors-varies", VARIES, **values)
 
     # -- a binary task

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
+from reportgen.analysis.significance import reconcile
 from reportgen.analysis.verdicts import HypothesisCheck, hypothesis_check
 from reportgen.figures.style import MAX_WIDTH_IN
 from reportgen.report import (
@@ -222,7 +223,7 @@ def answer_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]
         or numbers.get(f"study-{found.key}-scores") or ""
     out = answer_words.answer_sentences(ctx, found, table) if table else []
     # the test split, with its 95 % interval (with repeats, the t-test reconciled with it)
-    checked = error_words.seed_reconcile_sentence(ctx, found) if found.has_repeats \
+    checked = reconciled(ctx, found) if found.has_repeats \
         else error_words.test_sentence(ctx, found, None)
     if checked:
         out.append(checked)
@@ -232,6 +233,17 @@ def answer_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]
     if found.trend is not None:
         out.append(trend_sentence(ctx, found.trend, found))
     return out
+
+
+def reconciled(ctx: Context, found: StudyFindings) -> str | None:
+    """With repeats, the sentence that reconciles Welch's t-test with the test-set interval,
+    when the two disagree (when they agree, the seed-spread sentence has said it)."""
+    margin, check = found.seed_margin, found.test_check
+    if margin is None or check is None or margin.comparison.p_value is None:
+        return None
+    if reconcile(margin.comparison, check) in ("both-differ", "both-tie"):
+        return None
+    return error_words.seed_reconcile_sentence(ctx, found)
 
 
 def curve_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str]) -> list[str]:
