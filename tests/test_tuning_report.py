@@ -272,7 +272,8 @@ def test_rendered_page_holds_the_figures_and_no_nan(models: dict[str, ReportMode
     page = render.html(models[lang])
     for figure in models[lang].figures():
         if figure.id.startswith("fig-tuning-"):
-            assert f'<figure class="figure" id="{figure.id}">' in page
+            kind = " aside" if figure.aside else " half" if figure.half else ""
+            assert f'<figure class="figure{kind}" id="{figure.id}">' in page
             assert "<svg" in figure.svg
     text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", text)
@@ -483,12 +484,12 @@ def test_budget_figure_of_each_study_with_searches_is_drawn_and_referenced(
     for model in models.values():
         found = [f for f in model.figures() if f.id == "fig-tuning-tuners-budget"]
         assert len(found) == 1
-        # the paragraph before it introduces it by number
-        before = [blocks[i - 1] for top in model.sections for part in top.walk()
-                  for blocks in [part.blocks] for i, b in enumerate(blocks)
-                  if b is found[0] and i > 0]
-        assert before and isinstance(before[0], Paragraph)
-        assert re.search(rf"\b{found[0].number}\b", before[0].text), before[0].text
+        # set beside the paragraphs after it, the last of which introduces it by number
+        assert found[0].aside
+        after = [p for top in model.sections for part in top.walk()
+                 for blocks in [part.blocks] for i, b in enumerate(blocks) if b is found[0]
+                 for p in blocks[i + 1:i + 4] if isinstance(p, Paragraph)]
+        assert any(re.search(rf"\b{found[0].number}\b", p.text) for p in after), after
     hyperband, bayesian = results.tuning["tuners"]
     # the search spent its epochs; its last improvement comes no later than that
     for record in (hyperband, bayesian):
