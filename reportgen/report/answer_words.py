@@ -190,7 +190,7 @@ def seeds_sentences(ctx: Context, found: StudyFindings, table: str) -> list[str]
             out = [ctx._(ctx.phrasing("seeds-tie", SEEDS_TIE, found), **values)]
         else:
             out = [ctx._(ctx.phrasing("seeds-lead", SEEDS_LEAD, found), **values)]
-        if found.seed_margin is not None:
+        if found.seed_margin is not None and margin > 0:  # a tie has no lead to judge
             out.append(seed_margin_sentence(ctx, found, found.seed_margin))
     test = config.spread(seeds.tables, "test", "accuracy")
     if test is not None and seeds.split != "test":

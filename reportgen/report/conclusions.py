@@ -9,10 +9,11 @@ too, and a lead that another seed could reverse is called provisional.
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
 from reportgen.analysis.verdicts import is_tie, lead_established
-from reportgen.records import RunRecord
 from reportgen.report import search_only
 from reportgen.report.context import Context
 from reportgen.report.discussion import CRITERIA, criterion_value
@@ -150,21 +151,25 @@ def search_answer(ctx: Context, found: StudyFindings) -> list[str]:
 
 # ---------------------------------------------------------------- recommendation
 def recommendation_sentences(ctx: Context) -> list[str]:
-    """Per dataset, the configuration the results recommend: the best run of all the
-    experiments on it by the methodology's selection rule (validation accuracy), with its
-    test accuracy, hedged when its own experiment did not establish its lead."""
+    """Per dataset, the configuration the results recommend: the best of all the
+    experiments on it by the methodology's selection rule (validation accuracy; with repeats
+    the configuration's mean over its seeds), with its test accuracy, hedged when its own
+    experiment did not establish its lead."""
     out = []
     for name in dict.fromkeys(f.dataset for f in ctx.findings.studies):
-        candidates = [(found, found.best) for found in ctx.findings.studies
-                      if found.dataset == name and found.best is not None
-                      and accuracy(found.best, "val") is not None]
+        candidates = [c for found in ctx.findings.studies if found.dataset == name
+                      if (c := leader(found)) is not None]
         if not candidates:
             continue
-        found, best = max(candidates, key=lambda item: _score(item[1]))
-        values = {"dataset": ctx.quoted(ctx.dataset_title(name)), "run": best.label,
-                  "study": ctx.study_title(found), "val": ctx.pct(accuracy(best, "val")),
-                  "test": ctx.pct(accuracy(best, "test"))}
-        if accuracy(best, "test") is None:
+        found, label, val, test = max(candidates, key=lambda c: c[2])
+        def shown(value: Any) -> str:
+            spread = getattr(value, "spread", None)  # a configuration's spread over seeds
+            return mean_text(ctx, spread) if spread is not None else ctx.pct(value)
+
+        values = {"dataset": ctx.quoted(ctx.dataset_title(name)), "run": label,
+                  "study": ctx.study_title(found), "val": shown(val),
+                  "test": shown(test) if test is not None else None}
+        if test is None:
             message = N_("For %(dataset)s, the results recommend %(run)s (experiment "
                          "“%(study)s”), with a validation accuracy of %(val)s.")
         else:
@@ -175,13 +180,36 @@ def recommendation_sentences(ctx: Context) -> list[str]:
         if lead_established(found) is False:
             sentence += " " + ctx._("The lead of %(run)s within that experiment is not "
                                     "established, so a close runner-up would serve as well.",
-                                    run=best.label)
+                                    run=label)
         out.append(sentence)
     return out
 
 
-def _score(record: RunRecord) -> float:
-    return accuracy(record, "val") or 0.0
+def leader(found: StudyFindings) -> tuple[StudyFindings, str, Any, Any] | None:
+    """(study, label, validation score, test score) of the study's first configuration: with
+    repeats its spreads over the seeds (compared by mean), else the best run's accuracies."""
+    seeds = found.seeds
+    if seeds is not None and seeds.order:
+        config = seeds.order[0][0]
+        val = config.spread(seeds.tables, "val", "accuracy")
+        test = config.spread(seeds.tables, "test", "accuracy")
+        return None if val is None else (found, config.label, _Mean(val),
+                                         _Mean(test) if test is not None else None)
+    best = found.best
+    if best is None or accuracy(best, "val") is None:
+        return None
+    return found, best.label, accuracy(best, "val"), accuracy(best, "test")
+
+
+class _Mean(float):
+    """A spread that compares by its mean and is shown with its spread."""
+
+    spread: Any
+
+    def __new__(cls, spread: Any) -> _Mean:
+        value = super().__new__(cls, spread.mean)
+        value.spread = spread
+        return value
 
 
 # ---------------------------------------------------------------- future work
