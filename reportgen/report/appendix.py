@@ -106,8 +106,7 @@ def authorship_text(ctx: Context) -> str:
         "written from the stored results, and every number in it is one of theirs.")
     if not names:
         return generated
-    joined = names[0] if len(names) == 1 else ctx._(
-        "%(items)s and %(last)s", items=", ".join(names[:-1]), last=names[-1])
+    joined = ctx.join(names)
     return ctx._("The authors wrote %(texts)s in the manifest; the report quotes them as "
                  "written.", texts=joined) + " " + generated
 

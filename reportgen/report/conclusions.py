@@ -222,9 +222,7 @@ def future_work_sentences(ctx: Context) -> list[str]:
     out = []
     undecided = open_ + tied
     if undecided:
-        names = [ctx._("“%(study)s”", study=ctx.study_title(f)) for f in undecided]
-        joined = names[0] if len(names) == 1 else ctx._(
-            "%(items)s and %(last)s", items=", ".join(names[:-1]), last=names[-1])
+        joined = ctx.titles(undecided)
         out.append(ctx._(
             "Repeating %(studies)s with five or more seeds would tell whether their orders are "
             "real; the margins measured there are of the size of the seed-to-seed variation.",

@@ -93,6 +93,17 @@ class Context:
             position = keys.index(key) if key in keys else zlib.crc32(str(key).encode())
         return options[(position + zlib.crc32(kind.encode())) % len(options)]
 
+    def join(self, items: Sequence[str]) -> str:
+        """"a, b and c" in the report's language ("" for none)."""
+        items = list(items)
+        if len(items) < 2:
+            return "".join(items)
+        return self._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+    def titles(self, studies: Sequence[StudyFindings]) -> str:
+        """The studies' titles, quoted and joined: «A», «B» and «C»."""
+        return self.join([self.quoted(self.study_title(found)) for found in studies])
+
     def quoted(self, name: str) -> str:
         return self.translate(N_("“%(name)s”")) % {"name": name}
 

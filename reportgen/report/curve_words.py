@@ -210,8 +210,7 @@ def _ratio(value: float | None, lang: str) -> str:
 def _join(ctx: Context, items: list[str]) -> str:
     if len(items) == 1:
         return items[0]  # a lone Label is quoted by ctx._ like any run named in a sentence
-    shown = [ctx.quoted(i) if isinstance(i, Label) else i for i in items]
-    return ctx._("%(items)s and %(last)s", items=", ".join(shown[:-1]), last=shown[-1])
+    return ctx.join([ctx.quoted(i) if isinstance(i, Label) else i for i in items])
 
 
 def _reason(ctx: Context, table: dict[str, str], contrast: Contrast | None) -> list[str]:

@@ -139,10 +139,7 @@ LIMIT_INIT = (
 
 # ---------------------------------------------------------------- pieces
 def _join(ctx: Context, items: Sequence[str]) -> str:
-    shown = [ctx.quoted(i) if isinstance(i, Label) else i for i in items]
-    if len(shown) == 1:
-        return shown[0]
-    return ctx._("%(items)s and %(last)s", items=", ".join(shown[:-1]), last=shown[-1])
+    return ctx.join([ctx.quoted(i) if isinstance(i, Label) else i for i in items])
 
 
 def _capital(text: str) -> str:

@@ -35,10 +35,7 @@ def study_part(ctx: Context, found: StudyFindings) -> Section:
         blocks.append(Paragraph(ctx.ngettext(
             "Table %(tables)s lists every run of “%(study)s”, one per configuration and seed.",
             "Tables %(tables)s list every run of “%(study)s”, one per configuration and seed.",
-            len(tables)) % {"tables": ctx._("%(items)s and %(last)s",
-                                            items=str(tables[0].number),
-                                            last=str(tables[-1].number))
-                            if len(tables) > 1 else str(tables[0].number),
+            len(tables)) % {"tables": ctx.join([str(t.number) for t in tables]),
                             "study": ctx.study_title(found)}))
         blocks += tables
     subsections = tuning_section.search_sections(ctx, found) if found.searches else ()

@@ -8,7 +8,6 @@ labelled as such): here it is named, not quoted.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from reportgen.analysis.findings import EngineGap, Margin, StudyFindings, Trend
 from reportgen.analysis.verdicts import lead_established
@@ -40,13 +39,6 @@ def discussion_section(ctx: Context) -> Section:
     return Section("discussion", "", ctx._("General discussion"), tuple(blocks))
 
 
-def _titles(ctx: Context, studies: Sequence[StudyFindings]) -> str:
-    names = [ctx._("“%(study)s”", study=ctx.study_title(f)) for f in studies]
-    if len(names) <= 1:
-        return "".join(names)
-    return ctx._("%(items)s and %(last)s", items=", ".join(names[:-1]), last=names[-1])
-
-
 def synthesis_sentences(ctx: Context) -> list[str]:
     """Which experiments establish their answer and which do not, and what the curves show
     across them: one verdict per study (analysis.verdicts), worded once."""
@@ -64,8 +56,8 @@ def synthesis_sentences(ctx: Context) -> list[str]:
             "Taken together, the experiments answer their questions unevenly: %(clear)s "
             "establish the lead of their best configuration, whereas in %(open)s the margin "
             "stays within the single-seed threshold or the seed-to-seed spread, so the order "
-            "is provisional.", len(clear)) % {"clear": _titles(ctx, clear),
-                                              "open": _titles(ctx, open_)})
+            "is provisional.", len(clear)) % {"clear": ctx.titles(clear),
+                                              "open": ctx.titles(open_)})
     elif clear:
         out.append(ctx._(
             "Taken together, every experiment that compares configurations establishes the "
@@ -76,17 +68,17 @@ def synthesis_sentences(ctx: Context) -> list[str]:
             "Taken together, no experiment establishes the lead of its best configuration: in "
             "%(open)s the margins stay within the single-seed threshold or the seed-to-seed "
             "spread, so the differences measured are of the size of the noise.",
-            open=_titles(ctx, open_)))
+            open=ctx.titles(open_)))
     overfit = [f for f in studies if f.curves is not None and f.curves.findings.overfitting]
     read = [f for f in studies if f.curves is not None]
     if overfit:
         out.append(ctx._(
             "The validation loss rises after its minimum, the sign of overfitting this report "
             "uses, in %(studies)s; the other experiments keep it at or near its minimum until "
-            "the end of training.", studies=_titles(ctx, overfit)) if len(overfit) < len(read)
+            "the end of training.", studies=ctx.titles(overfit)) if len(overfit) < len(read)
             else ctx._("The validation loss rises after its minimum, the sign of overfitting "
                        "this report uses, in every experiment: %(studies)s.",
-                       studies=_titles(ctx, overfit)))
+                       studies=ctx.titles(overfit)))
     elif read:
         out.append(ctx._("In no experiment does the validation loss rise clearly after its "
                          "minimum, the sign of overfitting this report uses."))
@@ -107,7 +99,7 @@ def limitation_sentences(ctx: Context) -> list[str]:
             "one draw of the initial weights and of the batch order.",
             "%(studies)s train each configuration with a single seed, so their rankings rest on "
             "one draw of the initial weights and of the batch order.", len(single))
-            % {"studies": upper_first(_titles(ctx, single))})
+            % {"studies": upper_first(ctx.titles(single))})
     if seeded:
         n = min(f.study.repeats for f in seeded)
         out.append(ctx._(

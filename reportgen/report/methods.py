@@ -45,15 +45,6 @@ def methods_section(ctx: Context) -> Section:
 
 
 # ---------------------------------------------------------------- the common protocol
-def _join(ctx: Context, items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) < 2:
-        return "".join(items)
-    return ctx._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
-
-
-def _titles(ctx: Context, studies: Sequence[StudyFindings]) -> str:
-    return _join(ctx, [ctx.quoted(ctx.study_title(found)) for found in studies])
 
 
 def protocol_paragraphs(ctx: Context, tables: Sequence[Table] = ()) -> list[str]:
@@ -67,7 +58,7 @@ def protocol_paragraphs(ctx: Context, tables: Sequence[Table] = ()) -> list[str]
             "and, in each study's column, what that study changes.",
             "The studies share one protocol; tables %(n)s list the set-up they have in common "
             "and, in each study's column, what that study changes.", len(tables)) % {
-            "n": _join(ctx, [str(t.number) for t in tables])})
+            "n": ctx.join([str(t.number) for t in tables])})
     first.append(_split_sentence(ctx))
     first.append(ctx._("The networks learn from the training part; the validation part "
                        "chooses each study's best configuration, and the test part takes no "
@@ -88,7 +79,7 @@ def _split_sentence(ctx: Context) -> str:
     specs = [ctx.manifest.datasets.get(name) for name in names]
     stratified = all(getattr(getattr(s, "split", None), "stratify", False) for s in specs)
     where = (" (" + ctx.ngettext("table %(n)s", "tables %(n)s", len(refs)) % {
-        "n": _join(ctx, [str(n) for n in refs])} + ")") if refs else ""
+        "n": ctx.join([str(n) for n in refs])} + ")") if refs else ""
     if stratified:
         return ctx._("Each dataset is split once into training, validation and test parts "
                      "with the same class proportions%(where)s, and every run uses that "
@@ -148,7 +139,7 @@ def selection_sentences(ctx: Context) -> list[str]:
         for (name, objective, minimise), studies in groups.items():
             if (name, objective, minimise) == default:
                 continue  # the other studies, named last
-            values = {"studies": _titles(ctx, studies)}
+            values = {"studies": ctx.titles(studies)}
             if objective is not None:
                 singular, plural = _SEARCH_SELECTION[minimise]
                 values["objective"] = ctx._(OBJECTIVE_NAMES.get(objective, objective))
@@ -188,11 +179,11 @@ def seed_sentences(ctx: Context, studies: Sequence[StudyFindings]) -> list[str]:
             "The studies %(studies)s train each configuration with %(n)s seeds (%(seeds)s), "
             "which change the initial weights, the order of the batches and dropout but not "
             "the split.", len(group)) % {
-            "studies": _titles(ctx, group), "n": ctx.integer(n),
-            "seeds": _join(ctx, [str(s) for s in seeds])})
+            "studies": ctx.titles(group), "n": ctx.integer(n),
+            "seeds": ctx.join([str(s) for s in seeds])})
     seeds = sorted({s for found in single for s in _seeds(found)})
     if single and seeds:
-        values = {"seeds": _join(ctx, [str(s) for s in seeds])}
+        values = {"seeds": ctx.join([str(s) for s in seeds])}
         if repeated:
             out.append(ctx.ngettext("The other studies train each configuration once, with "
                                     "seed %(seeds)s.",
@@ -228,7 +219,7 @@ def threshold_sentence(ctx: Context) -> str | None:
     thresholds = single_seed_thresholds(ctx)
     if not thresholds:
         return None
-    values = _join(ctx, [ctx._("%(points)s on %(dataset)s", points=points_text(ctx, t),
+    values = ctx.join([ctx._("%(points)s on %(dataset)s", points=points_text(ctx, t),
                                dataset=ctx.quoted(ctx.dataset_title(name)))
                          for name, t in thresholds.items()])
     return ctx._("With a single seed there is no spread to measure a margin against: an "
@@ -474,9 +465,9 @@ def design_paragraph(ctx: Context, found: StudyFindings) -> str | None:
     where = str(table) if table is not None else "?"
     if found.study.search is not None:
         search = found.study.search
-        keys = _join(ctx, list(dict.fromkeys(factor_phrase(ctx, p) for p in search.space)))
+        keys = ctx.join(list(dict.fromkeys(factor_phrase(ctx, p) for p in search.space)))
         algorithms = [ctx._(ALGORITHMS.get(a, a)) for a in search.algorithms]
-        values = {"n": ctx.integer(len(algorithms)), "algorithms": _join(ctx, algorithms),
+        values = {"n": ctx.integer(len(algorithms)), "algorithms": ctx.join(algorithms),
                   "keys": keys or ctx._("its settings"), "table": where,
                   "objective": ctx._(OBJECTIVE_NAMES.get(search.objective, search.objective))}
         if len(algorithms) == 1:
@@ -491,7 +482,7 @@ def design_paragraph(ctx: Context, found: StudyFindings) -> str | None:
     repeats = max(found.study.repeats, 1)
     configs = max(len(found.runs) // repeats, 1)
     text = ctx._(ctx.phrasing("design", _DESIGN, found), n=ctx.integer(configs),
-                 factors=_join(ctx, phrases), table=where)
+                 factors=ctx.join(phrases), table=where)
     if repeats > 1:
         text += " " + ctx._(ctx.phrasing("design-seeds", _DESIGN_SEEDS, found),
                             n=ctx.integer(repeats), total=ctx.integer(len(found.runs)))
@@ -534,8 +525,8 @@ def _params(record: RunRecord) -> int | None:
 def _layers_phrase(ctx: Context, hidden: list[int]) -> str:
     if not hidden:
         return ctx._("no hidden layer")
-    units = _join(ctx, [ctx.integer(u) for u in dict.fromkeys(hidden)]) \
-        if len(set(hidden)) == 1 else _join(ctx, [ctx.integer(u) for u in hidden])
+    units = ctx.join([ctx.integer(u) for u in dict.fromkeys(hidden)]) \
+        if len(set(hidden)) == 1 else ctx.join([ctx.integer(u) for u in hidden])
     count = ctx._(_COUNT_WORDS[len(hidden)]) if len(hidden) in _COUNT_WORDS \
         else ctx.integer(len(hidden))
     if len(hidden) == 1:

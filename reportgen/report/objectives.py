@@ -49,8 +49,7 @@ def generated_objective(ctx: Context, found: StudyFindings) -> str:
     paths = [p for p in varied_paths(found.runs) if p not in questions.IGNORED]
     phrases = list(dict.fromkeys(questions.factor_phrase(ctx, p, found) for p in paths))
     if phrases:
-        factors = phrases[0] if len(phrases) == 1 else ctx._(
-            "%(items)s and %(last)s", items=", ".join(phrases[:-1]), last=phrases[-1])
+        factors = ctx.join(phrases)
         return ctx._("Measure how %(factors)s affects the %(metric)s.", factors=factors,
                      metric=metric)
     if found.study.search is not None:
@@ -109,10 +108,6 @@ def context_sentence(ctx: Context) -> str:
     return ctx._("This report studies %(models)s trained on the datasets %(datasets)s: how "
                  "the settings each experiment varies change what the networks learn, and "
                  "whether the differences stand out of the noise of a single training run.",
-                 models=join(ctx, models), datasets=join(ctx, [ctx.quoted(d) for d in datasets]))
+                 models=ctx.join(models), datasets=ctx.join([ctx.quoted(d) for d in datasets]))
 
 
-def join(ctx: Context, items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ctx._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])

@@ -148,9 +148,7 @@ class SearchWords:
         return self._("%(low)s to %(high)s", low=low, high=high)
 
     def join(self, items: list[str]) -> str:
-        if len(items) < 2:
-            return "".join(items)
-        return self._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+        return self.ctx.join(items)
 
 
 def rounded(value: Any) -> Any:

@@ -63,7 +63,7 @@ def abstract_sentences(ctx: Context, table: str) -> list[str]:
         "We compare %(n)s configurations of neural networks in %(k)s experiments on %(data)s, "
         "choosing on the validation split and measuring the final figures once on the test "
         "split.", len(studies)) % {"n": ctx.integer(n_configs), "k": ctx.integer(len(studies)),
-                                   "data": join(ctx, datasets)}]
+                                   "data": ctx.join(datasets)}]
     # the findings that matter most first: established answers, then the provisional ones
     ordered = sorted(studies, key=lambda f: {True: 0, None: 1, False: 2}[lead_established(f)])
     for found in ordered[:MAX_FINDINGS]:
@@ -90,10 +90,6 @@ def abstract_sentences(ctx: Context, table: str) -> list[str]:
 MAX_FINDINGS = 4  # the abstract names at most this many studies' results
 
 
-def join(ctx: Context, items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ctx._("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
 
 
 def key_result_sentence(ctx: Context, found: StudyFindings) -> str:
