@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from reportgen import figures
 from reportgen.records import SPLITS, DatasetSummary
 from reportgen.report import i18n, samples_section
@@ -20,6 +22,9 @@ def data_section(ctx: Context) -> Section:
     return Section("data", "", ctx._("Data"), (Paragraph(intro),), tuple(subsections))
 
 
+FEW_CLASSES = 4  # up to this many classes, the class-balance figure takes half the width
+
+
 def dataset_section(ctx: Context, summary: DatasetSummary) -> Section:
     key = slug(summary.name)
     spec = ctx.manifest.datasets.get(summary.name)
@@ -32,7 +37,10 @@ def dataset_section(ctx: Context, summary: DatasetSummary) -> Section:
     shows = any("distribution" in v.study.show for v in ctx.findings.studies
                 if v.dataset == summary.name)
     if shows and summary.class_counts:
-        blocks.append(distribution_figure(ctx, summary, key))
+        figure = distribution_figure(ctx, summary, key)
+        # a few classes need no page width: set beside the sentence on the class balance
+        few = len(summary.classes) <= FEW_CLASSES
+        blocks.append(dataclasses.replace(figure, aside=True) if few else figure)
     blocks += samples_section.dataset_blocks(ctx, summary, key)  # balance, images
     numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Figure | Table)}
     guide = [ctx._("Table %(splits)s gives the size of each split and table %(info)s the "

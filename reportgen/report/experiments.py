@@ -172,11 +172,10 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     best = found.best
     if "dual_axis" in show and best is not None:
         blocks.append(results.dual_axis_figure(ctx, found, best))
-    # the gallery of mistakes backs the error analysis; the prediction panels wait in
-    # appendix B, and the sentence counting the mistakes is the analysis's
-    blocks += samples_section.study_blocks(ctx, found, frozenset({"misclassified"}))
     if found.study.search is not None:
         blocks += tuning_section.comparison_blocks(ctx, found)
+    # the prediction panels and the gallery of mistakes wait in appendix B; the sentence
+    # counting the mistakes is the analysis's
     if best is not None:  # last, so that it sits beside the analysis that reads it
         split, metrics = final_metrics(best)
         matrix: list[Figure] = []
@@ -274,9 +273,6 @@ def error_paragraph(ctx: Context, found: StudyFindings, numbers: dict[str, str])
                            run=found.best.label))
     samples = samples_section.study_blocks(ctx, found, frozenset({"sentence"}))
     parts += [b.text for b in samples if isinstance(b, Paragraph)]
-    if f"{fig}-misclassified" in numbers:
-        parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
-                           n=numbers[f"{fig}-misclassified"]))
     return " ".join(parts) or None
 
 

@@ -55,7 +55,8 @@ def study_part(ctx: Context, found: StudyFindings,
         with_scores = [run for run in runs if run[2].per_class]
         blocks += [per_class_table(ctx, found, with_scores[k:k + RUNS_PER_TABLE], k)
                    for k in range(0, len(with_scores), RUNS_PER_TABLE)]
-    predictions = samples_section.study_blocks(ctx, found, frozenset({"predictions"}))
+    predictions = samples_section.study_blocks(ctx, found,
+                                               frozenset({"predictions", "misclassified"}))
     blocks += predictions
     guide = part_guide(ctx, found, blocks)
     return Section(f"appendix-runs-{found.key}", "", ctx.study_title(found),
@@ -76,8 +77,10 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
     best = found.best.label if found.best is not None else ""
     predictions = [str(b.number) for b in blocks if isinstance(b, Figure)
                    and b.id.endswith("-predictions")]
+    mistakes = [str(b.number) for b in blocks if isinstance(b, Figure)
+                and b.id.endswith("-misclassified")]
     figures = [str(b.number) for b in blocks if isinstance(b, Figure)
-               and not b.id.endswith("-predictions")]
+               and not b.id.endswith(("-predictions", "-misclassified"))]
     tables = [str(b.number) for b in blocks if isinstance(b, Table)]
     parts = []
     best_table = f"study-{found.key}-per-class"
@@ -106,6 +109,9 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
     if predictions:
         parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
                            "probability of every class.", n=predictions[0], run=best))
+    if mistakes:
+        parts.append(ctx._("Figure %(n)s gathers its most confident mistakes.",
+                           n=mistakes[0]))
     return " ".join(parts)
 
 
