@@ -191,6 +191,13 @@ def test_libreoffice_converts_it_with_every_figure(documents, tmp_path):
             if xobject["/Subtype"] == "/Image":
                 drawn.append((xobject["/Width"], xobject["/Height"]))
     assert len(drawn) == len(model.figures()) + 1  # and the logo
-    assert sorted(width for width, _height in drawn)[1] >= 1000
+    # every figure keeps the pixels it was rasterised with (FIGURE_DPI at its natural width): a
+    # half-width figure is narrower, never downsampled
+    widths = sorted(width for width, _height in drawn)
+    for figure in model.figures():
+        points = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', figure.svg)[1])
+        expected = points / 72 * FIGURE_DPI
+        assert any(abs(width - expected) <= 2 for width in widths), (figure.id, expected, widths)
+    assert max(widths) >= 1000
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Página 2 de" in text and "1202590" in text
