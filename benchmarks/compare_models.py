@@ -31,7 +31,7 @@ from typing import Any
 from reportgen.analysis.findings import analyse
 from reportgen.report import write
 from reportgen.report.build import build
-from reportgen.store import Store
+from reportgen.store.store import Store
 
 
 def plain(value: Any) -> Any:

@@ -29,10 +29,10 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reportgen.data.base import Dataset, Split
-from reportgen.engines.numpy_engine import NumpyTrainer
-from reportgen.engines.torch_engine import TorchTrainer, make_optimizer
 from reportgen.manifest import ModelSpec, OptimizerSpec, RunConfig, TrainingSpec
-from reportgen.models import build_torch
+from reportgen.training.engines.numpy_engine import NumpyTrainer
+from reportgen.training.engines.torch_engine import TorchTrainer, make_optimizer
+from reportgen.training.models import build_torch
 
 N_FEATURES, N_CLASSES = 784, 10
 

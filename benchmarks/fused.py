@@ -37,12 +37,12 @@ import numpy as np
 import torch
 
 from reportgen.data import Dataset, Split, load_dataset
-from reportgen.engines import fused
-from reportgen.engines.torch_engine import TorchTrainer
-from reportgen.engines.grouping import CPU_MAX_STEP_MACS, n_params
+from reportgen.training.engines import fused
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.engines.grouping import CPU_MAX_STEP_MACS, n_params
 from reportgen.manifest import RunConfig, SklearnDataset, SplitSpec
-from reportgen.models import build_torch
-from reportgen.training import RunCallbacks
+from reportgen.training.models import build_torch
+from reportgen.training.loop import RunCallbacks
 
 
 def random_mnist(n: int, seed: int = 0) -> Dataset:

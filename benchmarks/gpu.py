@@ -8,9 +8,9 @@ Sections (each is timed and recorded on its own; one that fails records its erro
 others still run; the JSON is rewritten after each, so a run cut short keeps what it measured):
 
 - lab: seed 004's lab (examples/mnist-lab.toml, ~30 trainings) end to end through
-  `execute.execute` (data, plan, training, final metrics, store; no rendering) on MNIST-shaped
+  `executor.execute` (data, plan, training, final metrics, store; no rendering) on MNIST-shaped
   synthetic data (60,000 × 784, made here: no download), one by one, fused, and with --jobs
-  per GPU when this branch's `execute.execute` has a `jobs` parameter.
+  per GPU when this branch's `executor.execute` has a `jobs` parameter.
 - sweep: 8 learning rates of Adam on a 784-512-10 MLP (batch 32), one by one vs fused.
 - floor: seconds per epoch of the torch engine against a plain hand-written PyTorch loop on
   the same device (the engine's own overhead).
@@ -57,15 +57,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reportgen import check, execute, manifest, plan
+from reportgen.execution import reproduce, executor
+
+from reportgen import manifest
+
+from reportgen.plan import expand
 from reportgen.data import Dataset, Split
-from reportgen.engines import describe_device, fused, make_trainer, resolve_device
-from reportgen.engines.torch_engine import TorchTrainer, make_optimizer
+from reportgen.training.engines import describe_device, fused, make_trainer, resolve_device
+from reportgen.training.engines.torch_engine import TorchTrainer, make_optimizer
 from reportgen.manifest import RunConfig
-from reportgen.models import build_torch
-from reportgen.results import split_summary
-from reportgen.store import Store
-from reportgen.training import fit
+from reportgen.training.models import build_torch
+from reportgen.store.results_json import split_summary
+from reportgen.store.store import Store
+from reportgen.training.loop import fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("lab", "sweep", "floor", "resnet", "tolerance", "tests", "compile")
@@ -246,7 +250,7 @@ def toml_text(tree: dict[str, Any]) -> str:
 def jobs_support() -> str | None:
     """How this branch offers --jobs: "execute" (a `jobs` parameter, run in-process), "cli"
     (only `reportgen run --jobs`, run as a command), or None."""
-    if "jobs" in inspect.signature(execute.execute).parameters:
+    if "jobs" in inspect.signature(executor.execute).parameters:
         return "execute"
     import typer
 
@@ -273,7 +277,7 @@ def lab_with_cli_jobs(path: Path, out: Path, device: str, jobs: int) -> float:
 def lab(size: Size, device: str, folder: Path) -> dict[str, Any]:
     path = lab_manifest(folder, size, device)
     spec = manifest.load(path)
-    the_plan = plan.expand(spec, only=size.lab_studies)
+    the_plan = expand.expand(spec, only=size.lab_studies)
     modes: dict[str, dict[str, Any]] = {"one_by_one": {"fuse": False}, "fused": {"fuse": True}}
     notes = []
     jobs = jobs_support()
@@ -281,7 +285,7 @@ def lab(size: Size, device: str, folder: Path) -> dict[str, Any]:
         modes[f"jobs_{size.jobs}"] = {"fuse": False, "jobs": size.jobs}
     elif jobs is None:
         notes.append("--jobs: not on this branch (neither `reportgen run` nor "
-                     "execute.execute has it); column skipped")
+                     "executor.execute has it); column skipped")
     out: dict[str, Any] = {"runs": len(the_plan.runs), "samples": size.mnist,
                            "studies": size.lab_studies or [s.id for s in spec.studies],
                            "notes": notes, "modes": {}}
@@ -289,8 +293,8 @@ def lab(size: Size, device: str, folder: Path) -> dict[str, Any]:
         store = Store(folder / f"out-{name}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            seconds, outcome = timed(lambda s=store, o=options: execute.execute(
-                spec, the_plan, s, device=device, progress=execute.SilentProgress(), **o),
+            seconds, outcome = timed(lambda s=store, o=options: executor.execute(
+                spec, the_plan, s, device=device, progress=executor.SilentProgress(), **o),
                 device)
         records = [store.load_run(run_id).record for run_id in outcome.trained]
         out["modes"][name] = {
@@ -304,7 +308,7 @@ def lab(size: Size, device: str, folder: Path) -> dict[str, Any]:
             "seconds": round(seconds, 2), "trained": len(the_plan.runs), "failed": 0,
             "epochs": None, "fused_runs": 0, "warnings": []}
         notes.append(f"jobs_{size.jobs}_cli: `reportgen run --jobs` as a command, its English "
-                     "HTML report included (execute.execute has no `jobs` parameter)")
+                     "HTML report included (executor.execute has no `jobs` parameter)")
     return out
 
 
@@ -451,12 +455,12 @@ def tolerance(size: Size, device: str) -> dict[str, Any]:
     }
     out: dict[str, Any] = {"repeats": size.tolerance_repeats, "runs": {}}
     for name, (cfg, data) in runs.items():
-        spec = plan.RunSpec(study_id="tolerance", label=name, variant=None, varied={},
+        spec = expand.RunSpec(study_id="tolerance", label=name, variant=None, varied={},
                             config=cfg)
-        records = [execute.train_run(spec, name, data, device, describe_device(device),
-                                     ["val", "test"], make_trainer, execute.SilentProgress())[0]
+        records = [executor.train_run(spec, name, data, device, describe_device(device),
+                                     ["val", "test"], make_trainer, executor.SilentProgress())[0]
                    for _ in range(size.tolerance_repeats)]
-        rule = check.tolerance_for(records[0], device, None)
+        rule = reproduce.tolerance_for(records[0], device, None)
         first = records[0]
         diffs: dict[str, float] = {}
         allowed: dict[str, float] = {}
@@ -473,7 +477,7 @@ def tolerance(size: Size, device: str) -> dict[str, Any]:
             "same_epochs_and_stop": all((r.epochs_run, r.stop_reason)
                                         == (first.epochs_run, first.stop_reason)
                                         for r in records),
-            "holds": all(not check.compare(first, r, rule) for r in records[1:])}
+            "holds": all(not reproduce.compare(first, r, rule) for r in records[1:])}
     return out
 
 

@@ -26,16 +26,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reportgen import execute, manifest, plan, results  # noqa: E402
+from reportgen import manifest  # noqa: E402
+from reportgen.execution import executor  # noqa: E402
 from reportgen.grading import grader, outputs, rubric  # noqa: E402
-from reportgen.store import Store  # noqa: E402
+from reportgen.plan import expand  # noqa: E402
+from reportgen.store import results_json  # noqa: E402
+from reportgen.store.store import Store  # noqa: E402
 
 
 def train_key(folder: Path) -> Path:
     spec = manifest.load(ROOT / "examples" / "digits-answer-key.toml")
     store = Store(folder)
-    execute.execute(spec, plan.expand(spec), store)
-    results.write(store.load())
+    executor.execute(spec, expand.expand(spec), store)
+    results_json.write(store.load())
     return folder
 
 

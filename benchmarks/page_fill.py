@@ -178,7 +178,7 @@ def main() -> None:
 
     from reportgen.report import render
     from reportgen.report.build import build
-    from reportgen.store import Store
+    from reportgen.store.store import Store
 
     results = Store(args.out_dir).load()
     for lang in args.lang.split(","):

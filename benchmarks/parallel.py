@@ -6,7 +6,7 @@
     python benchmarks/parallel.py --no-ray --repeat 3    # alternate the passes three times
     python benchmarks/parallel.py --device cuda   # on a GPU machine: jobs 1 vs jobs auto
 
-Each pass trains into a fresh temporary folder through `execute.execute` (no rendering) and
+Each pass trains into a fresh temporary folder through `executor.execute` (no rendering) and
 counts from the call to its return: the worker pool's start-up is included; Ray's start-up
 (`ray.init`) is not, as a cluster outlives one manifest. `--jobs 2` is measured twice in the
 same run: with spawned workers (each a fresh interpreter importing torch: how the pool started
@@ -53,9 +53,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from multiprocessing import forkserver
 
 import reportgen  # noqa: F401 — first: sets OMP_WAIT_POLICY before torch loads OpenMP
-from reportgen import execute, manifest, plan
-from reportgen.parallel import server
-from reportgen.store import Store
+from reportgen import manifest
+from reportgen.execution import executor
+from reportgen.execution.parallel import server
+from reportgen.plan import expand
+from reportgen.store.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +72,7 @@ def timed(spec: manifest.Manifest, studies: list[str], **options: object) -> tup
     with tempfile.TemporaryDirectory(prefix="parallel-bench-") as folder:
         store = Store(folder)
         started = time.perf_counter()
-        outcome = execute.execute(spec, plan.expand(spec, only=studies), store, fuse=False,
+        outcome = executor.execute(spec, expand.expand(spec, only=studies), store, fuse=False,
                                   **options)
         seconds = time.perf_counter() - started
         assert not outcome.failed, outcome.failed
@@ -112,7 +114,7 @@ def main() -> None:
         text = re.sub(r"^epochs = \d+", f"epochs = {args.epochs}", text, flags=re.M)
     spec = manifest.loads(text, source=args.manifest)
     studies = [s.id for s in spec.studies if s.search is None]
-    runs = len(plan.expand(spec, only=studies).runs)
+    runs = len(expand.expand(spec, only=studies).runs)
     print(f"{runs} runs of studies {', '.join(studies)}, each trained alone, on {args.device}; "
           f"{os.cpu_count()} CPUs")
     cuda = args.device.startswith("cuda")

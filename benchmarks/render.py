@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reportgen import manifest
 from reportgen.report import render, write
 from reportgen.report.build import build
-from reportgen.store import Store
+from reportgen.store.store import Store
 
 STUDY = """
 [[studies]]
@@ -62,7 +62,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=15)
     args = parser.parse_args()
     # not at the top: write_reports' worker processes import this module again, and need no torch
-    from reportgen import execute, plan
+    from reportgen.execution import executor
+    from reportgen.plan import expand
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.toml"
@@ -70,7 +71,7 @@ def main() -> None:
         spec = manifest.load(path)
         store = Store(Path(folder) / "out")
         started = time.perf_counter()
-        execute.execute(spec, plan.expand(spec), store)
+        executor.execute(spec, expand.expand(spec), store)
         print(f"training 15 runs (not part of the figure): {time.perf_counter() - started:.1f} s")
 
         timings: dict[str, float] = {}

@@ -25,8 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reportgen import execute, manifest, plan  # noqa: E402
-from reportgen.store import Store  # noqa: E402
+from reportgen import manifest  # noqa: E402
+from reportgen.execution import executor  # noqa: E402
+from reportgen.plan import expand  # noqa: E402
+from reportgen.store.store import Store  # noqa: E402
 from reportgen.tuning import records  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "breast-cancer-tuners.toml"
@@ -48,20 +50,20 @@ def load_manifest(small: bool, algorithms: list[str] | None) -> manifest.Manifes
 
 def optuna_side(spec: manifest.Manifest, device: str | None) -> list[dict[str, Any]]:
     from reportgen.data import load_dataset
-    from reportgen.engines import make_trainer, resolve_device
+    from reportgen.training.engines import make_trainer, resolve_device
     from reportgen.tuning import runner
 
     rows = []
-    the_plan = plan.expand(spec)
+    the_plan = expand.expand(spec)
     first = the_plan.searches[0].base.config
     data = load_dataset(first.dataset, spec.datasets[first.dataset], EXAMPLE.parent)
     runner.warm_up(make_trainer, first, data, resolve_device(device or first.device))
     for task in the_plan.searches:
-        one = plan.Plan(runs=[], searches=[task])
+        one = expand.Plan(runs=[], searches=[task])
         with tempfile.TemporaryDirectory() as folder:
             store = Store(folder)
             started = time.perf_counter()
-            execute.execute(spec, one, store, device=device)
+            executor.execute(spec, one, store, device=device)
             total = time.perf_counter() - started
             (record,) = store.tuning_records()[task.study_id]
         (row,) = records.comparison([record])

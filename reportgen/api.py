@@ -18,17 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from reportgen import __version__, markdown_images
+from reportgen import __version__
 from reportgen.errors import ReportgenError
-from reportgen.lock import folder_lock
+from reportgen.manifest import author_images
 from reportgen.report.render import FORMATS
-from reportgen.store import Store
+from reportgen.store.lock import folder_lock
+from reportgen.store.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from reportgen.check import CheckResult
-    from reportgen.execute import Outcome
+    from reportgen.execution.executor import Outcome
+    from reportgen.execution.reproduce import CheckResult
     from reportgen.manifest import Manifest, Study
 
 __all__ = ["Interrupted", "Report", "ReportgenError", "load", "render", "run"]
@@ -81,7 +82,9 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
     """Run every study of a manifest, store the results and render the reports.
 
     Raises ReportgenError on bad input (before any training), Interrupted on Ctrl-C."""
-    from reportgen import manifest, plan, preflight
+    from reportgen import manifest
+    from reportgen.manifest import preflight
+    from reportgen.plan import expand
 
     if check and (worker or fresh):
         raise ReportgenError("--check cannot be combined with --worker or --fresh")
@@ -100,7 +103,7 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
             raise ReportgenError(f"--device: {exc}") from None
     budget = None
     if max_fused_memory is not None:
-        from reportgen.engines.grouping import parse_size
+        from reportgen.training.engines.grouping import parse_size
 
         try:
             budget = parse_size(max_fused_memory)
@@ -108,13 +111,13 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
             raise ReportgenError(f"--max-fused-memory: {exc}") from None
     spec = manifest.load(manifest_path)
     only = list(only) if only else None
-    the_plan = plan.expand(spec, only=only, allow_large=allow_large)
+    the_plan = expand.expand(spec, only=only, allow_large=allow_large)
     preflight.check(spec, only)
     out_dir = Path(out) if out is not None else Path(spec.report.out or f"out/{spec.stem}")
     store = Store(out_dir)
     result = RunResult(out_dir, spec, worker=worker)
     if check:  # reruns into memory: no training of missing runs, no rendering
-        from reportgen import check as check_mod
+        from reportgen.execution import reproduce as check_mod
 
         console.print(f"reportgen {__version__}: checking stored runs in {out_dir}")
         result.checked = check_mod.check(
@@ -140,7 +143,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
                       fresh: bool, worker: bool, fuse: bool | None, budget: int | None,
                       cluster: str | None, jobs: str | int | None,
                       console: Console) -> RunResult:
-    from reportgen import execute
+    from reportgen.execution import executor
 
     out_dir = store.root
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
@@ -157,7 +160,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
             console.print(line, markup=False)
     try:
         with progress_display(console) as progress:
-            result.outcome = execute.execute(spec, the_plan, store, device=device, fresh=fresh,
+            result.outcome = executor.execute(spec, the_plan, store, device=device, fresh=fresh,
                                              progress=progress, worker=worker, fuse=fuse,
                                              max_fused_memory=budget, cluster=cluster,
                                              jobs=spec.defaults.jobs if jobs is None else jobs)
@@ -196,12 +199,12 @@ def render_store(store: Store, languages: Sequence[str] | None, formats: Sequenc
 
 def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str] | None,
             console: Console) -> list[Path]:
-    from reportgen import results as results_mod
     from reportgen.report.write import write_reports
+    from reportgen.store import results_json as results_mod
 
     results = store.load()
     results_mod.write(results)
-    for line in markdown_images.warnings(results.images):
+    for line in author_images.warnings(results.images):
         console.print(line, markup=False)
     report_spec = results.manifest.report
     languages = list(languages or report_spec.languages)
@@ -220,7 +223,7 @@ def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str
 def progress_display(console: Console) -> Iterator[object]:
     """rich bars on a terminal and in Jupyter (they need ipywidgets there, as on Colab);
     one plain line per run otherwise (CI logs, redirected output, a notebook without widgets)."""
-    from reportgen.progress import BarProgress, LogProgress
+    from reportgen.execution.display import BarProgress, LogProgress
 
     if use_bars(console):
         with BarProgress(console) as bars:
@@ -325,7 +328,7 @@ def load(out: str | os.PathLike[str]) -> Report:
 def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
     """One row per (study, run): identity, flattened configuration (dotted keys, as in the
     manifest's overrides), stop reason, every metric (`val.accuracy`) and timings."""
-    from reportgen.results import run_summary
+    from reportgen.store.results_json import run_summary
     rows: list[dict[str, Any]] = []
     for study_id, stored in results.studies.items():
         for run in stored:

@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 
 from reportgen import __version__
-from reportgen.credentials import mask
 from reportgen.errors import ReportgenError
+from reportgen.manifest.credentials import mask
 from reportgen.report.render import FORMATS
-from reportgen.store import Store, write_atomic
+from reportgen.store.store import Store, write_atomic
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -123,7 +123,7 @@ def run(
     """Run every study of MANIFEST, store the results and render the reports."""
     many = jobs == "auto" or (jobs is not None and jobs.isdigit() and int(jobs) > 1)
     if many and not (worker or cluster or check):
-        from reportgen.parallel.server import warm_up
+        from reportgen.execution.parallel.server import warm_up
 
         warm_up()  # the workers' imports overlap this process's own (execute checks --jobs)
     from reportgen import api
@@ -151,11 +151,13 @@ def validate(
 ) -> None:
     """Check MANIFEST without training: schema, references, every run's configuration and the
     planned work (runs, trials, epochs) against the limits."""
-    from reportgen import manifest, plan, preflight
+    from reportgen import manifest
+    from reportgen.manifest import preflight
+    from reportgen.plan import expand
 
     with user_errors():
         spec = manifest.load(manifest_path)
-        the_plan = plan.expand(spec, allow_large=allow_large)
+        the_plan = expand.expand(spec, allow_large=allow_large)
         preflight.check(spec)
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
     console.print(f"{manifest_path}: valid — {len(spec.studies)} "
@@ -172,7 +174,7 @@ def schema(
 ) -> None:
     """Write the manifest's JSON Schema, for editors: start a manifest with
     `#:schema path/to/manifest.schema.json` and Taplo / Even Better TOML complete its keys."""
-    from reportgen.schema import dumps
+    from reportgen.manifest.schema import dumps
 
     text = dumps()
     if output is None:
@@ -225,7 +227,7 @@ def diff(
     """
     import json
 
-    from reportgen import diff as diff_mod
+    from reportgen.grading import diff as diff_mod
 
     with user_errors():
         if format not in ("table", "json", "html"):
@@ -314,7 +316,7 @@ def grade(
 
         workers = _jobs_option(jobs)
         if verify and workers != 1:
-            from reportgen.parallel.server import warm_up
+            from reportgen.execution.parallel.server import warm_up
 
             warm_up()  # the workers' imports overlap the submissions' reading
         the_rubric = rubric_mod.DEFAULT if rubric is None else rubric_mod.load(rubric)

@@ -16,7 +16,7 @@ from typing import Any
 
 from reportgen.manifest import ModelSpec, RunConfig, TrainingSpec
 from reportgen.manifest import loads as load_manifest
-from reportgen.records import (
+from reportgen.store.records import (
     ClassMetrics,
     DatasetSummary,
     Index,
@@ -24,7 +24,7 @@ from reportgen.records import (
     RunRecord,
     SplitMetrics,
 )
-from reportgen.store import ResultSet, Store
+from reportgen.store.store import ResultSet, Store
 
 MANIFEST = """\
 [report]

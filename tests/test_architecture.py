@@ -115,7 +115,7 @@ def test_the_rule_check_sees_a_forbidden_import(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("module", ["reportgen.report.write", "reportgen.analysis.findings",
-                                    "reportgen.store", "reportgen.figures",
+                                    "reportgen.store.store", "reportgen.figures",
                                     "reportgen.report.pages"])
 def test_a_stage_imports_alone_without_torch_or_optuna(module: str) -> None:
     """In a fresh interpreter: the module imports by itself (no cycle that only the order of an

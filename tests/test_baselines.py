@@ -13,11 +13,12 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss
 
-from reportgen import baselines, execute, manifest, plan
+from reportgen import manifest
 from reportgen.analysis.findings import analyse
 from reportgen.data import Dataset, Split
 from reportgen.data.splits import split_indices
-from reportgen.records import BaselineRecord, BaselineScores
+from reportgen.execution import executor
+from reportgen.plan import expand
 from reportgen.report.baselines_section import (
     BEATS_BOTH,
     BELOW_LOGISTIC,
@@ -26,7 +27,9 @@ from reportgen.report.baselines_section import (
     baseline_table,
 )
 from reportgen.report.context import Context
-from reportgen.store import Store
+from reportgen.store.records import BaselineRecord, BaselineScores
+from reportgen.store.store import Store
+from reportgen.training import baselines
 from tests import report_fixtures
 from tests.helpers import TINY, write_manifest
 
@@ -37,7 +40,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[manifest.Manifest
     folder = tmp_path_factory.mktemp("baselines")
     spec = manifest.load(write_manifest(folder, TINY))
     store = Store(folder / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     return spec, store
 
 
@@ -123,7 +126,7 @@ def test_run_computes_the_baselines_once_on_the_runs_split(trained) -> None:
     found = results.baselines["digits"]
     assert found.fingerprint == results.datasets["digits"].fingerprint
     assert set(found.majority) == set(found.logistic) == {"train", "val", "test"}
-    execute.execute(spec, plan.expand(spec), store)  # nothing new: not computed again
+    executor.execute(spec, expand.expand(spec), store)  # nothing new: not computed again
     assert path.stat().st_mtime_ns == first
 
 
@@ -185,7 +188,7 @@ def test_baselines_false_computes_none_and_shows_none(tmp_path: Path) -> None:
     spec = manifest.load(write_manifest(tmp_path, TINY.replace(
         "[report]\n", "[report]\nbaselines = false\n", 1)))
     store = Store(tmp_path / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     assert not (tmp_path / "out" / "baselines").exists()
     assert store.load().baselines == {}
     # a file left by an earlier run with baselines on is not shown either
@@ -269,7 +272,7 @@ def test_without_a_regression_the_sentence_compares_with_the_majority_only(
 
 
 def test_results_json_lists_the_baselines(trained) -> None:
-    from reportgen import results as results_json
+    from reportgen.store import results_json
 
     _, store = trained
     listed = results_json.summarise(store.load())["baselines"]

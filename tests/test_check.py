@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import check, execute, manifest, plan
+from reportgen import manifest
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
-from reportgen.records import FusedGroup
-from reportgen.store import Store
+from reportgen.execution import executor, reproduce
+from reportgen.plan import expand
+from reportgen.store.records import FusedGroup
+from reportgen.store.store import Store
 from tests.helpers import TWO_STUDIES, write_manifest
 
 runner = CliRunner()
@@ -28,7 +30,7 @@ def trained(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("trained")
     path = write_manifest(folder, TWO_STUDIES)
     spec = manifest.load(path)
-    execute.execute(spec, plan.expand(spec), Store(folder / "out"), fuse=False)
+    executor.execute(spec, expand.expand(spec), Store(folder / "out"), fuse=False)
     return path, folder / "out"
 
 
@@ -152,13 +154,13 @@ def test_check_usage_errors_exit_2(trained, args):
 def test_check_function(trained, out):
     spec = manifest.load(trained[0])
     lines: list[str] = []
-    result = check.check(spec, Store(out), sample=1, device="cpu", echo=lines.append)
+    result = reproduce.check(spec, Store(out), sample=1, device="cpu", echo=lines.append)
     assert result.ok and result.stored == 3 and len(result.checks) == 1
     (run,) = result.checks
     assert run.status == "reproduced" and run.tolerance == "exact" and not run.differences
     assert lines[-1] == run.line()
     with pytest.raises(ReportgenError, match="no stored runs"):
-        check.check(spec, Store(out), only=["nope"])
+        reproduce.check(spec, Store(out), only=["nope"])
 
 
 def test_tolerances():
@@ -167,16 +169,16 @@ def test_tolerances():
             self.device, self.fused_group = device, fused_group
 
     alone, fused = Fake("cpu"), Fake("cpu", FusedGroup("x", 2, ["x", "y"], ["a", "b"]))
-    assert check.tolerance_for(alone, "cpu", None) is check.EXACT
-    assert check.tolerance_for(fused, "cpu", None) is check.FUSED
-    assert check.tolerance_for(alone, "cuda:0", None) is check.CUDA
-    assert check.tolerance_for(Fake("cuda:0 (H100)"), "cpu", None) is check.CUDA
-    assert check.tolerance_for(fused, "cpu", 0.05).atol == 0.05
+    assert reproduce.tolerance_for(alone, "cpu", None) is reproduce.EXACT
+    assert reproduce.tolerance_for(fused, "cpu", None) is reproduce.FUSED
+    assert reproduce.tolerance_for(alone, "cuda:0", None) is reproduce.CUDA
+    assert reproduce.tolerance_for(Fake("cuda:0 (H100)"), "cpu", None) is reproduce.CUDA
+    assert reproduce.tolerance_for(fused, "cpu", 0.05).atol == 0.05
 
 
 def test_fused_tolerance_is_one_sample_and_the_documented_loss_bounds(trained):
     split = Store(trained[1]).load_run(first_run(trained[1])).record.metrics["val"]
     n = sum(map(sum, split.confusion))
-    assert check.FUSED.allowed("accuracy", 0.9, split) == pytest.approx(1 / n)
-    assert check.FUSED.allowed("loss", 2.0, split) == pytest.approx(1e-5 + 2e-4)
-    assert check.EXACT.allowed("macro_f1", 0.9, split) == 0.0
+    assert reproduce.FUSED.allowed("accuracy", 0.9, split) == pytest.approx(1 / n)
+    assert reproduce.FUSED.allowed("loss", 2.0, split) == pytest.approx(1e-5 + 2e-4)
+    assert reproduce.EXACT.allowed("macro_f1", 0.9, split) == 0.0

@@ -8,7 +8,7 @@ import pytest
 from reportgen import manifest as mf
 from reportgen.figures.math import check_formula
 from reportgen.manifest import RunConfig, SearchSpec
-from reportgen.plan import expand
+from reportgen.plan.expand import expand
 from reportgen.report.bibliography import BIBLIOGRAPHY
 from reportgen.report.concepts import (
     ACTIVATIONS,

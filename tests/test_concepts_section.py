@@ -11,7 +11,7 @@ from report_fixtures import make_results
 
 from reportgen.report.build import build
 from reportgen.report.model import BulletList, Paragraph
-from reportgen.store import ResultSet
+from reportgen.store.store import ResultSet
 
 
 @pytest.fixture(scope="module")

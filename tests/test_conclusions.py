@@ -4,10 +4,12 @@ import itertools
 
 import pytest
 
-from reportgen import execute, manifest, plan
+from reportgen import manifest
+from reportgen.execution import executor
+from reportgen.plan import expand
 from reportgen.report.build import build
 from reportgen.report.model import Paragraph
-from reportgen.store import Store
+from reportgen.store.store import Store
 from tests.helpers import TINY, write_manifest
 
 ENGINES = TINY.replace('vary = { "model.hidden" = [[8], [16]] }', '''
@@ -23,7 +25,7 @@ engine = "torch"
 def conclusions(tmp_path, text, lang="en"):
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     results = store.load()
     model = build(results, lang)
     section = model.section("experiments")
@@ -61,7 +63,7 @@ def test_dual_axis_figure_of_the_best_run(tmp_path):
     text = TINY.replace('vary = { "model.hidden"', 'show = ["dual_axis"]\nvary = { "model.hidden"')
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     model = build(store.load(), "es")
     figures = [b for sub in model.section("experiments").subsections for b in sub.blocks
                if isinstance(b, Figure)]

@@ -3,9 +3,9 @@ weights, optimizer state and batch stream — so its first epochs are those of a
 
 from __future__ import annotations
 
-from reportgen.engines.numpy_engine import NumpyTrainer
-from reportgen.engines.torch_engine import TorchTrainer
-from reportgen.training import fit
+from reportgen.training.engines.numpy_engine import NumpyTrainer
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.loop import fit
 from tests.test_fused import DATA, alone, assert_same, config, together
 
 
@@ -32,14 +32,16 @@ def test_fused_members_continue_as_when_alone():
 def test_a_continued_run_is_stored_with_its_previous_epochs(tmp_path):
     """The executor hands the fit's extra to the record: `previous_epochs` is a known origin
     key (it once failed every continued run with "unknown run origin keys")."""
-    from reportgen import execute, manifest, plan
-    from reportgen.store import Store
+    from reportgen import manifest
+    from reportgen.execution import executor
+    from reportgen.plan import expand
+    from reportgen.store.store import Store
     from tests.helpers import TINY, write_manifest
 
     text = TINY.replace("batch_size = 64", "batch_size = 64\nprevious_epochs = 1")
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store, fuse=False)
+    outcome = executor.execute(spec, expand.expand(spec), store, fuse=False)
     assert not outcome.failed, outcome.failed
     records = [run.record for run in store.load().studies["width"]]
     assert [r.previous_epochs for r in records] == [1, 1]

@@ -17,7 +17,7 @@ from reportgen.errors import ManifestError
 from reportgen.manifest import load as load_manifest
 from reportgen.report import render
 from reportgen.report.build import build
-from reportgen.store import Store
+from reportgen.store.store import Store
 from tests.helpers import TINY, write_manifest
 
 COVER = """\

@@ -7,7 +7,7 @@ import numpy as np
 
 from reportgen.report.model import Cell, Column, Table
 from reportgen.report.render import table_csv
-from reportgen.store import Store
+from reportgen.store.store import Store
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "@SUM(1,1)", "=2+2", "-cmd", "+1+1", "\tx"]
 

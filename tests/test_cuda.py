@@ -22,14 +22,14 @@ import numpy as np
 import pytest
 import torch
 
-from reportgen import check
 from reportgen.data import Dataset, Split
-from reportgen.engines import describe_device, fused, make_trainer
-from reportgen.engines.torch_engine import TorchTrainer
-from reportgen.execute import SilentProgress, train_run
+from reportgen.execution import reproduce
+from reportgen.execution.executor import SilentProgress, train_run
 from reportgen.manifest import RunConfig
-from reportgen.plan import RunSpec
-from reportgen.training import FitResult, fit
+from reportgen.plan.expand import RunSpec
+from reportgen.training.engines import describe_device, fused, make_trainer
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.loop import FitResult, fit
 
 HAS_CUDA = torch.cuda.is_available()
 CUDA = pytest.param("cuda", marks=[pytest.mark.cuda,
@@ -39,7 +39,7 @@ DEVICES = ["cpu", CUDA]
 # What "agrees with the CPU" means for a run on CUDA: --check's CUDA tolerance (check.CUDA:
 # losses within 1 % + 1e-4, rates within 0.005 + one sample), per epoch of the history and on
 # the final metrics. On the CPU itself the agreement is exact.
-AGREEMENT = check.CUDA
+AGREEMENT = reproduce.CUDA
 
 
 # ---------------------------------------------------------------- data and configs
@@ -104,7 +104,7 @@ def trained(cfg: RunConfig, device: str) -> tuple[FitResult, np.ndarray, TorchTr
     return result, trainer.predict_proba(data.splits["test"].x), trainer
 
 
-def assert_agree(want: FitResult, got: FitResult, tolerance: check.Tolerance,
+def assert_agree(want: FitResult, got: FitResult, tolerance: reproduce.Tolerance,
                  sizes: dict[str, int], where: str) -> None:
     """Same epochs and stops; every history metric within `tolerance`."""
     assert (got.stop_reason, len(got.history)) == (want.stop_reason, len(want.history)), where
@@ -129,7 +129,7 @@ def test_the_torch_engine_on_the_device_agrees_with_the_cpu(model: str, device: 
     cfg = config(model, epochs=1 if model == "resnet18" else 3)
     want, want_proba, _ = trained(cfg, "cpu")
     got, got_proba, _ = trained(cfg.model_copy(update={"device": device}), device)
-    tolerance = check.EXACT if device == "cpu" else AGREEMENT
+    tolerance = reproduce.EXACT if device == "cpu" else AGREEMENT
     assert_agree(want, got, tolerance, sizes_of(data_for(cfg)), f"{model} on {device}")
     np.testing.assert_allclose(got_proba, want_proba, atol=0 if device == "cpu" else 2e-2)
 
@@ -139,7 +139,7 @@ def test_the_fused_engine_on_the_device_agrees_with_the_cpu(device: str) -> None
     configs = [config(optimizer={"name": "adam", "lr": lr}, seed=seed)
                for lr, seed in ((0.005, 1), (0.01, 2))]
     want, got = fused_results(configs, "cpu"), fused_results(configs, device)
-    tolerance = check.EXACT if device == "cpu" else AGREEMENT
+    tolerance = reproduce.EXACT if device == "cpu" else AGREEMENT
     for index, (a, b) in enumerate(zip(want, got, strict=True)):
         assert_agree(a, b, tolerance, sizes_of(TABULAR), f"member {index} on {device}")
 
@@ -160,7 +160,7 @@ def test_fused_on_the_device_equals_one_by_one_within_the_fused_tolerance(device
                                  ({"name": "adam", "lr": 0.01, "beta1": 0.8}, 2),
                                  ({"name": "adamw", "lr": 0.005, "weight_decay": 0.1}, 3))]
     tol = fused.TOLERANCE
-    tolerance = check.Tolerance("fused", loss_rtol=tol["loss_rtol"], loss_atol=tol["loss_atol"],
+    tolerance = reproduce.Tolerance("fused", loss_rtol=tol["loss_rtol"], loss_atol=tol["loss_atol"],
                                 samples=tol["accuracy_samples"])
     alone = [fit(TorchTrainer(c, TABULAR, device), c.training, has_val=True) for c in configs]
     for index, (a, b) in enumerate(zip(alone, fused_results(configs, device), strict=True)):
@@ -179,10 +179,10 @@ def test_checks_tolerance_holds_over_repeated_runs(model: str, device: str) -> N
     data = data_for(cfg)
     records = [train_run(spec, "id", data, device, describe_device(device), ["val", "test"],
                          make_trainer, SilentProgress())[0] for _ in range(3)]
-    tolerance = check.tolerance_for(records[0], device, None)
-    assert tolerance == (check.EXACT if device == "cpu" else check.CUDA)
+    tolerance = reproduce.tolerance_for(records[0], device, None)
+    assert tolerance == (reproduce.EXACT if device == "cpu" else reproduce.CUDA)
     for record in records[1:]:
-        assert check.compare(records[0], record, tolerance) == []
+        assert reproduce.compare(records[0], record, tolerance) == []
 
 
 # ---------------------------------------------------------------- CNN, ResNet-18, options

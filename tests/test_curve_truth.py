@@ -14,7 +14,7 @@ from reportgen.analysis.findings import analyse
 from reportgen.report.context import Context
 from reportgen.report.curve_words import curve_sentences
 from reportgen.report.localise import localise
-from reportgen.store import ResultSet
+from reportgen.store.store import ResultSet
 from tests.report_fixtures import make_results, record, split_metrics
 from tests.test_reasoning import curve, with_study
 

@@ -13,12 +13,12 @@ import pytest
 from reportgen.analysis.design import DesignIssue, design_issues
 from reportgen.analysis.findings import Findings, StudyFindings, analyse
 from reportgen.manifest import Study
-from reportgen.records import RunRecord
 from reportgen.report.context import Context
 from reportgen.report.design_words import design_sentences, limitation_sentences
 from reportgen.report.localise import localise
-from reportgen.store import ResultSet
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.records import RunRecord
+from reportgen.store.store import ResultSet
+from reportgen.store.tuning_records import TuningRecord
 from tests.report_fixtures import make_results, record
 from tests.test_reasoning import optimizer_runs, with_study
 

@@ -10,8 +10,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import diff
 from reportgen.cli import app
+from reportgen.grading import diff
 
 runner = CliRunner()
 

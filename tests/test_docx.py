@@ -19,7 +19,7 @@ from reportgen.report.docx_prose import write_prose
 from reportgen.report.model import ReportModel
 from reportgen.report.render import format_cell
 from reportgen.report.text import markdown
-from reportgen.store import Store
+from reportgen.store.store import Store
 
 SVG_LOGO = """<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60" viewBox="0 0 120 60">
 <rect width="120" height="60" fill="#1f6f8b"/><circle cx="30" cy="30" r="20" fill="#f2c14e"/></svg>

@@ -27,8 +27,6 @@ from reportgen.analysis.significance import (
 )
 from reportgen.manifest import ModelSpec, RunConfig, TrainingSpec
 from reportgen.manifest import loads as load_manifest
-from reportgen.metrics import split_metrics
-from reportgen.records import DatasetSummary, Index, RunRecord
 from reportgen.report.context import Context
 from reportgen.report.error_words import (
     error_paragraph,
@@ -38,7 +36,9 @@ from reportgen.report.error_words import (
 )
 from reportgen.report.error_words import test_sentence as accuracy_sentence
 from reportgen.report.localise import localise
-from reportgen.store import Store
+from reportgen.store.records import DatasetSummary, Index, RunRecord
+from reportgen.store.store import Store
+from reportgen.training.metrics import split_metrics
 
 MANIFEST = """\
 [report]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import manifest, plan
+from reportgen import manifest
+from reportgen.plan import expand
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB_EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.toml")
@@ -42,7 +43,7 @@ def test_each_study_names_its_lab_section_and_fills_its_texts(path: Path):
 
 def runs_of(name: str, study: str):
     spec = manifest.load(ROOT / "examples" / name)
-    return [r for r in plan.expand(spec).runs if r.study_id == study]
+    return [r for r in expand.expand(spec).runs if r.study_id == study]
 
 
 def test_seed_004_regularisation_is_five_variants_with_threshold_armed_stopping():
@@ -75,7 +76,7 @@ def test_seed_004_final_network_is_dropout_only_and_s8_continues_s4s_model():
 def test_seed_002_images_are_28_by_28_and_its_selection_is_searched():
     spec = manifest.load(ROOT / "examples" / "k49-m0-m4.toml")
     assert spec.datasets["k49"].shape == [28, 28]
-    searches = [t for t in plan.expand(spec).searches if t.study_id == "selection"]
+    searches = [t for t in expand.expand(spec).searches if t.study_id == "selection"]
     assert [t.label for t in searches] == ["M1 · bayesian", "M3 · bayesian"]
     assert "training.optimizer.lr" in searches[0].space
     assert "training.optimizer.lr" not in searches[1].space
@@ -97,5 +98,5 @@ def test_chosen_by_must_name_a_study_with_a_search(target, message):
     text = (ROOT / "examples" / "k49-m0-m4.toml").read_text(encoding="utf-8").replace(
         'chosen_by = "selection"', f'chosen_by = "{target}"', 1)
     with pytest.raises(ManifestError, match=re.escape(message)) as err:
-        plan.expand(manifest.loads(text, "k49.toml"))
+        expand.expand(manifest.loads(text, "k49.toml"))
     assert re.match(r"k49\.toml:\d+: studies\[0\]\.variants\[1\]\.chosen_by: ", str(err.value))

@@ -2,9 +2,11 @@ import re
 
 import pytest
 
-from reportgen import execute, manifest, plan
+from reportgen import manifest
 from reportgen.errors import ManifestError
-from reportgen.store import Store
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store.store import Store
 from tests.helpers import TINY, TWO_STUDIES, write_manifest
 
 
@@ -15,8 +17,8 @@ def spec(tmp_path):
 
 def test_execute_stores_every_run_and_the_index(spec, tmp_path):
     store = Store(tmp_path / "out")
-    the_plan = plan.expand(spec)
-    outcome = execute.execute(spec, the_plan, store)
+    the_plan = expand.expand(spec)
+    outcome = executor.execute(spec, the_plan, store)
     assert len(outcome.trained) == 3 and not outcome.skipped
     results = store.load()
     assert list(results.studies) == ["width", "other"]
@@ -31,43 +33,43 @@ def test_execute_stores_every_run_and_the_index(spec, tmp_path):
 
 def test_rerun_skips_finished_runs_and_fresh_retrains(spec, tmp_path):
     store = Store(tmp_path / "out")
-    the_plan = plan.expand(spec)
-    execute.execute(spec, the_plan, store)
-    again = execute.execute(spec, the_plan, store)
+    the_plan = expand.expand(spec)
+    executor.execute(spec, the_plan, store)
+    again = executor.execute(spec, the_plan, store)
     assert not again.trained and len(again.skipped) == 3
-    fresh = execute.execute(spec, the_plan, store, fresh=True)
+    fresh = executor.execute(spec, the_plan, store, fresh=True)
     assert len(fresh.trained) == 3
 
 
 def test_interrupted_run_keeps_finished_work(spec, tmp_path):
     store = Store(tmp_path / "out")
 
-    class StopAfterFirstRun(execute.SilentProgress):
+    class StopAfterFirstRun(executor.SilentProgress):
         def run_finished(self, *args, **kwargs):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        execute.execute(spec, plan.expand(spec), store, progress=StopAfterFirstRun())
-    outcome = execute.execute(spec, plan.expand(spec), store)
+        executor.execute(spec, expand.expand(spec), store, progress=StopAfterFirstRun())
+    outcome = executor.execute(spec, expand.expand(spec), store)
     assert len(outcome.skipped) == 1 and len(outcome.trained) == 2
 
 
 def test_only_keeps_other_studies_results(spec, tmp_path):
     store = Store(tmp_path / "out")
-    execute.execute(spec, plan.expand(spec), store)
-    execute.execute(spec, plan.expand(spec, only=["other"]), store)
+    executor.execute(spec, expand.expand(spec), store)
+    executor.execute(spec, expand.expand(spec, only=["other"]), store)
     assert [len(runs) for runs in store.load().studies.values()] == [2, 1]
 
 
 def test_identical_runs_in_two_studies_train_once(spec, tmp_path):
     text = spec.source_text.replace("seed = 99\n", "")
     same = manifest.loads(text, source=spec.source_path)
-    outcome = execute.execute(same, plan.expand(same), Store(tmp_path / "out"))
+    outcome = executor.execute(same, expand.expand(same), Store(tmp_path / "out"))
     assert len(outcome.trained) == 2 and len(outcome.skipped) == 1
 
 
 def test_a_failing_run_is_reported_and_the_rest_go_on(spec, tmp_path, monkeypatch):
-    from reportgen import engines
+    from reportgen.training import engines
 
     real = engines.make_trainer
 
@@ -78,7 +80,7 @@ def test_a_failing_run_is_reported_and_the_rest_go_on(spec, tmp_path, monkeypatc
 
     monkeypatch.setattr(engines, "make_trainer", flaky)
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store)
+    outcome = executor.execute(spec, expand.expand(spec), store)
     assert list(outcome.failed.values()) == ["RuntimeError: CUDA out of memory"]
     assert len(outcome.trained) == 2
     assert store.load_index()["failed"] == outcome.failed
@@ -96,7 +98,7 @@ set = { "model.outputs" = 5 }
 def test_wrong_output_count_is_a_manifest_error_naming_both_numbers(tmp_path):
     spec = manifest.load(write_manifest(tmp_path, OUTPUTS))
     with pytest.raises(ManifestError) as info:
-        execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"))
+        executor.execute(spec, expand.expand(spec), Store(tmp_path / "out"))
     message = str(info.value)
     assert "studies[0].variants[1]" in message
     assert "model.outputs = 5 but dataset 'digits' has 10 classes" in message
@@ -108,7 +110,7 @@ def test_expected_error_becomes_the_variants_outcome(tmp_path):
                            'set = { "model.outputs" = 5 }\nexpect_error = true')
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store)
+    outcome = executor.execute(spec, expand.expand(spec), store)
     assert len(outcome.trained) == 2 and not outcome.failed
     ten, five = store.load().studies["width"]
     assert ten.record.stop_reason == "completed"
@@ -127,7 +129,7 @@ def test_predict_set_gets_a_posteriors_csv(tmp_path):
     text = TINY.replace('source = "sklearn"\nname = "digits"\npreprocess = "minmax"',
                         'source = "files"\nx = "x.npy"\ny = "y.npy"\npredict = "x_new.npy"')
     spec = manifest.load(write_manifest(tmp_path, text))
-    execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"))
+    executor.execute(spec, expand.expand(spec), Store(tmp_path / "out"))
     frame = pd.read_csv(tmp_path / "out/predictions/width-hidden=8.csv")
     assert list(frame.columns) == ["p_あ", "p_い", "p_う", "predicted"]
     assert len(frame) == 9
@@ -151,7 +153,7 @@ def test_a_run_shared_by_two_studies_keeps_each_studys_name(spec, tmp_path):
     text = spec.source_text.replace("seed = 99\n", "")
     same = manifest.loads(text, source=spec.source_path)
     store = Store(tmp_path / "out")
-    execute.execute(same, plan.expand(same), store)
+    executor.execute(same, expand.expand(same), store)
     results = store.load()
     shared = results.studies["other"][0].record
     assert shared.run_id == results.studies["width"][1].record.run_id
@@ -164,7 +166,7 @@ def test_repeats_train_each_configuration_with_consecutive_seeds(tmp_path):
                         'vary = { "model.hidden" = [[8], [16]] }\nrepeats = 3')
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store)
+    outcome = executor.execute(spec, expand.expand(spec), store)
     assert len(outcome.trained) == 6
     records = [run.record for run in store.load().studies["width"]]
     assert [r.seed for r in records] == [7, 8, 9, 7, 8, 9]

@@ -11,14 +11,14 @@ from helpers import write_manifest
 from typer.testing import CliRunner
 
 from reportgen.cli import app
-from reportgen.lock import LOCK
+from reportgen.store.lock import LOCK
 
 runner = CliRunner()
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from reportgen.lock import folder_lock
+from reportgen.store.lock import folder_lock
 with folder_lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(60)

@@ -12,16 +12,18 @@ import numpy as np
 import pytest
 import torch
 
-from reportgen import execute, manifest, plan
+from reportgen import manifest
 from reportgen.data import Dataset, Split
-from reportgen.engines import fused, fused_optimizer, grouping
-from reportgen.engines.torch_engine import TorchTrainer
+from reportgen.execution import executor
 from reportgen.manifest import RunConfig
-from reportgen.plan import RunSpec
-from reportgen.records import FusedGroup
+from reportgen.plan import expand
+from reportgen.plan.expand import RunSpec
 from reportgen.report.build import build
-from reportgen.store import Store
-from reportgen.training import fit
+from reportgen.store.records import FusedGroup
+from reportgen.store.store import Store
+from reportgen.training.engines import fused, fused_optimizer, grouping
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.loop import fit
 from tests.helpers import TINY, write_manifest
 
 
@@ -211,7 +213,7 @@ def test_column_updates_are_torch_optims_bit_for_bit(case: str, layout: str,
     """Each member's row gets exactly what torch.optim gives a lone parameter tensor, whatever
     the mix of hyperparameters: over one block of members or several (CPU_BLOCK), with
     per-member values as columns or one call per member (ROW_BY_ROW)."""
-    from reportgen.engines.torch_engine import make_optimizer
+    from reportgen.training.engines.torch_engine import make_optimizer
 
     if layout == "a block per member":
         monkeypatch.setattr(fused_optimizer, "CPU_BLOCK", 3000)
@@ -338,7 +340,7 @@ def run_manifest(tmp_path, text: str, **options):
     tmp_path.mkdir(parents=True, exist_ok=True)
     spec_ = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec_, plan.expand(spec_), store, **options)
+    outcome = executor.execute(spec_, expand.expand(spec_), store, **options)
     return outcome, store.load()
 
 
@@ -435,7 +437,7 @@ def test_cli_options_reach_execute(tmp_path, monkeypatch) -> None:
         seen.update(kwargs)
         raise KeyboardInterrupt  # stop before rendering
 
-    monkeypatch.setattr(execute, "execute", fake_execute)
+    monkeypatch.setattr(executor, "execute", fake_execute)
     path = str(write_manifest(tmp_path, SWEEP))
     out = ["--out", str(tmp_path / "o")]
     runner = CliRunner()

@@ -58,14 +58,15 @@ def test_unknown_section_is_one_line_and_exit_2(gpu_benchmark, capsys) -> None:
 
 
 def test_the_small_lab_manifest_is_the_seed_lab_shrunk(gpu_benchmark, tmp_path: Path) -> None:
-    from reportgen import manifest, plan
+    from reportgen import manifest
+    from reportgen.plan import expand
 
     size = gpu_benchmark.Size(small=True)
     spec = manifest.load(gpu_benchmark.lab_manifest(tmp_path, size, "cpu", write_data=False))
     full = manifest.load(gpu_benchmark.lab_manifest(tmp_path, gpu_benchmark.Size(False), "cpu",
                                                     write_data=False))
     assert [s.id for s in spec.studies] == [s.id for s in full.studies]
-    runs = plan.expand(full).runs
+    runs = expand.expand(full).runs
     assert 30 <= len(runs) <= 34  # seed 004's ~30 trainings
     assert {r.config.model.hidden[0] for r in runs} == {256, 512, 1024}
-    assert max(r.config.training.epochs for r in plan.expand(spec).runs) == 2
+    assert max(r.config.training.epochs for r in expand.expand(spec).runs) == 2

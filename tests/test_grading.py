@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import execute, manifest, plan, results
+from reportgen import manifest
 from reportgen.cli import app
-from reportgen.store import Store
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store import results_json
+from reportgen.store.store import Store
 from tests.helpers import TWO_STUDIES
 
 runner = CliRunner()
@@ -36,8 +39,8 @@ def train(folder: Path, name: str, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     spec = manifest.load(path)
     store = Store(folder / name)
-    execute.execute(spec, plan.expand(spec), store)
-    results.write(store.load())
+    executor.execute(spec, expand.expand(spec), store)
+    results_json.write(store.load())
     return folder / name
 
 
@@ -76,7 +79,7 @@ def klass(tmp_path_factory):
     # dario deleted a run and wrote results.json again
     dario = copy_of(ana, subs / "dario")
     shutil.rmtree(run_dir(dario, "width", "hidden=16"))
-    results.write(Store(dario).load(allow_missing=True))
+    results_json.write(Store(dario).load(allow_missing=True))
     # elena edited a number in results.json
     elena = copy_of(ana, subs / "elena")
     data = json.loads((elena / "results.json").read_text())
@@ -301,7 +304,7 @@ def _edited_copy(source: Path, target: Path) -> Path:
         data = json.loads(record.read_text())
         data["metrics"]["val"]["accuracy"] += 0.001
         record.write_text(json.dumps(data))
-    results.write(Store(copy).load())
+    results_json.write(Store(copy).load())
     return copy
 
 
@@ -324,8 +327,8 @@ def test_verify_reruns_sampled_runs_and_catches_edited_records(klass, tmp_path):
 def test_verify_on_two_workers_gives_the_verdicts_of_one(klass, tmp_path):
     import threading
 
+    from reportgen.execution.parallel import server
     from reportgen.grading import grader, rubric
-    from reportgen.parallel import server
     from tests.helpers import descendants
 
     key, order, _ = klass

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
-from reportgen.store import slug, write_atomic
+from reportgen.store.store import slug, write_atomic
 from tests.helpers import TINY, write_manifest
 
 runner = CliRunner()
@@ -93,7 +93,7 @@ def test_an_output_folder_that_cannot_be_created_is_one_line(tmp_path):
 def test_pickled_arrays_in_a_handed_over_folder_are_refused_in_one_line(tmp_path):
     import numpy as np
 
-    from reportgen.store import Store
+    from reportgen.store.store import Store
 
     store = Store(tmp_path)
     (tmp_path / "datasets").mkdir()
@@ -212,7 +212,7 @@ def test_the_storage_password_is_masked_in_the_kept_manifest_text():
 
 def test_the_manifest_copy_in_the_output_folder_has_no_password(tmp_path):
     from reportgen import manifest
-    from reportgen.store import Store
+    from reportgen.store.store import Store
 
     spec = manifest.loads(search_manifest(extra=f'storage = "{PG}"'), source="m.toml")
     store = Store(tmp_path)
@@ -268,7 +268,7 @@ def test_unusable_storage_urls_are_refused_at_validate(tmp_path, url):
 
 
 def test_mask_hides_url_and_parameter_passwords():
-    from reportgen.credentials import mask
+    from reportgen.manifest.credentials import mask
 
     assert mask(f"x {PG} y") == "x postgresql://ana:***@db.example.org:5432/lab y"
     assert mask("host=db password=hunter2 user=ana") == "host=db password=*** user=ana"

@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from reportgen import data, execute, initializers, manifest, models, plan
-from reportgen.engines.torch_engine import TorchTrainer
+from reportgen import data, manifest
 from reportgen.errors import ManifestError
-from reportgen.store import Store
-from reportgen.training import fit
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store.store import Store
+from reportgen.training import initializers, models
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.loop import fit
 from tests.helpers import TINY, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +26,7 @@ CNN = TINY.replace("[models.mlp]\nhidden = [16]",
 
 def error_of(text: str) -> str:
     with pytest.raises(ManifestError) as info:
-        plan.expand(manifest.loads(text, source="m.toml"))
+        expand.expand(manifest.loads(text, source="m.toml"))
     return str(info.value)
 
 
@@ -68,12 +71,12 @@ def test_keys_of_another_type_are_named_at_their_line() -> None:
 def test_overrides_reach_cnn_keys_and_switch_types() -> None:
     text = CNN.replace('vary = { "model.hidden" = [[8], [16]] }',
                        'vary = { "model.filters" = [[4], [4, 8]], "model.kernel" = [3, 5] }')
-    runs = plan.expand(manifest.loads(text)).runs
+    runs = expand.expand(manifest.loads(text)).runs
     assert [(r.config.model.filters, r.config.model.kernel) for r in runs] == [
         ([4], 3), ([4], 5), ([4, 8], 3), ([4, 8], 5)]
     switched = TINY.replace('vary = { "model.hidden" = [[8], [16]] }',
                             'vary = { "model.type" = ["mlp", "cnn"] }')
-    types = [type(r.config.model) for r in plan.expand(manifest.loads(switched)).runs]
+    types = [type(r.config.model) for r in expand.expand(manifest.loads(switched)).runs]
     assert types == [manifest.ModelSpec, manifest.CnnSpec]
     bad = CNN.replace('vary = { "model.hidden" = [[8], [16]] }',
                       'vary = { "model.filters" = [[0]] }')
@@ -87,13 +90,13 @@ def test_numpy_engine_refuses_image_models() -> None:
 
 @pytest.mark.parametrize("name", ["retinamnist-mlp.toml", "mnist-cnn.toml"])
 def test_examples_validate(name: str) -> None:
-    runs = plan.expand(manifest.load(ROOT / "examples" / name)).runs
+    runs = expand.expand(manifest.load(ROOT / "examples" / name)).runs
     assert runs
 
 
 def test_retinamnist_example_is_seed_000s_final_model() -> None:
     spec = manifest.load(ROOT / "examples" / "retinamnist-mlp.toml")
-    (run,) = plan.expand(spec).runs
+    (run,) = expand.expand(spec).runs
     rows = models.summary_rows(run.config.model, (28, 28, 3), 5)
     assert [(r.output_shape, r.params) for r in rows] == [
         ("(None, 2352)", 0), ("(None, 256)", 602_368), ("(None, 64)", 16_448),
@@ -168,7 +171,7 @@ def test_image_models_need_images_that_survive_the_pooling() -> None:
 def test_cnn_learns_digits() -> None:
     spec = manifest.loads(CNN)
     dataset = data.load_dataset("digits", spec.datasets["digits"], Path("."))
-    config = plan.expand(spec).runs[0].config.model_copy(
+    config = expand.expand(spec).runs[0].config.model_copy(
         update={"training": manifest.TrainingSpec(epochs=5, batch_size=32,
                                                   optimizer={"name": "adam", "lr": 0.01})})
     trainer = TorchTrainer(config, dataset, "cpu")
@@ -192,7 +195,7 @@ training = { epochs = 2, batch_size = 8 }
 """
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store)
+    outcome = executor.execute(spec, expand.expand(spec), store)
     assert len(outcome.trained) == 1 and not outcome.failed
     record = store.load().studies["resnet"][0].record
     assert record.epochs_run == 2 and set(record.metrics) == {"train", "val", "test"}
@@ -205,4 +208,4 @@ def test_a_cnn_on_tabular_data_is_refused_before_training(tmp_path: Path) -> Non
         "hidden = [16]", 'type = "cnn"')
     spec = manifest.load(write_manifest(tmp_path, text))
     with pytest.raises(ManifestError, match="needs images"):
-        execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"))
+        executor.execute(spec, expand.expand(spec), Store(tmp_path / "out"))

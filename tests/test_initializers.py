@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from reportgen.initializers import dense_stack, kernel
+from reportgen.training.initializers import dense_stack, kernel
 
 FAN_IN, FAN_OUT = 400, 300
 

@@ -55,13 +55,13 @@ def test_k49_course_arrays(lab_data):
 def test_scaled_lab_examples_point_at_the_written_data(lab_data):
     """benchmarks/lab_examples.py's copies: valid manifests, data under lab_data, short runs."""
     from benchmarks.lab_examples import lab_examples, scaled
-    from reportgen import plan
+    from reportgen.plan import expand
 
     assert len(lab_examples()) == 6
     for example in lab_examples():
         text = scaled(example.read_text(encoding="utf-8"), lab_data, 2, 2)
         spec = manifest.loads(text, example.name)
-        the_plan = plan.expand(spec)
+        the_plan = expand.expand(spec)
         assert all(r.config.training.epochs <= 3 for r in the_plan.runs), example.name
         assert all(t.max_epochs <= 2 for t in the_plan.searches), example.name
         for ds in spec.datasets.values():

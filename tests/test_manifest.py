@@ -93,7 +93,7 @@ def test_missing_file(tmp_path):
 
 
 def test_errors_in_later_array_tables_point_at_their_own_lines():
-    from reportgen.tomlpos import line_of
+    from reportgen.manifest.toml_positions import line_of
 
     text = TINY + """
 [[studies.variants]]

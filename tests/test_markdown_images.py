@@ -13,11 +13,10 @@ import pytest
 import report_fixtures
 from typer.testing import CliRunner
 
-from reportgen import markdown_images
 from reportgen.cli import app
-from reportgen.manifest import loads
+from reportgen.manifest import author_images, loads
 from reportgen.report.text import markdown
-from reportgen.store import Store
+from reportgen.store.store import Store
 
 
 def png_bytes() -> bytes:
@@ -61,9 +60,9 @@ def manifest_with_notes(folder: Path):
 
 def test_images_inside_the_folder_are_read_and_the_rest_refused(tmp_path: Path) -> None:
     manifest, _ = manifest_with_notes(lab_folder(tmp_path))
-    found = markdown_images.load(manifest)
-    assert found["figs/backprop.png"] == markdown_images.Image(PNG, "image/png")
-    assert found["figs/net.svg"] == markdown_images.Image(SVG, "image/svg+xml")
+    found = author_images.load(manifest)
+    assert found["figs/backprop.png"] == author_images.Image(PNG, "image/png")
+    assert found["figs/net.svg"] == author_images.Image(SVG, "image/svg+xml")
     reasons = {src: getattr(f, "reason", None) for src, f in found.items()}
     assert reasons["../secret.png"] == "outside"
     assert reasons["/etc/passwd.png"] == "outside"
@@ -75,15 +74,15 @@ def test_images_inside_the_folder_are_read_and_the_rest_refused(tmp_path: Path) 
 
 def test_an_image_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "big.png").write_bytes(PNG + b"\x00" * 100)
-    monkeypatch.setattr(markdown_images, "MAX_BYTES", 50)
-    assert markdown_images.read(tmp_path / "big.png") == markdown_images.Refused("size")
+    monkeypatch.setattr(author_images, "MAX_BYTES", 50)
+    assert author_images.read(tmp_path / "big.png") == author_images.Refused("size")
 
 
 @pytest.mark.parametrize("lang, word", [("en", "Image"), ("es", "Imagen")])
 def test_markdown_embeds_given_images_and_notes_the_refused(tmp_path: Path, lang: str,
                                                             word: str) -> None:
     manifest, _ = manifest_with_notes(lab_folder(tmp_path))
-    html = markdown(NOTES, markdown_images.load(manifest), lang)
+    html = markdown(NOTES, author_images.load(manifest), lang)
     png = base64.b64encode(PNG).decode()
     assert f'<img class="author-image" alt="diagram" src="data:image/png;base64,{png}"' in html
     assert 'src="data:image/svg+xml;base64,' in html
@@ -141,7 +140,7 @@ def test_word_gets_the_embedded_picture(tmp_path: Path) -> None:
 
     manifest, _ = manifest_with_notes(lab_folder(tmp_path))
     document = docx.Document()
-    write_prose(document, markdown(NOTES, markdown_images.load(manifest), "en"), "Courier New",
+    write_prose(document, markdown(NOTES, author_images.load(manifest), "en"), "Courier New",
                 "Table Grid")
     assert len(document.inline_shapes) == 2  # the PNG and the rasterised SVG
     assert "not included" in "\n".join(p.text for p in document.paragraphs)
@@ -152,7 +151,7 @@ def test_the_scratch_engine_example_shows_its_diagram_and_pseudocode() -> None:
     from reportgen.manifest import load
 
     spec = load(Path(__file__).resolve().parents[1] / "examples" / "scratch-engine.toml")
-    found = markdown_images.load(spec)
+    found = author_images.load(spec)
     assert [type(f).__name__ for f in found.values()] == ["Image"]
     for lang in ("es", "en"):
         html = markdown(spec.report.introduction.get(lang), found, lang)

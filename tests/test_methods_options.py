@@ -17,7 +17,7 @@ from reportgen.analysis.findings import analyse
 from reportgen.report import methods
 from reportgen.report.context import Context
 from reportgen.report.model import Paragraph, Table
-from reportgen.store import ResultSet
+from reportgen.store.store import ResultSet
 
 SEARCH_STUDY = """
 [[studies]]

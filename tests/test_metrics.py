@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss
 
-from reportgen.metrics import split_metrics
+from reportgen.training.metrics import split_metrics
 
 CLASSES = ["a", "b", "c"]
 Y = np.array([0, 0, 1, 1, 2, 2])

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import execute, manifest, plan
+from reportgen import manifest
 from reportgen.cli import app
 from reportgen.data import load_dataset
 from reportgen.errors import ManifestError
-from reportgen.store import Store
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store.store import Store
 from tests.helpers import TINY, write_manifest
 
 NO_VAL = TINY.replace("split = { train = 0.6, val = 0.2, test = 0.2 }",
@@ -26,7 +28,7 @@ def test_val_zero_leaves_train_and_test_only(tmp_path):
 def test_runs_without_validation_train_and_report_train_and_test(tmp_path):
     spec = manifest.load(write_manifest(tmp_path, NO_VAL))
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store, fuse=False)
+    outcome = executor.execute(spec, expand.expand(spec), store, fuse=False)
     assert len(outcome.trained) == 2
     run = store.load().studies["width"][0]
     assert set(run.record.metrics) == {"train", "test"} and run.record.monitor == "loss"
@@ -38,7 +40,7 @@ def test_val_monitor_without_validation_is_an_error_naming_the_option(tmp_path):
     spec = manifest.load(write_manifest(tmp_path, text))
     with pytest.raises(ManifestError, match=r"training\.early_stopping\.monitor = 'val_loss' "
                                             r"needs a validation split"):
-        execute.execute(spec, plan.expand(spec), Store(tmp_path / "out"))
+        executor.execute(spec, expand.expand(spec), Store(tmp_path / "out"))
     result = CliRunner().invoke(app, ["run", str(tmp_path / "tiny.toml"), "--out",
                                       str(tmp_path / "o2")])
     assert result.exit_code == 2 and "needs a validation split" in result.output

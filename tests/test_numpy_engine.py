@@ -13,15 +13,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from reportgen import manifest, plan
-from reportgen.engines.numpy_engine.layers import Dense, Dropout
-from reportgen.engines.numpy_engine.losses import make_loss
-from reportgen.engines.numpy_engine.network import MLP
-from reportgen.engines.numpy_engine.optimizers import make_optimizer
-from reportgen.engines.torch_engine import make_optimizer as make_torch_optimizer
+from reportgen import manifest
 from reportgen.errors import ManifestError
 from reportgen.manifest import ModelSpec, OptimizerSpec
-from reportgen.models import build_torch, kernel_weights
+from reportgen.plan import expand
+from reportgen.training.engines.numpy_engine.layers import Dense, Dropout
+from reportgen.training.engines.numpy_engine.losses import make_loss
+from reportgen.training.engines.numpy_engine.network import MLP
+from reportgen.training.engines.numpy_engine.optimizers import make_optimizer
+from reportgen.training.engines.torch_engine import make_optimizer as make_torch_optimizer
+from reportgen.training.models import build_torch, kernel_weights
 from tests.helpers import TINY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,7 +199,7 @@ BATCHNORM = TINY.replace("[models.mlp]\nhidden = [16]", "[models.mlp]\nhidden = 
 
 def test_unsupported_option_is_a_plan_error_naming_option_and_engine():
     with pytest.raises(ManifestError) as error:
-        plan.expand(manifest.loads(BATCHNORM, source="m.toml"))
+        expand.expand(manifest.loads(BATCHNORM, source="m.toml"))
     message = str(error.value)
     assert message.startswith("m.toml:")
     assert "model.batchnorm: not available in the numpy engine" in message
@@ -213,7 +214,7 @@ engine = "numpy"
 set = { "model.batchnorm" = true }
 ''')
     with pytest.raises(ManifestError) as error:
-        plan.expand(manifest.loads(text, source="m.toml"))
+        expand.expand(manifest.loads(text, source="m.toml"))
     lines = text.splitlines()
     line = next(i for i, s in enumerate(lines, 1) if '"model.batchnorm" = true' in s)
     assert str(error.value).startswith(f"m.toml:{line}: studies[0].variants[0].set.")
@@ -221,12 +222,12 @@ set = { "model.batchnorm" = true }
 
 
 def test_batchnorm_is_fine_on_torch():
-    runs = plan.expand(manifest.loads(BATCHNORM.replace('engine = "numpy"', ""))).runs
+    runs = expand.expand(manifest.loads(BATCHNORM.replace('engine = "numpy"', ""))).runs
     assert runs and all(r.config.model.batchnorm for r in runs)
 
 
 def test_k49_example_expands():
-    runs = plan.expand(manifest.load(ROOT / "examples" / "k49-m0-m4.toml")).runs
+    runs = expand.expand(manifest.load(ROOT / "examples" / "k49-m0-m4.toml")).runs
     by_name = {r.variant: r.config for r in runs}
     assert list(by_name) == ["M0", "M1", "M2", "M3", "M4"]
     assert [c.engine for c in by_name.values()] == ["numpy", "numpy", "torch", "torch", "torch"]
@@ -243,7 +244,7 @@ def test_k49_example_expands():
 
 def test_scratch_engine_example_expands():
     loaded = manifest.load(ROOT / "examples" / "scratch-engine.toml")
-    runs = plan.expand(loaded).runs
+    runs = expand.expand(loaded).runs
     assert {r.config.engine for r in runs} == {"numpy"}
     assert {r.config.dataset for r in runs} == {"mnist", "fashion"}
     assert {loaded.datasets[d].name for d in ("mnist", "fashion")} == {"mnist_784",

@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reportgen import data, execute, manifest, plan
-from reportgen.engines import make_trainer
-from reportgen.engines.numpy_engine import NumpyTrainer
-from reportgen.engines.torch_engine import TorchTrainer
-from reportgen.store import Store
-from reportgen.training import fit
+from reportgen import data, manifest
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store.store import Store
+from reportgen.training.engines import make_trainer
+from reportgen.training.engines.numpy_engine import NumpyTrainer
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.loop import fit
 from tests.helpers import TINY, write_manifest
 
 LOSS_RTOL = 1e-4
@@ -32,7 +34,7 @@ def digits():
 
 
 def config(spec, **overrides):
-    tree = plan.expand(spec).runs[0].config.model_dump()
+    tree = expand.expand(spec).runs[0].config.model_dump()
     for path, value in overrides.items():
         section, key = path.split(".")
         tree[section][key] = value
@@ -179,7 +181,7 @@ def test_make_trainer_and_execute_run_the_numpy_engine(digits, tmp_path):
                                    dataset, "cpu"), NumpyTrainer)
     text = TINY.replace('device = "cpu"', 'device = "cpu"\nengine = "numpy"')
     loaded = manifest.load(write_manifest(tmp_path, text))
-    outcome = execute.execute(loaded, plan.expand(loaded), Store(tmp_path / "out"))
+    outcome = executor.execute(loaded, expand.expand(loaded), Store(tmp_path / "out"))
     assert len(outcome.trained) == 2 and not outcome.failed
     run = Store(tmp_path / "out").load().studies["width"][0]
     assert run.record.engine == "numpy" and run.record.epochs_run == 3

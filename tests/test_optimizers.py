@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from reportgen.data import Dataset, Split
-from reportgen.engines.torch_engine import TorchTrainer
 from reportgen.manifest import RunConfig
+from reportgen.training.engines.torch_engine import TorchTrainer
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(40, 5)).astype(np.float32)

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import execute, manifest, plan, results
+from reportgen import manifest
 from reportgen.cli import app
-from reportgen.store import Store
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store import results_json
+from reportgen.store.store import Store
 from tests.helpers import TINY, TWO_STUDIES, child_pids, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +47,8 @@ def trained_alone(folder: Path, text: str) -> tuple[Path, dict]:
     path = write_manifest(folder, text)
     spec = manifest.load(path)
     store = Store(folder / "one")
-    execute.execute(spec, plan.expand(spec), store, jobs=1)
-    results.write(store.load())
+    executor.execute(spec, expand.expand(spec), store, jobs=1)
+    results_json.write(store.load())
     return path, results_without_timings(folder / "one")
 
 
@@ -120,18 +123,21 @@ TRAIN = """
 import json, sys
 from pathlib import Path
 
-from reportgen.parallel import server
+from reportgen.execution.parallel import server
 
 if __name__ == "__main__":
     server.warm_up()
-    from reportgen import execute, manifest, plan, results
-    from reportgen.store import Store
+    from reportgen.execution import executor
+    from reportgen import manifest
+    from reportgen.plan import expand
+    from reportgen.store import results_json
+    from reportgen.store.store import Store
 
     server.wait_until_ready()
     spec = manifest.load(Path(sys.argv[1]))
     store = Store(sys.argv[2])
-    outcome = execute.execute(spec, plan.expand(spec), store, jobs=int(sys.argv[3]))
-    results.write(store.load())
+    outcome = executor.execute(spec, expand.expand(spec), store, jobs=int(sys.argv[3]))
+    results_json.write(store.load())
     print(json.dumps({"trained": len(outcome.trained), "reused": len(outcome.skipped),
                       "failed": len(outcome.failed)}))
 """
@@ -206,7 +212,7 @@ def test_a_killed_driver_keeps_finished_runs_and_the_next_run_continues(six, tmp
 
 def test_the_driver_trains_waiting_runs_itself_until_workers_can_start(two_studies, tmp_path,
                                                                           monkeypatch):
-    from reportgen.parallel import local, server
+    from reportgen.execution.parallel import local, server
 
     if server.START_METHOD != "forkserver":
         pytest.skip("workers are spawned here: there is no fork server to wait for")
@@ -214,9 +220,9 @@ def test_the_driver_trains_waiting_runs_itself_until_workers_can_start(two_studi
     path, expected = two_studies
     spec = manifest.load(path)
     store = Store(tmp_path / "out")
-    outcome = execute.execute(spec, plan.expand(spec), store, jobs=2)
+    outcome = executor.execute(spec, expand.expand(spec), store, jobs=2)
     assert len(outcome.trained) == 3 and not outcome.failed
-    results.write(store.load())
+    results_json.write(store.load())
     assert results_without_timings(tmp_path / "out") == expected
     assert {w.rsplit(":", 1)[1] for w in workers_of(tmp_path / "out")} == {str(os.getpid())}
 
@@ -239,7 +245,7 @@ def test_a_search_on_two_workers_loses_and_repeats_no_trial(tmp_path):
     path = write_manifest(tmp_path, SEARCH.replace('vary = { "model.hidden" = [[8], [16]] }',
                                                    ""))
     spec = manifest.load(path)  # one process, no rendering: its tuning records are the same
-    execute.execute(spec, plan.expand(spec), Store(tmp_path / "one"))
+    executor.execute(spec, expand.expand(spec), Store(tmp_path / "one"))
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "two"), "--jobs",
                                  "2", "--format", "html", "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -267,8 +273,12 @@ from pathlib import Path
 import ray
 from ray.cluster_utils import Cluster
 
-from reportgen import execute, manifest, plan
-from reportgen.store import Store
+from reportgen.execution import executor
+
+from reportgen import manifest
+
+from reportgen.plan import expand
+from reportgen.store.store import Store
 
 cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
 cluster.add_node(num_cpus=1)
@@ -276,7 +286,7 @@ cluster.wait_for_nodes()
 ray.init(address=cluster.address, log_to_driver=False)
 nodes = sorted(n["NodeID"][:12] for n in ray.nodes() if n["Alive"])
 spec = manifest.load(Path(sys.argv[1]))
-outcome = execute.execute(spec, plan.expand(spec), Store(sys.argv[2]), cluster="auto")
+outcome = executor.execute(spec, expand.expand(spec), Store(sys.argv[2]), cluster="auto")
 print(json.dumps({"nodes": nodes, "trained": len(outcome.trained)}))
 ray.shutdown()
 cluster.shutdown()
@@ -295,7 +305,7 @@ def test_ray_two_node_cluster_trains_on_both_nodes(six, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["trained"] == 6
-    results.write(Store(out).load())
+    results_json.write(Store(out).load())
     assert results_without_timings(out) == expected
     used = {worker.split(" · ")[0].removeprefix("node ") for worker in workers_of(out)}
     assert used == set(summary["nodes"])  # both nodes trained runs

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from reportgen import manifest
-from reportgen.engines.numpy_engine import NumpyTrainer
-from reportgen.engines.torch_engine import TorchTrainer
 from reportgen.errors import ManifestError
+from reportgen.training.engines.numpy_engine import NumpyTrainer
+from reportgen.training.engines.torch_engine import TorchTrainer
 from tests.helpers import TINY
 from tests.test_fused import DATA, alone, assert_same, config, together
 from tests.test_numpy_vs_torch import column, digits, full_batch, run_both  # noqa: F401

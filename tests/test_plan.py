@@ -1,7 +1,8 @@
 import pytest
 
-from reportgen import manifest, plan
+from reportgen import manifest
 from reportgen.errors import ManifestError
+from reportgen.plan import expand as plan
 from tests.helpers import TINY
 
 GRID = TINY.replace(

@@ -19,7 +19,7 @@ from reportgen.report.build import build
 from reportgen.report.context import Context
 from reportgen.report.localise import localise
 from reportgen.report.model import BulletList, Figure, Paragraph, ReportModel
-from reportgen.store import ResultSet, StoredRun
+from reportgen.store.store import ResultSet, StoredRun
 from tests.report_fixtures import make_results, record, split_metrics
 
 

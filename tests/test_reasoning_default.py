@@ -17,7 +17,7 @@ from reportgen.report.context import Context
 from reportgen.report.localise import localise
 from reportgen.report.model import Paragraph, ReportModel
 from reportgen.report.run_labels import identity
-from reportgen.store import ResultSet, Store
+from reportgen.store.store import ResultSet, Store
 from tests.test_reasoning import items, undrawn
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from reportgen.report import render, write
 from reportgen.report.build import build
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell, Column, Section, Table
-from reportgen.store import ResultSet
+from reportgen.store.store import ResultSet
 
 
 @pytest.fixture(scope="module")

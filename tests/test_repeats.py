@@ -8,8 +8,12 @@ import statistics
 
 import pytest
 
-from reportgen import execute, manifest, plan, repeats, results
-from reportgen.store import Store
+from reportgen import manifest
+from reportgen.analysis import repeats
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store import results_json
+from reportgen.store.store import Store
 from tests.helpers import TINY, write_manifest
 from tests.report_fixtures import ADAM, record
 
@@ -66,9 +70,9 @@ def test_results_json_expects_the_measured_spread_of_each_configuration(tmp_path
                         'vary = { "model.hidden" = [[8], [16]] }\nrepeats = 3')
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     loaded = store.load()
-    results.write(loaded)
+    results_json.write(loaded)
     study = json.loads((tmp_path / "out/results.json").read_text())["studies"][0]
     assert study["expected"]["repeats"] == 3 and study["expected"]["score_split"] == "val"
     configs = study["expected"]["configurations"]

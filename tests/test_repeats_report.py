@@ -8,11 +8,14 @@ import re
 
 import pytest
 
-from reportgen import execute, manifest, plan, results
+from reportgen import manifest
+from reportgen.execution import executor
+from reportgen.plan import expand
 from reportgen.report.build import build
 from reportgen.report.model import ReportModel
 from reportgen.report.run_labels import identity
-from reportgen.store import ResultSet, Store, StoredRun
+from reportgen.store import results_json
+from reportgen.store.store import ResultSet, Store, StoredRun
 from tests.helpers import TINY, write_manifest
 from tests.test_report_build import table, texts
 
@@ -27,9 +30,9 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
     folder = tmp_path_factory.mktemp("repeats")
     spec = manifest.load(write_manifest(folder, REPEATED))
     store = Store(folder / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     loaded = store.load()
-    results.write(loaded)
+    results_json.write(loaded)
     return loaded
 
 
@@ -109,7 +112,7 @@ def test_single_seed_keys_say_no_tolerance_was_measured(tmp_path) -> None:
     text = TINY.replace("[report]", '[report]\nkind = "answer-key"')
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     model = build(store.load(), "en")
     assert all(row[4].value is None for row in table(model, "expected-width").rows)
     assert "trained with one seed, so no spread was measured" in texts(model, "expected")
@@ -154,7 +157,7 @@ def test_every_figure_and_table_is_referenced(models) -> None:
 
 
 def test_a_submission_without_repeats_meets_the_keys_run_of_its_seed(stored) -> None:
-    from reportgen import diff
+    from reportgen.grading import diff
 
     key = json.loads((stored.root / "results.json").read_text())
     student = json.loads(json.dumps(key))
@@ -168,7 +171,7 @@ def test_a_submission_without_repeats_meets_the_keys_run_of_its_seed(stored) -> 
 
 
 def test_a_run_with_another_seed_is_held_to_the_keys_mean_and_tolerance(stored) -> None:
-    from reportgen import diff
+    from reportgen.grading import diff
 
     key = json.loads((stored.root / "results.json").read_text())
     config = key["studies"][0]["expected"]["configurations"][0]
@@ -192,7 +195,7 @@ def test_a_run_with_another_seed_is_held_to_the_keys_mean_and_tolerance(stored) 
 
 
 def test_a_submission_with_repeats_misses_each_seed_it_lacks(stored) -> None:
-    from reportgen import diff
+    from reportgen.grading import diff
 
     key = json.loads((stored.root / "results.json").read_text())
     student = json.loads(json.dumps(key))

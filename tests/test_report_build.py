@@ -10,14 +10,14 @@ import pytest
 from report_fixtures import make_results
 
 from reportgen.analysis.runs import rank_runs
-from reportgen.records import RunRecord
 from reportgen.report import build as build_mod
 from reportgen.report.build import build
 from reportgen.report.context import MAX_COLUMNS
 from reportgen.report.model import BulletList, Cell, Figure, Paragraph, ReportModel, Table
 from reportgen.report.render import format_cell
 from reportgen.report.run_labels import identity
-from reportgen.store import ResultSet, StoredRun
+from reportgen.store.records import RunRecord
+from reportgen.store.store import ResultSet, StoredRun
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from reportgen.manifest import Text
 from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.model import BulletList, Paragraph, ReportModel
-from reportgen.store import ResultSet
+from reportgen.store.store import ResultSet
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import diff, execute, manifest, plan, results
+from reportgen import manifest
 from reportgen.cli import app
-from reportgen.store import Store
+from reportgen.execution import executor
+from reportgen.grading import diff
+from reportgen.plan import expand
+from reportgen.store import results_json
+from reportgen.store.store import Store
 from tests.helpers import write_manifest
 
 runner = CliRunner()
@@ -20,8 +24,8 @@ def two_runs(tmp_path_factory):
     summaries = []
     for name in ("a", "b"):
         store = Store(folder / name)
-        execute.execute(spec, plan.expand(spec), store)
-        results.write(store.load())
+        executor.execute(spec, expand.expand(spec), store)
+        results_json.write(store.load())
         summaries.append(json.loads((folder / name / "results.json").read_text()))
     return folder, summaries
 

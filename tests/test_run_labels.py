@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from reportgen.manifest import loads as load_manifest
-from reportgen.records import DatasetSummary, TuningOrigin
 from reportgen.report.build import build
 from reportgen.report.localise import dataset_classes
 from reportgen.report.model import ReportModel, Table
 from reportgen.report.render import table_csv
 from reportgen.report.run_labels import Label, Words, identity
+from reportgen.store.records import DatasetSummary, TuningOrigin
 from tests import report_fixtures as fx
 
 

@@ -8,13 +8,15 @@ import re
 import numpy as np
 import pytest
 
-from reportgen import execute, figures, manifest, plan
+from reportgen import figures, manifest
 from reportgen.data import Dataset, Split
 from reportgen.data import samples as samples_mod
+from reportgen.execution import executor
+from reportgen.plan import expand
 from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.model import Figure, Paragraph, ReportModel, Table
-from reportgen.store import ResultSet, Store
+from reportgen.store.store import ResultSet, Store
 from tests.helpers import write_manifest
 
 KANA = ["あ", "い", "う"]
@@ -79,7 +81,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
     np.save(folder / "y.npy", np.arange(48) % 3)
     spec = manifest.load(write_manifest(folder, MANIFEST))
     store = Store(folder / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     return store.load()
 
 

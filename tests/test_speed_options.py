@@ -6,17 +6,18 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import manifest, plan
+from reportgen import manifest
 from reportgen.cli import app
 from reportgen.errors import ManifestError
+from reportgen.plan import expand
 from tests.helpers import TINY, write_manifest
 
 CNN = TINY.replace("[models.mlp]\nhidden = [16]",
                    '[models.mlp]\ntype = "cnn"\nfilters = [4]\nhidden = [8]')
 
 
-def runs(text: str) -> list[plan.RunSpec]:
-    return plan.expand(manifest.loads(text, source="m.toml")).runs
+def runs(text: str) -> list[expand.RunSpec]:
+    return expand.expand(manifest.loads(text, source="m.toml")).runs
 
 
 def error_of(text: str) -> str:

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from reportgen.errors import StoreError
-from reportgen.records import ClassMetrics, LayerRow, RunRecord, SplitMetrics
-from reportgen.store import Store, history_csv, read_history
+from reportgen.store.records import ClassMetrics, LayerRow, RunRecord, SplitMetrics
+from reportgen.store.store import Store, history_csv, read_history
 
 
 def record(run_id="abc"):
@@ -109,7 +109,7 @@ def test_unknown_origin_keys_are_refused():
 
 
 def tuning_record(file="s-bayesian.json", **changes):
-    from reportgen.tuning.records import TrialRecord, TuningRecord
+    from reportgen.store.tuning_records import TrialRecord, TuningRecord
 
     trial = TrialRecord(number=0, state="complete", value=0.9, params={"lr": 0.01},
                         set={"training.optimizer.lr": 0.01}, epochs=2, bracket=None,
@@ -126,7 +126,7 @@ def tuning_record(file="s-bayesian.json", **changes):
 
 
 def test_tuning_records_round_trip_through_the_store_in_index_order(tmp_path):
-    from reportgen.records import Index
+    from reportgen.store.records import Index
 
     store = Store(tmp_path)
     first, second = tuning_record("s-b.json", label="b"), tuning_record("s-a.json", label="a")

@@ -6,9 +6,8 @@ import copy
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import diff
 from reportgen.cli import app
-from reportgen.grading import tolerance
+from reportgen.grading import diff, tolerance
 from tests.test_diff_html import results, write
 
 runner = CliRunner()

@@ -3,9 +3,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from reportgen import data, manifest, plan
-from reportgen.engines.torch_engine import TorchTrainer
-from reportgen.training import fit
+from reportgen import data, manifest
+from reportgen.plan import expand
+from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.loop import fit
 from tests.helpers import TINY
 
 
@@ -16,7 +17,7 @@ def digits():
 
 
 def config(spec, **overrides):
-    tree = plan.expand(spec).runs[0].config.model_dump()
+    tree = expand.expand(spec).runs[0].config.model_dump()
     for path, value in overrides.items():
         section, key = path.split(".")
         tree[section][key] = value

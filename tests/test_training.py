@@ -5,7 +5,7 @@ import math
 import pytest
 
 from reportgen.manifest import ScheduleSpec, TrainingSpec
-from reportgen.training import fit, learning_rate
+from reportgen.training.loop import fit, learning_rate
 
 
 class Scripted:

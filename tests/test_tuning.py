@@ -10,11 +10,14 @@ import optuna
 import pytest
 from typer.testing import CliRunner
 
-from reportgen import execute, manifest, plan
+from reportgen import manifest
 from reportgen.cli import app
 from reportgen.errors import ManifestError
-from reportgen.store import Store
-from reportgen.tuning import hyperband, objective, records, runner, space
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store import tuning_records
+from reportgen.store.store import Store
+from reportgen.tuning import hyperband, objective, runner, space
 from reportgen.tuning import storage as tuning_storage
 from tests.helpers import write_manifest
 
@@ -70,7 +73,7 @@ def search_manifest(algorithms='["bayesian"]', extra: str = "") -> str:
 
 def error_of(text: str) -> str:
     with pytest.raises(ManifestError) as info:
-        plan.expand(manifest.loads(text, source="m.toml"))
+        expand.expand(manifest.loads(text, source="m.toml"))
     message = str(info.value)
     assert "\n" not in message
     return message
@@ -80,13 +83,13 @@ def line_with(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def run(tmp_path: Path, text: str, out: str = "out", **kwargs) -> tuple[Store, execute.Outcome]:
+def run(tmp_path: Path, text: str, out: str = "out", **kwargs) -> tuple[Store, executor.Outcome]:
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / out)
-    return store, execute.execute(spec, plan.expand(spec), store, **kwargs)
+    return store, executor.execute(spec, expand.expand(spec), store, **kwargs)
 
 
-def tuning_records(store: Store) -> list[records.TuningRecord]:
+def stored_records(store: Store) -> list[tuning_records.TuningRecord]:
     return store.tuning_records()["tuners"]
 
 
@@ -109,7 +112,7 @@ def test_plan_makes_one_task_per_algorithm_with_budgets():
         '"model.hidden" = { int = [8, 32], step = 8 }').replace(
         '"model.dropout" = { float = [0.0, 0.5] }', '"model.dropout" = { float = [0.0, 0.4], step = 0.2 }')
     text = text.replace("max_trials = 4", "max_trials = { bayesian = 5 }\nmax_epochs = 27")
-    the_plan = plan.expand(manifest.loads(text))
+    the_plan = expand.expand(manifest.loads(text))
     assert not the_plan.runs
     tasks = {t.algorithm: t for t in the_plan.searches}
     assert tasks["hyperband"].max_trials == 49  # the bracket plan for 27 epochs, factor 3
@@ -189,7 +192,7 @@ set = { "model.hidden" = [16, 64], "model.activation" = ["relu", "sigmoid"] }
 space = { "model.hidden.0" = { int = [96, 128], step = 32 }, "model.activation" = { choice = [["relu", "sigmoid"]] } }
 """
     text = text.replace('"model.hidden" = { layers = [1, 3], units = { int = [8, 32], step = 8 } }\n', "")
-    wide, deep = plan.expand(manifest.loads(text)).searches
+    wide, deep = expand.expand(manifest.loads(text)).searches
     assert (wide.label, deep.label) == ("wide · bayesian", "deep · bayesian")
     assert set(deep.space) == {"model.hidden.0", "model.activation", "model.dropout",
                                "training.optimizer.lr"}
@@ -226,10 +229,10 @@ def test_choices_of_tables_are_sampled_by_label():
 
 def test_list_index_paths_in_variants_and_sweeps():
     tree = {"model": {"hidden": [8, 4]}}
-    plan.assign(tree, "model.hidden.1", 64)
+    expand.assign(tree, "model.hidden.1", 64)
     assert tree == {"model": {"hidden": [8, 64]}}
     with pytest.raises(ValueError, match="no element '2'"):
-        plan.assign(tree, "model.hidden.2", 1)
+        expand.assign(tree, "model.hidden.2", 1)
 
 
 # ---------------------------------------------------------------- hyperband plan
@@ -278,7 +281,7 @@ def test_hyperband_prunes_and_spends_fewer_epochs(tmp_path):
     text = search_manifest('["hyperband"]', extra="max_epochs = 9\n").replace(
         "max_trials = 4\n", "")
     store, outcome = run(tmp_path, text)
-    (record,) = tuning_records(store)
+    (record,) = stored_records(store)
     assert outcome.trials == record.max_trials == 17 == len(record.trials)
     states = [t.state for t in record.trials]
     assert "pruned" in states and "complete" in states
@@ -300,11 +303,11 @@ def test_seeded_searches_give_identical_trials_and_retrain_the_best(tmp_path):
     first, outcome = run(tmp_path, text, "one")
     second, _ = run(tmp_path, text, "two")
     assert outcome.trials == 8
-    for a, b in zip(tuning_records(first), tuning_records(second), strict=True):
+    for a, b in zip(stored_records(first), stored_records(second), strict=True):
         assert [(t.number, t.params, t.value, t.state, t.epochs) for t in a.trials] == \
             [(t.number, t.params, t.value, t.state, t.epochs) for t in b.trials]
         assert a.best == b.best and a.retrained["run_id"] == b.retrained["run_id"]
-    bayes, rand = tuning_records(first)
+    bayes, rand = stored_records(first)
     assert [t.params for t in bayes.trials] != [t.params for t in rand.trials]
     runs = {r.record.label: r.record for r in first.load().studies["tuners"]}
     best = runs["bayesian best"]
@@ -321,10 +324,10 @@ def test_seeded_searches_give_identical_trials_and_retrain_the_best(tmp_path):
 def test_a_rerun_reuses_the_finished_study(tmp_path):
     text = search_manifest()
     store, _ = run(tmp_path, text)
-    before = tuning_records(store)[0]
+    before = stored_records(store)[0]
     _, again = run(tmp_path, text)
     assert again.trials == 0 and not again.trained and len(again.skipped) == 1
-    assert tuning_records(store)[0].trials == before.trials
+    assert stored_records(store)[0].trials == before.trials
 
 
 def test_several_algorithms_are_compared_on_one_space(tmp_path):
@@ -333,20 +336,20 @@ def test_several_algorithms_are_compared_on_one_space(tmp_path):
         '"model.hidden" = { choice = [[8], [16, 8]] }').replace(
         '"model.dropout" = { float = [0.0, 0.5] }', '"model.dropout" = { float = [0.0, 0.4], step = 0.4 }')
     store, _ = run(tmp_path, text)
-    rows = records.comparison(tuning_records(store))
+    rows = tuning_records.comparison(stored_records(store))
     assert [r["algorithm"] for r in rows] == ["grid", "random", "gp"]
     for row in rows:
         assert row["trials"] == row["complete"] == 4 and row["epochs"] == 12
         assert 0.5 < row["best_value"] <= 1 and 0.5 < row["test_accuracy"] <= 1
         assert row["wall_seconds"] > 0 and row["retrained_run_id"]
-    grid = tuning_records(store)[0]
+    grid = stored_records(store)[0]
     points = {tuple(sorted(t.params.items())) for t in grid.trials}
     assert len(points) == 4  # distinct grid points
     assert grid.trials[0].set["model.hidden"] in ([8], [16, 8])
 
 
 def test_resume_reuses_completed_trials_and_reruns_failed_ones(tmp_path, monkeypatch):
-    from reportgen import engines
+    from reportgen.training import engines
 
     real = engines.make_trainer
     calls = []
@@ -366,7 +369,7 @@ def test_resume_reuses_completed_trials_and_reruns_failed_ones(tmp_path, monkeyp
         run(tmp_path, text)
     monkeypatch.setattr(engines, "make_trainer", real)
     store, outcome = run(tmp_path, text)
-    (record,) = tuning_records(store)
+    (record,) = stored_records(store)
     by_number = {t.number: t for t in record.trials}
     # the interrupted trial 2 ran again as itself (reproducible resume); failed 1 was retried
     assert [by_number[n].state for n in range(5)] == ["complete", "failed", "complete",
@@ -386,7 +389,7 @@ def test_a_trial_of_a_dead_process_is_run_again(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "POLL_SECONDS", 0.2)
     text = search_manifest(extra="retrain_best = false\n")
     spec = manifest.load(write_manifest(tmp_path, text))
-    (task,) = plan.expand(spec).searches
+    (task,) = expand.expand(spec).searches
     store = Store(tmp_path / "out")
     url = tuning_storage.storage_url("sqlite", store.root)
     storage = tuning_storage.open_storage(url, coordinator=False)
@@ -399,7 +402,7 @@ def test_a_trial_of_a_dead_process_is_run_again(tmp_path, monkeypatch):
     storage.record_heartbeat(trial_id)
     time.sleep(1.5)
     store, outcome = run(tmp_path, text)
-    (record,) = tuning_records(store)
+    (record,) = stored_records(store)
     assert record.trials[0].state == "failed" and outcome.trials == 4
     assert record.summary["complete"] == 4
     assert [t.retry_of for t in record.trials if t.retry_of is not None] == [0]
@@ -417,7 +420,7 @@ def test_a_waiting_trial_is_claimed_once(tmp_path):
 
 def test_timeout_stops_starting_trials(tmp_path):
     store, outcome = run(tmp_path, search_manifest(extra="timeout = 1e-9\n"))
-    (record,) = tuning_records(store)
+    (record,) = stored_records(store)
     assert outcome.trials == 0 and record.summary["pending"] == 4 and record.best is None
     assert record.retrained is None
 
@@ -445,7 +448,7 @@ def test_two_workers_share_one_sqlite_study_without_losing_or_repeating_trials(t
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     # The coordinator finds everything done: it only writes the record and the report data.
     store, outcome = run(tmp_path, text)
-    (record,) = tuning_records(store)
+    (record,) = stored_records(store)
     assert outcome.trials == 0 and len(record.trials) == 8 and record.summary["complete"] == 8
 
 
@@ -469,7 +472,7 @@ def test_example_manifests_validate(name):
 
 def test_retinamnist_example_tunes_four_variants_as_in_seed_000():
     spec = manifest.load(ROOT / "examples" / "retinamnist-hyperband.toml")
-    tasks = plan.expand(spec).searches
+    tasks = expand.expand(spec).searches
     assert [t.label for t in tasks] == [f"M{i} · hyperband" for i in range(1, 5)]
     assert all(t.max_epochs == 30 and t.search.factor == 3 for t in tasks)
     units = [t.space["model.hidden.0"] for t in tasks]
@@ -483,7 +486,7 @@ def test_retinamnist_example_tunes_four_variants_as_in_seed_000():
 
 def test_breast_cancer_example_follows_seed_001():
     spec = manifest.load(ROOT / "examples" / "breast-cancer-tuners.toml")
-    hb, bayes = plan.expand(spec).searches
+    hb, bayes = expand.expand(spec).searches
     assert (hb.algorithm, hb.max_epochs, hb.search.factor) == ("hyperband", 50, 3)
     # Keras Tuner's BayesianOptimization models the objective with a Gaussian process
     assert (bayes.algorithm, bayes.max_trials, bayes.search.n_startup_trials) == ("gp", 25, 5)
@@ -503,7 +506,7 @@ def test_repeats_retrain_the_best_configuration_with_consecutive_seeds(tmp_path)
         ("bayesian best · seed=3", 3, "bayesian best"),
         ("bayesian best · seed=4", 4, "bayesian best")]
     assert runs[0].varied == runs[1].varied
-    (record,) = tuning_records(store)
+    (record,) = stored_records(store)
     assert record.retrained["run_id"] == runs[0].run_id
 
 

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import execute, manifest, plan
+from reportgen import manifest
 from reportgen.analysis import searches
+from reportgen.execution import executor
+from reportgen.plan import expand
 from reportgen.report import render, search_words
 from reportgen.report.build import build
 from reportgen.report.context import MAX_COLUMNS
 from reportgen.report.model import Figure, Paragraph, ReportModel, Section, Table
-from reportgen.store import ResultSet, Store
-from reportgen.tuning import distributions, importance, records
+from reportgen.store import tuning_records
+from reportgen.store.store import ResultSet, Store
+from reportgen.tuning import distributions, importance
 from tests.helpers import write_manifest
 
 MANIFEST = """
@@ -66,7 +69,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
     folder = tmp_path_factory.mktemp("tuning-report")
     spec = manifest.load(write_manifest(folder, MANIFEST))
     store = Store(folder / "out")
-    execute.execute(spec, plan.expand(spec), store)
+    executor.execute(spec, expand.expand(spec), store)
     return store.load()
 
 
@@ -88,7 +91,7 @@ def paragraphs(section: Section) -> str:
                     if isinstance(b, Paragraph))
 
 
-def with_records(results: ResultSet, tuning: list[records.TuningRecord]) -> ResultSet:
+def with_records(results: ResultSet, tuning: list[tuning_records.TuningRecord]) -> ResultSet:
     return dataclasses.replace(results, tuning={"tuners": tuning})
 
 
@@ -128,7 +131,7 @@ def test_sections_tables_and_figures_in_both_languages(models: dict[str, ReportM
 
 def test_comparison_table_holds_the_records_values(results: ResultSet,
                                                    models: dict[str, ReportModel]) -> None:
-    expected = records.comparison(results.tuning["tuners"])
+    expected = tuning_records.comparison(results.tuning["tuners"])
     comparison = table(models["en"], "tuning-tuners-comparison")
     keys = [c.key for c in comparison.columns]
     assert keys[0] == "label" and "test_accuracy" in keys and "best_value" in keys

@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from reportgen import execute, manifest, plan
-from reportgen.store import Store
+from reportgen import manifest
+from reportgen.execution import executor
+from reportgen.plan import expand
+from reportgen.store.store import Store
 from tests.helpers import write_manifest
 
 TEXT = """
@@ -54,10 +56,12 @@ retrain_best = false
 
 CHILD = """
 import sys
-from reportgen import execute, manifest, plan
-from reportgen.store import Store
+from reportgen.execution import executor
+from reportgen import manifest
+from reportgen.plan import expand
+from reportgen.store.store import Store
 spec = manifest.load(sys.argv[1])
-execute.execute(spec, plan.expand(spec), Store(sys.argv[2]))
+executor.execute(spec, expand.expand(spec), Store(sys.argv[2]))
 """
 
 
@@ -84,7 +88,7 @@ def test_a_killed_tpe_search_resumes_into_the_same_trials(tmp_path):
     path = write_manifest(tmp_path, TEXT)
     spec = manifest.load(path)
     reference = tmp_path / "reference"
-    execute.execute(spec, plan.expand(spec), Store(reference))
+    executor.execute(spec, expand.expand(spec), Store(reference))
 
     out = tmp_path / "killed"
     db = out / "tuning" / "studies.db"
@@ -102,6 +106,6 @@ def test_a_killed_tpe_search_resumes_into_the_same_trials(tmp_path):
         child.wait()
         mid_trial += counts(db)[1]
     assert mid_trial >= 1, "no kill landed in the middle of a trial"
-    execute.execute(spec, plan.expand(spec), Store(out))  # the resume that finishes
+    executor.execute(spec, expand.expand(spec), Store(out))  # the resume that finishes
 
     assert trials(out) == trials(reference)

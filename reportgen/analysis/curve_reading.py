@@ -33,7 +33,7 @@ from reportgen.analysis.curves import (
     with_final,
 )
 from reportgen.analysis.mechanisms import Mechanism, difference
-from reportgen.records import RunRecord, finite
+from reportgen.store.records import RunRecord, finite
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ from typing import Any, Literal, Protocol
 from reportgen.analysis.runs import flat_varied
 from reportgen.analysis.significance import MarginCheck
 from reportgen.manifest import Study
-from reportgen.records import RunRecord
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.records import RunRecord
+from reportgen.store.tuning_records import TuningRecord
 
 IssueKind = Literal["confounded", "unequal_budget", "sampler_mismatch", "single_seed",
                     "init_mismatch"]

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from reportgen.analysis.runs import final_metrics
-from reportgen.records import DatasetSummary, RunRecord, SplitMetrics, finite
-from reportgen.store import ResultSet
+from reportgen.store.records import DatasetSummary, RunRecord, SplitMetrics, finite
+from reportgen.store.store import ResultSet
 
 TOP_CONFUSIONS = 3  # the most confused pairs named
 EXAMPLES_SHOWN = 4  # misclassified samples of the most confused pair

@@ -31,9 +31,9 @@ from reportgen.analysis.significance import (
     single_seed_margin,
 )
 from reportgen.manifest import Manifest, Study
-from reportgen.records import BaselineRecord, CoverLogo, DatasetSummary, RunRecord
-from reportgen.store import ResultSet, StoredRun
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.records import BaselineRecord, CoverLogo, DatasetSummary, RunRecord
+from reportgen.store.store import ResultSet, StoredRun
+from reportgen.store.tuning_records import TuningRecord
 
 OVERFIT_GAP = OVERFIT_ACC_GAP  # train − val accuracy above this: overfitting (curves.py)
 

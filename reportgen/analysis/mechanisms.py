@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from reportgen.records import RunRecord
+from reportgen.store.records import RunRecord
 
 Mechanism = Literal[
     "momentum", "no_momentum", "nesterov", "no_nesterov", "adaptive", "not_adaptive",

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportgen.analysis.runs import SCORE_SPLITS, accuracy, rank_runs
-from reportgen.records import RunRecord, finite
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.records import RunRecord, finite
+from reportgen.store.tuning_records import TuningRecord
 
 # a search objective → (split, metric) measured on a run
 OBJECTIVE_METRICS = {"val_loss": ("val", "loss"), "val_accuracy": ("val", "accuracy"),

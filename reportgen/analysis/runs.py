@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reportgen.records import RunRecord, SplitMetrics, finite
+from reportgen.store.records import RunRecord, SplitMetrics, finite
 
 SCORE_SPLITS = ("val", "test", "train")  # which accuracy picks the best run, in order
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.records import RunRecord
-from reportgen.store import ResultSet
+from reportgen.store.records import RunRecord
+from reportgen.store.store import ResultSet
 
 CORRECT_SHOWN = 4  # sample predictions: the first correctly classified images …
 WRONG_SHOWN = 4  # … and the first misclassified ones

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reportgen.records import finite
+from reportgen.store.records import finite
+from reportgen.store.tuning_records import TrialRecord, TuningRecord
 from reportgen.tuning.importance import MIN_COMPLETE, complete_trials
-from reportgen.tuning.records import TrialRecord, TuningRecord
 
 __all__ = ["MIN_COMPLETE", "best_record", "best_so_far", "complete_trials", "groups",
            "ranked_trials"]

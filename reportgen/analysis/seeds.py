@@ -1,7 +1,7 @@
 """Facts about a study with `repeats`: each configuration over its seeds.
 
-Configurations are ranked by their mean accuracy; spreads come from `reportgen.repeats`, the same
-statistics `results.json` and answer keys use.
+Configurations are ranked by their mean accuracy; spreads come from
+`reportgen.analysis.repeats`, the same statistics `results.json` and answer keys use.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen import repeats
-from reportgen.records import RunRecord, finite
+from reportgen.analysis import repeats
+from reportgen.store.records import RunRecord, finite
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 MetricTables = dict[str, dict[str, dict[str, float | None]]]

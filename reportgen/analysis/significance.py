@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from reportgen.records import RunRecord
+from reportgen.store.records import RunRecord
 
 ALPHA = 0.05  # two-sided significance level of the t-test; the interval is 1 − ALPHA
 BOOTSTRAP_RESAMPLES = 10_000

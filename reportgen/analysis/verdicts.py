@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reportgen.analysis.findings import StudyFindings
-from reportgen.records import RunRecord
+from reportgen.store.records import RunRecord
 
 HypothesisVerdict = Literal["supported", "leaning", "not_supported", "undecided"]
 

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from reportgen import diff
 from reportgen.errors import ReportgenError
+from reportgen.grading import diff, submissions
 from reportgen.grading import integrity as integrity_mod
-from reportgen.grading import submissions
 from reportgen.grading.integrity import Integrity
 from reportgen.grading.rubric import Rubric
 from reportgen.grading.score import StudyGrade, grade_study
-from reportgen.store import MANIFEST_COPY
+from reportgen.store.store import MANIFEST_COPY
 
 Identifier = Literal["folder", "authors"]
 

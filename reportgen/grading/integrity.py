@@ -19,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from reportgen import manifest as manifest_mod
-from reportgen import results
-from reportgen.diff import config_differences
 from reportgen.errors import ReportgenError
+from reportgen.grading.diff import config_differences
 from reportgen.grading.submissions import Submission
-from reportgen.records import RunRecord
-from reportgen.store import MANIFEST_COPY, Store, dump_json, run_id_of
+from reportgen.store import results_json
+from reportgen.store.records import RunRecord
+from reportgen.store.store import MANIFEST_COPY, Store, dump_json, run_id_of
 
 COMPARED = ("stop_reason", "epochs_run", "best_epoch", "seed", "config_label")
 IGNORED_MANIFEST = ("report",)
@@ -91,14 +91,14 @@ def recompute(submission: Submission) -> dict[str, Any]:
                     record = replace(record, study_id=study_id, label=entry["label"],
                                      varied=entry["varied"],
                                      config_label=entry.get("config_label"))
-                runs.append(results.run_summary(record))
+                runs.append(results_json.run_summary(record))
             studies.append({"id": study_id, "runs": runs})
     except ReportgenError:
         raise
     except Exception as exc:  # a record of another shape: its fields are the student's
         raise ReportgenError(f"run records unreadable ({type(exc).__name__}: {exc})") from None
     # as the file holds it: floats round-trip exactly
-    return json.loads(dump_json({"schema": results.SCHEMA, "studies": studies}))
+    return json.loads(dump_json({"schema": results_json.SCHEMA, "studies": studies}))
 
 
 def edited_values(submitted: dict[str, Any], recomputed: dict[str, Any]) -> list[EditedValue]:
@@ -180,23 +180,23 @@ def _flatten(value: Any, prefix: str) -> dict[str, Any]:
 def _sample(submission: Submission, sample: int) -> tuple[Any, Store, list[Any]] | Rerun:
     """The submission's manifest, store and the stored runs to retrain (as `run --check`
     chooses them); a Rerun "rerun failed" when the folder cannot give them."""
-    from reportgen import check  # imports torch: only when reruns are asked for
+    from reportgen.execution import reproduce  # imports torch: only when reruns are asked for
 
     assert submission.root is not None and submission.manifest_text is not None
     try:
         manifest = manifest_mod.loads(submission.manifest_text,
                                       source=str(submission.root / MANIFEST_COPY))
         store = Store(submission.root)
-        candidates, _ = check.stored_candidates(store)
+        candidates, _ = reproduce.stored_candidates(store)
     except (ReportgenError, ValueError, OSError) as exc:
         return Rerun("—", "rerun failed", str(exc))
-    return manifest, store, list(check.choose(candidates, sample, manifest.sha256))
+    return manifest, store, list(reproduce.choose(candidates, sample, manifest.sha256))
 
 
 def verify(submission: Submission, sample: int, device: str | None = None) -> list[Rerun]:
     """Retrain `sample` of the submission's stored runs (as `run --check` chooses them) and
     compare each with its record. A problem of the whole submission is one Rerun "rerun failed"."""
-    from reportgen import check  # imports torch: only when reruns are asked for
+    from reportgen.execution import reproduce  # imports torch: only when reruns are asked for
 
     opened = _sample(submission, sample)
     if isinstance(opened, Rerun):
@@ -206,7 +206,7 @@ def verify(submission: Submission, sample: int, device: str | None = None) -> li
     out = []
     for candidate in chosen:
         try:
-            result = check.check_run(candidate, manifest, store, datasets, device, None)
+            result = reproduce.check_run(candidate, manifest, store, datasets, device, None)
         except (ReportgenError, OSError, ValueError) as exc:
             out.append(Rerun(candidate.name, "rerun failed", str(exc)))
             continue
@@ -217,14 +217,14 @@ def verify(submission: Submission, sample: int, device: str | None = None) -> li
 
 @dataclass(frozen=True)
 class RerunJob:
-    """One sampled run to retrain elsewhere (`grading.reruns`): all `check.check_run` needs,
+    """One sampled run to retrain elsewhere (`grading.reruns`): all `reproduce.check_run` needs,
     read while the submission's folder exists."""
 
     name: str  # "study / label / run id[:8]"
     run_id: str
     spec: Any  # plan.RunSpec
     stored: RunRecord
-    tolerance: Any  # check.Tolerance
+    tolerance: Any  # reproduce.Tolerance
     dataset: Any  # data.Dataset, as the submission's manifest loads it
     evaluate: tuple[str, ...]
 
@@ -233,8 +233,8 @@ def rerun_jobs(submission: Submission, sample: int,
                device: str | None = None) -> list[Rerun | RerunJob]:
     """`verify`'s sample, each as a RerunJob, or already a Rerun where it cannot retrain (the
     data changed, an unreadable spec): the same verdicts `verify` gives, without training."""
-    from reportgen import check
-    from reportgen.engines import resolve_device
+    from reportgen.execution import reproduce as check
+    from reportgen.training.engines import resolve_device
 
     opened = _sample(submission, sample)
     if isinstance(opened, Rerun):
@@ -263,7 +263,7 @@ def rerun_jobs(submission: Submission, sample: int,
 
 def rerun_verdict(job: RerunJob, rerun: RunRecord | None, error: str = "") -> Rerun:
     """A retrained RerunJob (or its failure) compared with its record as `check` compares."""
-    from reportgen import check
+    from reportgen.execution import reproduce as check
 
     if rerun is None:
         return Rerun(job.name, "rerun failed", error)

@@ -14,7 +14,7 @@ from reportgen.grading.grader import ClassGrades
 from reportgen.report import grade_pages as page
 from reportgen.report import i18n
 from reportgen.report.labels import SPLIT_NAMES
-from reportgen.store import slug, write_atomic
+from reportgen.store.store import slug, write_atomic
 
 CLASS_PAGE = "class.html"
 GRADEBOOK = "gradebook.csv"

@@ -23,9 +23,9 @@ def run_all(planned: Sequence[Planned], jobs: int | str, device: str | None,
             echo: Callable[[str], None] = lambda line: None) -> None:
     """Retrain every RerunJob of `planned` on up to `jobs` workers ("auto": as `run --jobs
     auto`); `done(owner, reruns)` gets each owner's verdicts, in its sample's order."""
-    from reportgen.parallel import devices
-    from reportgen.parallel.local import LocalPool
-    from reportgen.parallel.units import Done, RunUnit
+    from reportgen.execution.parallel import devices
+    from reportgen.execution.parallel.local import LocalPool
+    from reportgen.execution.parallel.units import Done, RunUnit
 
     work = [(owner, position, item) for owner, items in planned
             for position, item in enumerate(items) if isinstance(item, RerunJob)]

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reportgen.errors import ReportgenError
-from reportgen.records import SPLITS
+from reportgen.store.records import SPLITS
 
 METRICS = ("accuracy", "loss", "macro_f1", "weighted_f1", "roc_auc")
 DEFAULT_METRICS = {"val.accuracy": 1.0, "val.loss": 1.0, "test.accuracy": 1.0, "test.loss": 1.0}

@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reportgen.diff import config_differences, pair_runs
 from reportgen.grading import tolerance as tolerances
+from reportgen.grading.diff import config_differences, pair_runs
 from reportgen.grading.rubric import Rubric
 
 Status = Literal["within", "outside", "missing", "changed"]

@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reportgen.errors import ReportgenError
-from reportgen.results import FILE_NAME, SCHEMA
-from reportgen.store import MANIFEST_COPY
+from reportgen.store.results_json import FILE_NAME, SCHEMA
+from reportgen.store.store import MANIFEST_COPY
 
 MAX_UNPACKED_BYTES = 512 * 2**20  # an output folder of a lab is a few MB; predictions included
 MAX_ENTRIES = 20_000

@@ -13,8 +13,8 @@ from pydantic import (
     ValidationError,
 )
 
-from reportgen import credentials, suggest, tomlerrors, tomlpos
 from reportgen.errors import ManifestError
+from reportgen.manifest import credentials, suggestions, toml_errors, toml_positions
 from reportgen.manifest.base import KeyMessage
 from reportgen.manifest.models import MODEL_TYPES
 from reportgen.manifest.study import Manifest
@@ -39,7 +39,7 @@ def loads(text: str, source: str = "<manifest>") -> Manifest:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(tomlerrors.explain(exc, text, source)) from None
+        raise ManifestError(toml_errors.explain(exc, text, source)) from None
     except RecursionError:
         raise ManifestError(f"{source}: invalid TOML: arrays or tables nested too deeply "
                             "for a manifest") from None
@@ -125,7 +125,7 @@ def format_path(path: tuple[str | int, ...]) -> str:
 
 
 def _where(source: str, text: str, path: tuple[str | int, ...]) -> str:
-    line = tomlpos.line_of(text, path)
+    line = toml_positions.line_of(text, path)
     location = f"{source}:{line}" if line else source
     return f"{location}: {format_path(path)}: "
 
@@ -174,7 +174,8 @@ def describe_error(error: Any, root: type[BaseModel] | None = None) -> str:
         loc = tuple(error["loc"])
         if root is None or not loc:
             return "unknown key"
-        return "unknown key" + suggest.did_you_mean(str(loc[-1]), suggest.keys_at(root, loc[:-1]))
+        allowed = suggestions.keys_at(root, loc[:-1])
+        return "unknown key" + suggestions.did_you_mean(str(loc[-1]), allowed)
     if kind == "missing":
         return "required key is missing"
     message = str(error["msg"])

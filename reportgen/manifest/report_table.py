@@ -111,7 +111,7 @@ class Defaults(Frozen):
 
 
 class Limits(Frozen):
-    """`[limits]`: the planned-work limits of `reportgen.limits`."""
+    """`[limits]`: the planned-work limits of `reportgen.manifest.limits`."""
 
     allow_large: bool = Field(False, description="Lift the limits on runs, epochs and trials "
                               "(as --allow-large does).")

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from reportgen import names
+from reportgen.manifest import names
 from reportgen.manifest.base import MAX_SEED, Engine, Frozen, KeyMessage, Text, check_device
 from reportgen.manifest.datasets import DatasetSpec
 from reportgen.manifest.models import AnyModelSpec

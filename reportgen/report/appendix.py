@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
-from reportgen.records import RunRecord, SplitMetrics, finite
 from reportgen.report import key_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.model import Block, Cell, Column, Paragraph, Preformatted, Section, Table
 from reportgen.report.run_labels import identity
+from reportgen.store.records import RunRecord, SplitMetrics, finite
 
 
 def appendix(ctx: Context) -> Section:

@@ -1,6 +1,6 @@
 """The baselines in words: the table of the majority class and the logistic regression per
 dataset, the methodology paragraph that says what they are, and the sentence that compares a
-study's best run with them (`Findings.baselines`, computed by `reportgen.baselines`).
+study's best run with them (`Findings.baselines`, computed by `reportgen.training.baselines`).
 
 The lead places `baseline_table` and `baseline_paragraph` in the methodology (the table first,
 so that the paragraph can cite its number) and `baseline_sentence` in each study's analysis.
@@ -12,12 +12,12 @@ import math
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
-from reportgen.records import BASELINES, BaselineRecord
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_HEADERS, SPLIT_NAMES
 from reportgen.report.model import Cell, Column, Paragraph, Table
+from reportgen.store.records import BASELINES, BaselineRecord
 
 TABLE_ID = "baselines"
 BASELINE_NAMES = {"majority": N_("Majority class"),

@@ -35,7 +35,7 @@ from reportgen.report.localise import localise
 from reportgen.report.model import Meta, ReportModel, Section
 from reportgen.report.run_labels import identity
 from reportgen.report.text import slug
-from reportgen.store import ResultSet
+from reportgen.store.store import ResultSet
 
 
 def build(source: ResultSet | Findings, lang: str,

@@ -28,7 +28,7 @@ class Context:
 
     `artwork` holds figures drawn once for every language (they carry no translated text),
     by figure id; `figure()` uses them instead of drawing again. `images`: the images the
-    author's Markdown shows, by source (`markdown_images.load`).
+    author's Markdown shows, by source (`author_images.load`).
     """
 
     def __init__(self, findings: Findings, lang: str,

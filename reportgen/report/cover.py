@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen.manifest import Manifest
-from reportgen.records import CoverLogo
 from reportgen.report.model import Logo
+from reportgen.store.records import CoverLogo
 
 
 def cover_fields(manifest: Manifest, lang: str, logo: CoverLogo | None) -> dict[str, Any]:

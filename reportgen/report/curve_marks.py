@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from reportgen.records import RunRecord, finite
 from reportgen.report.context import Context
+from reportgen.store.records import RunRecord, finite
 
 
 def curve_marks(records: Iterable[RunRecord]) -> dict[str, list[int | None]]:

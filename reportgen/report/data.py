@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 from reportgen import figures
-from reportgen.records import SPLITS, DatasetSummary
 from reportgen.report import i18n, samples_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import PREPROCESS, SPLIT_HEADERS, SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
 from reportgen.report.text import slug
+from reportgen.store.records import SPLITS, DatasetSummary
 
 
 def data_section(ctx: Context) -> Section:

@@ -40,7 +40,7 @@ from reportgen.report.model import (
     Table,
 )
 from reportgen.report.render import format_cell
-from reportgen.store import write_atomic
+from reportgen.store.store import write_atomic
 
 FIGURE_DPI = 200
 TABLE_STYLE = "Light Shading"  # rules above and below, banded rows: close to the PDF's tables

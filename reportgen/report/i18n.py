@@ -21,7 +21,7 @@ from babel.numbers import format_decimal, format_scientific
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import Translations
 
-from reportgen.records import finite  # the report formats with it
+from reportgen.store.records import finite  # the report formats with it
 
 LANGUAGES = ("es", "en")
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the `reportgen` package folder

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reportgen import repeats, results
+from reportgen.analysis import repeats
 from reportgen.analysis.findings import StudyFindings
-from reportgen.records import RunRecord
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
+from reportgen.store import results_json
+from reportgen.store.records import RunRecord
 
 SPLITS = ("val", "test")
 
@@ -37,7 +38,7 @@ def expected_section(ctx: Context, studies: Sequence[StudyFindings]) -> Section:
 
 
 def study_expectations(ctx: Context, found: StudyFindings) -> Section:
-    expected = results.expected(list(found.runs), found.study.repeats)
+    expected = results_json.expected(list(found.runs), found.study.repeats)
     configs = expected["configurations"]
     rows = []
     for config in configs:

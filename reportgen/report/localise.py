@@ -14,14 +14,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from reportgen import repeats
+from reportgen.analysis import repeats
 from reportgen.analysis import runs as run_facts
 from reportgen.analysis.findings import Findings, StudyFindings
 from reportgen.manifest import Manifest, Study
-from reportgen.records import DatasetSummary, RunRecord, SplitMetrics
 from reportgen.report import class_names
 from reportgen.report.run_labels import Label, Words
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.records import DatasetSummary, RunRecord, SplitMetrics
+from reportgen.store.tuning_records import TuningRecord
 
 
 def dataset_classes(manifest: Manifest, summary: DatasetSummary, lang: str) -> list[str]:

@@ -16,7 +16,6 @@ from typing import Any
 from reportgen.analysis import significance
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import varied_paths
-from reportgen.records import RunRecord
 from reportgen.report import baselines_section, concepts_section, i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
@@ -26,6 +25,7 @@ from reportgen.report.questions import factor_phrase
 from reportgen.report.run_labels import Words
 from reportgen.report.search_words import ALGORITHMS, OBJECTIVE_NAMES, lower_first
 from reportgen.report.text import get_path, value_text
+from reportgen.store.records import RunRecord
 
 ALWAYS = object()  # a settings row shown even when it has its default value
 STUDIES_PER_TABLE = 6  # study columns of one protocol table (A4 portrait, readable headers)

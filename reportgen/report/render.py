@@ -22,12 +22,12 @@ from urllib.request import url2pathname
 import jinja2
 from markupsafe import Markup, escape
 
-from reportgen import csvsafe
 from reportgen.report import i18n
 from reportgen.report.i18n import templates_dir
 from reportgen.report.model import Cell, ReportModel, Table
 from reportgen.report.run_labels import identity
-from reportgen.store import write_atomic
+from reportgen.store import csvsafe
+from reportgen.store.store import write_atomic
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"

@@ -8,16 +8,17 @@ band, and the sentences that rank configurations by their means (computed in
 
 from __future__ import annotations
 
-from reportgen import figures, repeats
+from reportgen import figures
+from reportgen.analysis import repeats
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.seeds import HISTORY_KEYS, Seeds, pointwise
-from reportgen.records import finite
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.curve_marks import best_epoch_of, curve_mark_texts
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Table
+from reportgen.store.records import finite
 
 
 def _seeds(found: StudyFindings) -> Seeds:

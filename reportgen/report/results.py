@@ -14,7 +14,6 @@ from reportgen.analysis.runs import (
     has_values,
     varied_paths,
 )
-from reportgen.records import SPLITS, RunRecord, SplitMetrics, finite
 from reportgen.report import (
     i18n,
 )
@@ -25,7 +24,8 @@ from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Table
 from reportgen.report.run_labels import identity
 from reportgen.report.text import get_path
-from reportgen.store import posteriors_name
+from reportgen.store.records import SPLITS, RunRecord, SplitMetrics, finite
+from reportgen.store.store import posteriors_name
 
 
 def posteriors_sentence(ctx: Context, found: StudyFindings) -> list[str]:

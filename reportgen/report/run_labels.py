@@ -17,11 +17,11 @@ from typing import Any
 from babel.lists import format_list
 
 from reportgen.manifest import Study
-from reportgen.records import RunRecord
 from reportgen.report import i18n, labels
 from reportgen.report.i18n import N_
 from reportgen.report.labels import LOSSES, MONITOR_NAMES
 from reportgen.report.text import value_text
+from reportgen.store.records import RunRecord
 
 
 class Label(str):

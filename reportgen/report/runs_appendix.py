@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
-from reportgen.records import RunRecord, SplitMetrics, finite
 from reportgen.report import results, samples_section
 from reportgen.report.appendix import OTHER_RUNS, other_runs
 from reportgen.report.context import Context
 from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
+from reportgen.store.records import RunRecord, SplitMetrics, finite
 
 RUNS_PER_TABLE = 3  # precision, recall and F1 of three runs + the class: 10 columns, portrait
 

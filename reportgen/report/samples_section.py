@@ -22,12 +22,12 @@ from typing import Any
 from reportgen import figures
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.samples import DatasetSamples
-from reportgen.records import DatasetSummary
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph
+from reportgen.store.records import DatasetSummary
 
 GRID_COLUMNS = 10
 

@@ -8,7 +8,7 @@ from reportgen.analysis.findings import StudyFindings
 from reportgen.report.context import Context
 from reportgen.report.model import Cell
 from reportgen.report.search_words import SearchWords
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.tuning_records import TuningRecord
 
 
 def is_search_only(found: StudyFindings) -> bool:

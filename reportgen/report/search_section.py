@@ -12,7 +12,6 @@ from reportgen.analysis.searches import (
     complete_trials,
     ranked_trials,
 )
-from reportgen.records import finite
 from reportgen.report import i18n
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
@@ -34,8 +33,9 @@ from reportgen.report.search_words import (
     lower_first,
     upper_first,
 )
+from reportgen.store.records import finite
+from reportgen.store.tuning_records import TuningRecord
 from reportgen.tuning.distributions import distributions
-from reportgen.tuning.records import TuningRecord
 
 
 def search_section(ctx: Context, found: StudyFindings, record: TuningRecord) -> Section:

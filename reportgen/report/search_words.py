@@ -7,14 +7,14 @@ import math
 from typing import Any
 
 from reportgen.analysis.findings import StudyFindings
-from reportgen.records import finite
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.model import Cell
 from reportgen.report.run_labels import Words
 from reportgen.report.text import slug, value_text
-from reportgen.tuning.records import TuningRecord
+from reportgen.store.records import finite
+from reportgen.store.tuning_records import TuningRecord
 
 TRIALS_SHOWN_MAX = 30  # longer trial lists show only their best TOP_TRIALS in the report
 TOP_TRIALS = 15

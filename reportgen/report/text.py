@@ -22,7 +22,7 @@ HEADING_OFFSET = 3  # a "# Title" in a student's notes sits below the report's o
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML (a <script>, an <img onerror=...>) comes out escaped, not executed.
-    # Images are parsed, then replaced by the bytes `markdown_images` read (or a note): the
+    # Images are parsed, then replaced by the bytes `author_images` read (or a note): the
     # renderer never sees a URL it would fetch.
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
@@ -36,7 +36,7 @@ def markdown(text: str, images: Mapping[str, Any] | None = None, lang: str = "en
 
     `$…$` and `$$…$$` in running text (not in code) are typeset as inline SVG; a formula
     that mathtext cannot parse is shown as code. An image `![alt](src)` is embedded from
-    `images[src]` (a `markdown_images.Image`, read where the manifest is loaded); one refused
+    `images[src]` (a `author_images.Image`, read where the manifest is loaded); one refused
     or not given becomes a one-line note in `lang`.
     """
     md = _markdown()
@@ -86,7 +86,7 @@ def inline_markdown(text: str) -> str:
     return _markdown().renderInline(" ".join(text.split()))
 
 
-# why an image is left out (markdown_images.REASONS), as the report says it
+# why an image is left out (author_images.REASONS), as the report says it
 _REFUSED = {
     "remote": N_("Image %(src)s not included: remote images are not downloaded."),
     "outside": N_("Image %(src)s not included: it is not a file inside the manifest's folder."),
@@ -104,8 +104,8 @@ def _embed(token: Token, found: Any, lang: str) -> None:
         token.content = (f'<img class="author-image" alt="{alt}" src="{data_uri()}" '
                          'style="max-width: 100%">')
         return
-    # imported here: markdown_images reads files, the report only words its reasons
-    from reportgen.markdown_images import MAX_BYTES
+    # imported here: author_images reads files, the report only words its reasons
+    from reportgen.manifest.author_images import MAX_BYTES
 
     reason = getattr(found, "reason", "outside")
     message = i18n.gettext(lang)(_REFUSED.get(reason, _REFUSED["outside"]))

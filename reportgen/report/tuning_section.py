@@ -14,13 +14,13 @@ from reportgen.analysis import searches
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.searches import best_record
 from reportgen.analysis.significance import SINGLE_SEED_LOSS_REL_MARGIN, single_seed_margin
-from reportgen.records import finite
 from reportgen.report import i18n, search_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
 from reportgen.report.search_words import SearchWords, shown_value, upper_first
-from reportgen.tuning.records import TuningRecord, comparison
+from reportgen.store.records import finite
+from reportgen.store.tuning_records import TuningRecord, comparison
 
 
 def comparison_blocks(ctx: Context, found: StudyFindings) -> list[Block]:

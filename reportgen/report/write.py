@@ -15,12 +15,12 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from reportgen import lifeline
 from reportgen.analysis.findings import Findings, analyse
+from reportgen.execution import lifeline
 from reportgen.report import render, samples_section
 from reportgen.report.build import build
 from reportgen.report.text import slug
-from reportgen.store import ResultSet, write_atomic
+from reportgen.store.store import ResultSet, write_atomic
 
 
 def artwork(findings: Findings) -> dict[str, str]:

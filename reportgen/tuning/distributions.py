@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen.manifest import Choice, FloatRange, IntRange, Layers
+from reportgen.store.tuning_records import TuningRecord
 from reportgen.tuning import space as space_mod
-from reportgen.tuning.records import TuningRecord
 
 
 @dataclass(frozen=True)

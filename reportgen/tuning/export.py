@@ -1,5 +1,5 @@
 """A finished (or paused) Optuna study as the tuning record the report reads
-(`tuning/records.py`), with its fANOVA importance computed while Optuna is at hand."""
+(`store/tuning_records.py`), with its fANOVA importance computed while Optuna is at hand."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from reportgen.data import Dataset
-from reportgen.plan import SearchTask
-from reportgen.store import slug
+from reportgen.plan.expand import SearchTask
+from reportgen.store.store import slug
+from reportgen.store.tuning_records import TrialRecord, TuningRecord
 from reportgen.tuning import hyperband, importance, space
-from reportgen.tuning.records import TrialRecord, TuningRecord
 from reportgen.tuning.samplers import make_pruner, sampler_name
 from reportgen.tuning.storage import RETRY_OF, pending, shown_url
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from reportgen.records import finite
+from reportgen.store.records import finite
+from reportgen.store.tuning_records import TrialRecord, TuningRecord
 from reportgen.tuning.distributions import Dist, distributions
-from reportgen.tuning.records import TrialRecord, TuningRecord
 
 MIN_COMPLETE = 2  # importance (and parallel coordinates) need this many complete trials
 

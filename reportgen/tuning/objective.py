@@ -15,14 +15,14 @@ from pydantic import ValidationError
 
 from reportgen.data import Dataset
 from reportgen.manifest import RunConfig
-from reportgen.plan import RunSpec, SearchTask, assign
-from reportgen.threads import run_threads
-from reportgen.training import fit
+from reportgen.plan.expand import RunSpec, SearchTask, assign
+from reportgen.training.loop import fit
+from reportgen.training.threads import run_threads
 from reportgen.tuning import space
 from reportgen.tuning.storage import _heartbeat, back_to_waiting
 
 if TYPE_CHECKING:
-    from reportgen.execute import Progress
+    from reportgen.execution.executor import Progress
 
 
 def trial_config(task: SearchTask, values: dict[str, Any]) -> RunConfig:

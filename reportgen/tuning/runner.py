@@ -3,8 +3,8 @@
 Every trial is one training run (the same engines and `training.fit` as any run) whose config is
 the task's base config with the sampled values set at their dotted paths (`objective.py`). The
 Optuna study in the RDB storage is the source of truth (`storage.py`, with the samplers of
-`samplers.py`); `export.py` turns it into the tuning record the report reads (`records.py`),
-which the executor hands to the store to write.
+`samplers.py`); `export.py` turns it into the tuning record the report reads
+(`store/tuning_records.py`), which the executor hands to the store to write.
 
 How trials are shared out, so that several processes never lose or duplicate one:
 - The process that creates a study enqueues `max_trials` placeholder trials (WAITING, tagged
@@ -31,10 +31,10 @@ from optuna.trial import TrialState
 
 from reportgen.data import Dataset
 from reportgen.manifest import RunConfig
-from reportgen.plan import RunSpec, SearchTask
+from reportgen.plan.expand import RunSpec, SearchTask
+from reportgen.store.tuning_records import TuningRecord
 from reportgen.tuning.export import export
 from reportgen.tuning.objective import Objective, run_trial, trial_config
-from reportgen.tuning.records import TuningRecord
 from reportgen.tuning.storage import (
     _fail_stale,
     _pop,
@@ -50,7 +50,7 @@ from reportgen.tuning.storage import (
 POLL_SECONDS = 1.0  # the coordinator's wait for trials other processes are running
 
 if TYPE_CHECKING:
-    from reportgen.execute import Progress
+    from reportgen.execution.executor import Progress
 
 @dataclass(frozen=True)
 class SearchResult:

@@ -12,7 +12,7 @@ import optuna
 from optuna.samplers import BaseSampler, GPSampler, RandomSampler, TPESampler
 from optuna.trial import FrozenTrial, TrialState
 
-from reportgen.plan import SearchTask
+from reportgen.plan.expand import SearchTask
 
 
 class PerTrialSeed(BaseSampler):

@@ -26,7 +26,7 @@ def labels(choice: Choice) -> list[Any]:
     """What Optuna samples for a choice: the values themselves, or readable labels."""
     if all(isinstance(v, SCALARS) for v in choice.values):
         return list(choice.values)
-    from reportgen.plan import format_value
+    from reportgen.plan.expand import format_value
 
     names = [format_value(v) for v in choice.values]
     if len(set(names)) < len(names):

@@ -19,11 +19,11 @@ import optuna
 import sqlalchemy
 from optuna.trial import FrozenTrial, TrialState
 
-from reportgen.credentials import mask, resolve_storage
 from reportgen.errors import ReportgenError
-from reportgen.plan import SearchTask, stable_hash
+from reportgen.manifest.credentials import mask, resolve_storage
+from reportgen.plan.expand import SearchTask, stable_hash
+from reportgen.store.tuning_records import FOLDER
 from reportgen.tuning import space
-from reportgen.tuning.records import FOLDER
 from reportgen.tuning.samplers import make_pruner, make_sampler
 
 DB_FILE = "studies.db"

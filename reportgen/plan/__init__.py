@@ -1,0 +1,1 @@
+"""Expand a manifest's studies into fully resolved runs."""
