@@ -2,7 +2,8 @@ import pytest
 
 from reportgen import manifest
 from reportgen.errors import ManifestError
-from reportgen.plan import expand as plan
+from reportgen.manifest.values import format_value
+from reportgen.plan import expand
 from tests.helpers import TINY
 
 GRID = TINY.replace(
@@ -20,12 +21,12 @@ set = { "training.optimizer" = { name = "sgd", lr = 0.01, momentum = 0.9 } }
 ''')
 
 
-def expand(text: str) -> plan.Plan:
-    return plan.expand(manifest.loads(text, source="m.toml"))
+def plan_of(text: str) -> expand.Plan:
+    return expand.expand(manifest.loads(text, source="m.toml"))
 
 
 def test_vary_expands_the_full_grid_in_order():
-    runs = expand(GRID).runs
+    runs = plan_of(GRID).runs
     assert len(runs) == 6
     assert [r.config.model.hidden for r in runs[:2]] == [[8], [8]]
     assert runs[0].varied == {"model.hidden": [8], "training.optimizer.lr": 0.1}
@@ -35,7 +36,7 @@ def test_vary_expands_the_full_grid_in_order():
 
 
 def test_variants_override_whole_tables_and_scalars():
-    m0, m1 = expand(VARIANTS).runs
+    m0, m1 = plan_of(VARIANTS).runs
     assert m0.label == "M0" and m0.config.model.hidden == [10, 8]
     assert m0.config.training.batch_size == "full" and m0.config.training.epochs == 5
     assert m1.config.seed == 3 and m0.config.seed == 7
@@ -48,13 +49,13 @@ def test_dataset_list_repeats_the_study():
 source = "sklearn"
 name = "iris"
 """
-    runs = expand(text).runs
+    runs = plan_of(text).runs
     assert [r.config.dataset for r in runs] == ["digits", "digits", "iris", "iris"]
     assert runs[2].label == "dataset=iris, hidden=8"
 
 
 def test_run_ids_are_stable_and_distinct():
-    first, second = expand(TINY).runs, expand(TINY).runs
+    first, second = plan_of(TINY).runs, plan_of(TINY).runs
     assert first[0].run_id("abc") == second[0].run_id("abc")
     assert first[0].run_id("abc") != first[1].run_id("abc")
     assert first[0].run_id("abc") != first[0].run_id("other data")
@@ -63,7 +64,7 @@ def test_run_ids_are_stable_and_distinct():
 def test_bad_override_value_blames_the_vary_key():
     text = TINY.replace("[[8], [16]]", "[[8], [-1]]")
     with pytest.raises(ManifestError) as info:
-        expand(text)
+        plan_of(text)
     line = text.splitlines().index('vary = { "model.hidden" = [[8], [-1]] }') + 1
     assert str(info.value).startswith(f'm.toml:{line}: studies[0].vary."model.hidden": ')
     assert "greater than 0" in str(info.value)
@@ -71,30 +72,30 @@ def test_bad_override_value_blames_the_vary_key():
 
 def test_unknown_override_root_and_key():
     with pytest.raises(ManifestError, match="unknown key 'modle'"):
-        expand(TINY.replace('"model.hidden"', '"modle.hidden"'))
+        plan_of(TINY.replace('"model.hidden"', '"modle.hidden"'))
     with pytest.raises(ManifestError,
                        match=r'vary\."model.hiden": unknown key \(did you mean `hidden`\?\)$'):
-        expand(TINY.replace('"model.hidden"', '"model.hiden"'))
+        plan_of(TINY.replace('"model.hidden"', '"model.hiden"'))
 
 
 def test_only_filters_and_rejects_unknown_ids():
     spec = manifest.loads(TINY)
-    assert len(plan.expand(spec, only=["width"]).runs) == 2
+    assert len(expand.expand(spec, only=["width"]).runs) == 2
     with pytest.raises(ManifestError, match="unknown study 'nope'"):
-        plan.expand(spec, only=["nope"])
+        expand.expand(spec, only=["nope"])
 
 
 def test_format_value_reads_well():
-    assert plan.format_value([256]) == "256"
-    assert plan.format_value([100, 80]) == "[100, 80]"
-    assert plan.format_value({"name": "sgd", "lr": 0.05, "momentum": 0.9}) == \
+    assert format_value([256]) == "256"
+    assert format_value([100, 80]) == "[100, 80]"
+    assert format_value({"name": "sgd", "lr": 0.05, "momentum": 0.9}) == \
         "sgd(lr=0.05, momentum=0.9)"
 
 
 def test_repeats_expand_each_configuration_with_consecutive_seeds():
     text = TINY.replace('vary = { "model.hidden" = [[8], [16]] }',
                         'vary = { "model.hidden" = [[8], [16]] }\nrepeats = 2')
-    runs = plan.expand(manifest.loads(text, source="m.toml")).runs
+    runs = expand.expand(manifest.loads(text, source="m.toml")).runs
     assert [(r.label, r.config.seed, r.config_label) for r in runs] == [
         ("hidden=8 · seed=7", 7, "hidden=8"), ("hidden=8 · seed=8", 8, "hidden=8"),
         ("hidden=16 · seed=7", 7, "hidden=16"), ("hidden=16 · seed=8", 8, "hidden=16")]

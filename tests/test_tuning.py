@@ -14,10 +14,10 @@ from reportgen import manifest
 from reportgen.cli import app
 from reportgen.errors import ManifestError
 from reportgen.execution import executor
-from reportgen.plan import expand
+from reportgen.plan import expand, hyperband, search_space
 from reportgen.store import tuning_records
 from reportgen.store.store import Store
-from reportgen.tuning import hyperband, objective, runner, space
+from reportgen.tuning import objective, runner
 from reportgen.tuning import storage as tuning_storage
 from tests.helpers import write_manifest
 
@@ -197,7 +197,7 @@ space = { "model.hidden.0" = { int = [96, 128], step = 32 }, "model.activation" 
     assert set(deep.space) == {"model.hidden.0", "model.activation", "model.dropout",
                                "training.optimizer.lr"}
     trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
-    values = space.suggest(trial, deep.space)
+    values = search_space.suggest(trial, deep.space)
     config = objective.trial_config(deep, values)
     assert config.model.hidden[0] in (96, 128) and config.model.hidden[1] == 64
     assert config.model.activation == ["relu", "sigmoid"]
@@ -209,7 +209,7 @@ def test_variable_depth_space_samples_one_to_three_layers():
     depths = set()
     for _ in range(60):
         trial = study.ask()
-        hidden = space.suggest(trial, {"model.hidden": param})["model.hidden"]
+        hidden = search_space.suggest(trial, {"model.hidden": param})["model.hidden"]
         depths.add(len(hidden))
         assert all(32 <= u <= 512 and u % 32 == 0 for u in hidden)
         assert set(trial.params) == {"model.hidden.layers",
@@ -221,10 +221,10 @@ def test_variable_depth_space_samples_one_to_three_layers():
 def test_choices_of_tables_are_sampled_by_label():
     param = manifest.parse_space_param(
         {"choice": [{"name": "sgd", "lr": 0.01, "momentum": 0.9}, {"name": "adam"}]})
-    assert space.labels(param) == ["sgd(lr=0.01, momentum=0.9)", "adam()"]
+    assert search_space.labels(param) == ["sgd(lr=0.01, momentum=0.9)", "adam()"]
     trial = optuna.create_study().ask()
-    value = space.suggest(trial, {"training.optimizer": param})["training.optimizer"]
-    assert value in param.values and trial.params["training.optimizer"] in space.labels(param)
+    value = search_space.suggest(trial, {"training.optimizer": param})["training.optimizer"]
+    assert value in param.values and trial.params["training.optimizer"] in search_space.labels(param)
 
 
 def test_list_index_paths_in_variants_and_sweeps():

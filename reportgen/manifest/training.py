@@ -112,9 +112,9 @@ class TrainingSpec(Frozen):
                              "rate: it cannot be combined with a schedule")
         return self
 
-    # GPU speed options for cnn/resnet18 models (engines/torch_engine.py; checked per run by
-    # engines.speed_option_problem). Left out of dumps at their defaults, so the run ids of
-    # manifests that do not set them stay what they were before the options existed.
+    # GPU speed options for cnn/resnet18 models (training/engines/torch_engine.py; checked per run
+    # by plan.engine_options.speed_option_problem). Left out of dumps at their defaults, so the run
+    # ids of manifests that do not set them stay what they were before the options existed.
     channels_last: bool = Field(False,
         description="cnn/resnet18: network and images in NHWC memory order.")
     precision: Literal["fp32", "bf16"] = Field("fp32",

@@ -36,9 +36,9 @@ from reportgen.manifest import (
 )
 from reportgen.manifest.suggestions import did_you_mean
 from reportgen.manifest.toml_positions import line_of
-from reportgen.training.engines import speed_option_problem
-from reportgen.training.engines.numpy_engine import option_path, unsupported_options
-from reportgen.tuning import hyperband, space
+from reportgen.manifest.values import format_value
+from reportgen.plan import hyperband, search_space
+from reportgen.plan.engine_options import option_path, speed_option_problem, unsupported_options
 
 ROOTS = ("dataset", "model", "training", "engine", "seed", "device")
 
@@ -291,7 +291,7 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
         tree = base.config.model_dump(mode="json")
         tree["training"]["epochs"] = max_epochs
         for path, param in entries.items():
-            for value in space.extremes(param):
+            for value in search_space.extremes(param):
                 trial_tree = copy.deepcopy(tree)
                 _set_path(trial_tree, path, value, manifest, origins[path])
                 config = _validate(trial_tree, manifest, {path: origins[path]}, where)
@@ -304,9 +304,9 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
             if algorithm == "hyperband" and budget is None:
                 budget = hyperband.total_configs(search.min_epochs, max_epochs, search.factor)
             if algorithm == "grid":
-                if problem := space.grid_problem(entries):
+                if problem := search_space.grid_problem(entries):
                     _fail(manifest, origins[problem[0]], problem[1])
-                size = space.grid_size(entries)
+                size = search_space.grid_size(entries)
                 if size > limits.MAX_GRID:
                     _fail(manifest, (*where, "search", "space"),
                           f"the grid has {size:,} points, more than the {limits.MAX_GRID:,} "
@@ -419,21 +419,6 @@ def _location(manifest: Manifest, where: tuple[str | int, ...]) -> str:
 
 def _fail(manifest: Manifest, where: tuple[str | int, ...], message: str) -> None:
     raise ManifestError(f"{_location(manifest, where)}: {message}")
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], list | dict):
-        return format_value(value[0])
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        # {name = "sgd", lr = 0.05} reads best as sgd(lr=0.05)
-        items = {k: v for k, v in value.items() if k != "name"}
-        inner = ", ".join(f"{k}={format_value(v)}" for k, v in items.items())
-        return f"{value['name']}({inner})" if "name" in value else "{" + inner + "}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def run_label(variant: str | None, grid_values: dict[str, Any]) -> str:

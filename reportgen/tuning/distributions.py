@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportgen.manifest import Choice, FloatRange, IntRange, Layers
+from reportgen.plan import search_space
 from reportgen.store.tuning_records import TuningRecord
-from reportgen.tuning import space as space_mod
 
 
 @dataclass(frozen=True)
@@ -58,5 +58,5 @@ def parse_space(described: dict[str, Any]) -> dict[str, Any]:
 def distributions(record: TuningRecord) -> dict[str, Dist]:
     """Optuna parameter name -> its range, for every parameter the record's space can sample."""
     recorder = _Recorder()
-    space_mod.suggest(recorder, parse_space(record.space))
+    search_space.suggest(recorder, parse_space(record.space))
     return recorder.distributions

@@ -11,10 +11,11 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from reportgen.data import Dataset
+from reportgen.plan import hyperband, search_space
 from reportgen.plan.expand import SearchTask
 from reportgen.store.store import slug
 from reportgen.store.tuning_records import TrialRecord, TuningRecord
-from reportgen.tuning import hyperband, importance, space
+from reportgen.tuning import importance
 from reportgen.tuning.samplers import make_pruner, sampler_name
 from reportgen.tuning.storage import RETRY_OF, pending, shown_url
 
@@ -103,7 +104,8 @@ def export(study: optuna.Study, task: SearchTask, dataset: Dataset, url: str) ->
         sampler=sampler_name(task), pruner=type(make_pruner(task)).__name__,
         optuna={"study_name": study.study_name, "storage": shown_url(url),
                 "version": optuna.__version__},
-        space=space.describe(task.space), base_config=task.base.config.model_dump(mode="json"),
+        space=search_space.describe(task.space),
+        base_config=task.base.config.model_dump(mode="json"),
         trials=trials, best=best, summary=summary, hyperband=plan, retrained=None,
         written_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )

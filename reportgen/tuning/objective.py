@@ -15,10 +15,10 @@ from pydantic import ValidationError
 
 from reportgen.data import Dataset
 from reportgen.manifest import RunConfig
+from reportgen.plan import search_space
 from reportgen.plan.expand import RunSpec, SearchTask, assign
 from reportgen.training.loop import fit
 from reportgen.training.threads import run_threads
-from reportgen.tuning import space
 from reportgen.tuning.storage import _heartbeat, back_to_waiting
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Objective:
         task, objective = self.task, self.task.search.objective
         # who runs it, before drawing: a process killed while drawing is known to be dead
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
-        values = space.suggest(trial, task.space)
+        values = search_space.suggest(trial, task.space)
         trial.set_user_attr("set", values)
         try:
             config = trial_config(task, values)

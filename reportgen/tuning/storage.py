@@ -21,9 +21,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from reportgen.errors import ReportgenError
 from reportgen.manifest.credentials import mask, resolve_storage
+from reportgen.plan import search_space
 from reportgen.plan.expand import SearchTask, stable_hash
 from reportgen.store.tuning_records import FOLDER
-from reportgen.tuning import space
 from reportgen.tuning.samplers import make_pruner, make_sampler
 
 DB_FILE = "studies.db"
@@ -90,7 +90,7 @@ def study_name(task: SearchTask, data_fingerprint: str) -> str:
     search = task.search
     key = stable_hash({
         "config": task.base.config.model_dump(mode="json"), "data": data_fingerprint,
-        "algorithm": task.algorithm, "space": space.describe(task.space),
+        "algorithm": task.algorithm, "space": search_space.describe(task.space),
         "objective": search.objective, "min_epochs": search.min_epochs,
         "max_epochs": task.max_epochs, "factor": search.factor,
         "n_startup_trials": search.n_startup_trials,
@@ -132,7 +132,7 @@ def _wait_for_slots(study: optuna.Study) -> None:
 def _top_up(study: optuna.Study, task: SearchTask) -> None:
     """Enqueue a placeholder for every slot of the budget that has none yet."""
     have = {t.user_attrs[SLOT] for t in study.get_trials(deepcopy=False) if SLOT in t.user_attrs}
-    points = (space.grid_points(task.space, task.base.config.seed)
+    points = (search_space.grid_points(task.space, task.base.config.seed)
               if task.algorithm == "grid" else None)
     for slot in range(task.max_trials):
         if slot in have:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # keep `import reportgen.training.engines` light: plan/expand.py imports it
+if TYPE_CHECKING:  # keep `import reportgen.training.engines` light: the plan need not load torch
     from reportgen.data import Dataset
     from reportgen.manifest import RunConfig
     from reportgen.training.loop import Trainer
@@ -20,24 +20,6 @@ def make_trainer(config: RunConfig, dataset: Dataset, device: str) -> Trainer:
 
         return NumpyTrainer(config, dataset, device)
     raise ValueError(f"unknown engine {config.engine!r}")
-
-
-def speed_option_problem(config: RunConfig) -> str | None:
-    """Why `config`'s GPU speed options (`training.channels_last`, `training.precision`) cannot
-    apply, or None. They change how a convolutional network runs, so they are for the torch
-    engine's cnn and resnet18 models; the message starts with the option's dotted path, so the
-    plan can blame the manifest key that set it."""
-    training = config.training
-    for key, on in (("precision", training.precision != "fp32"),
-                    ("channels_last", training.channels_last)):
-        if not on:
-            continue
-        if config.engine != "torch":
-            return f"training.{key}: only the torch engine has it (use engine = \"torch\")"
-        if config.model.type not in ("cnn", "resnet18"):
-            return (f"training.{key}: applies to cnn and resnet18 models only (this run's "
-                    f"model is {config.model.type!r}: leave the option at its default)")
-    return None
 
 
 def resolve_device(requested: str) -> str:

@@ -5,13 +5,11 @@ is explicit, and tests check each gradient against torch.
 
 from typing import Any
 
-from reportgen.training.engines.numpy_engine.options import option_path, unsupported_options
-
-__all__ = ["NumpyTrainer", "option_path", "unsupported_options"]
+__all__ = ["NumpyTrainer"]
 
 
 def __getattr__(name: str) -> Any:
-    # The plan imports only the option check; the trainer (and scipy) load when a run starts.
+    # The trainer (and scipy) load when a run starts, not when the package is imported.
     if name == "NumpyTrainer":
         from reportgen.training.engines.numpy_engine.trainer import NumpyTrainer
 

@@ -18,6 +18,7 @@ import random
 from typing import Any
 
 from reportgen.manifest import Choice, FloatRange, IntRange, Layers
+from reportgen.manifest.values import format_value
 
 SCALARS = (bool, int, float, str)
 
@@ -26,8 +27,6 @@ def labels(choice: Choice) -> list[Any]:
     """What Optuna samples for a choice: the values themselves, or readable labels."""
     if all(isinstance(v, SCALARS) for v in choice.values):
         return list(choice.values)
-    from reportgen.plan.expand import format_value
-
     names = [format_value(v) for v in choice.values]
     if len(set(names)) < len(names):
         names = [json.dumps(v, sort_keys=True) for v in choice.values]
