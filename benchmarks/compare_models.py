@@ -32,6 +32,7 @@ from reportgen.analysis.findings import analyse
 from reportgen.report import write
 from reportgen.report.build import build
 from reportgen.store.store import Store
+from reportgen.tuning.importance import with_importance
 
 
 def plain(value: Any) -> Any:
@@ -61,7 +62,7 @@ def main() -> None:
     parser.add_argument("--keep-date", action="store_true",
                         help="keep today's date on the cover instead of '<today>'")
     args = parser.parse_args()
-    results = Store(args.out).load()
+    results = with_importance(Store(args.out).load())
     findings = analyse(results)
     drawn = write.artwork(findings)
     args.dest.mkdir(parents=True, exist_ok=True)

@@ -67,7 +67,7 @@ from reportgen.training.engines import describe_device, fused, make_trainer, res
 from reportgen.training.engines.torch_engine import TorchTrainer, make_optimizer
 from reportgen.manifest import RunConfig
 from reportgen.training.models import build_torch
-from reportgen.store.results_json import split_summary
+from reportgen.store.records import split_summary
 from reportgen.store.store import Store
 from reportgen.training.loop import fit
 

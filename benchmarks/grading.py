@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from reportgen import manifest  # noqa: E402
+from reportgen.analysis import results_json  # noqa: E402
 from reportgen.execution import executor  # noqa: E402
-from reportgen.grading import grader, outputs, rubric  # noqa: E402
+from reportgen.grading import grader, rubric  # noqa: E402
 from reportgen.plan import expand  # noqa: E402
-from reportgen.store import results_json  # noqa: E402
+from reportgen.report import grade_outputs  # noqa: E402
 from reportgen.store.store import Store  # noqa: E402
 
 
@@ -80,7 +81,7 @@ def main() -> None:
         key = grader.load_key(args.key)
         grades = grader.grade_class(key, submissions, rubric.DEFAULT)
         graded = time.perf_counter() - start
-        written = outputs.write(grades, work / "grades", "es")
+        written = grade_outputs.write(grades, work / "grades", "es")
         total = time.perf_counter() - start
     runs = sum(len(s["runs"]) for s in key.results["studies"])
     edited = sum(bool(s.integrity.edited) for s in grades.students)

@@ -83,7 +83,7 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
 
     Raises ReportgenError on bad input (before any training), Interrupted on Ctrl-C."""
     from reportgen import manifest
-    from reportgen.manifest import preflight
+    from reportgen.data import preflight
     from reportgen.plan import expand
 
     if check and (worker or fresh):
@@ -199,10 +199,11 @@ def render_store(store: Store, languages: Sequence[str] | None, formats: Sequenc
 
 def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str] | None,
             console: Console) -> list[Path]:
+    from reportgen.analysis import results_json as results_mod
     from reportgen.report.write import write_reports
-    from reportgen.store import results_json as results_mod
+    from reportgen.tuning.importance import with_importance  # older records: Optuna computes it
 
-    results = store.load()
+    results = with_importance(store.load())
     results_mod.write(results)
     for line in author_images.warnings(results.images):
         console.print(line, markup=False)
@@ -328,7 +329,7 @@ def load(out: str | os.PathLike[str]) -> Report:
 def _runs_frame(results: Any, failed: dict[str, str]) -> pd.DataFrame:
     """One row per (study, run): identity, flattened configuration (dotted keys, as in the
     manifest's overrides), stop reason, every metric (`val.accuracy`) and timings."""
-    from reportgen.store.results_json import run_summary
+    from reportgen.analysis.results_json import run_summary
     rows: list[dict[str, Any]] = []
     for study_id, stored in results.studies.items():
         for run in stored:

@@ -152,7 +152,7 @@ def validate(
     """Check MANIFEST without training: schema, references, every run's configuration and the
     planned work (runs, trials, epochs) against the limits."""
     from reportgen import manifest
-    from reportgen.manifest import preflight
+    from reportgen.data import preflight
     from reportgen.plan import expand
 
     with user_errors():
@@ -228,6 +228,7 @@ def diff(
     import json
 
     from reportgen.grading import diff as diff_mod
+    from reportgen.report import diff_page
 
     with user_errors():
         if format not in ("table", "json", "html"):
@@ -237,7 +238,7 @@ def diff(
         if format == "json":
             text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False)
         elif format == "html":
-            text = diff_mod.format_html(comparison, str(key), str(other))
+            text = diff_page.format_html(comparison, str(key), str(other))
         else:
             text = diff_mod.format_table(comparison)
         if output is not None:
@@ -296,8 +297,9 @@ def grade(
     Exit code 0 when every submission was graded, 1 when some were unreadable (each a row of
     the table with its reason), 2 for bad arguments.
     """
-    from reportgen.grading import gradebook, grader, outputs
+    from reportgen.grading import gradebook, grader
     from reportgen.grading import rubric as rubric_mod
+    from reportgen.report import grade_outputs
 
     with user_errors():
         if lang not in ("es", "en"):
@@ -330,12 +332,12 @@ def grade(
             jobs=workers or 1,
             echo=lambda line: err_console.print(line, markup=False))
         try:
-            written = outputs.write(grades, out, lang, str(rubric) if rubric else "")
+            written = grade_outputs.write(grades, out, lang, str(rubric) if rubric else "")
         except OSError as exc:
             raise ReportgenError(f"{out}: cannot write ({exc.strerror})") from None
     typer.echo(gradebook.table(grades))
     console.print(f"wrote {written[0]}, {written[1]} and {len(written) - 2} feedback page(s) "
-                  f"in {out / outputs.FEEDBACK}", markup=False)
+                  f"in {out / grade_outputs.FEEDBACK}", markup=False)
     if grades.unreadable:
         raise typer.Exit(1)
 

@@ -272,7 +272,7 @@ def test_without_a_regression_the_sentence_compares_with_the_majority_only(
 
 
 def test_results_json_lists_the_baselines(trained) -> None:
-    from reportgen.store import results_json
+    from reportgen.analysis import results_json
 
     _, store = trained
     listed = results_json.summarise(store.load())["baselines"]

@@ -89,8 +89,9 @@ def test_class_names_of_both_languages_must_have_the_same_length():
 
 
 def test_class_names_must_match_the_class_count_of_the_data():
+    from reportgen.data import preflight
     from reportgen.errors import ManifestError
-    from reportgen.manifest import loads, preflight
+    from reportgen.manifest import loads
 
     manifest = loads(BREAST.format(extra='class_names = { es = ["a", "b", "c"] }'),
                      source="m.toml")

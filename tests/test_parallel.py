@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from reportgen import manifest
+from reportgen.analysis import results_json
 from reportgen.cli import app
 from reportgen.execution import executor
 from reportgen.plan import expand
-from reportgen.store import results_json
 from reportgen.store.store import Store
 from tests.helpers import TINY, TWO_STUDIES, child_pids, write_manifest
 
@@ -130,7 +130,7 @@ if __name__ == "__main__":
     from reportgen.execution import executor
     from reportgen import manifest
     from reportgen.plan import expand
-    from reportgen.store import results_json
+    from reportgen.analysis import results_json
     from reportgen.store.store import Store
 
     server.wait_until_ready()

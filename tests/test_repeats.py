@@ -9,10 +9,9 @@ import statistics
 import pytest
 
 from reportgen import manifest
-from reportgen.analysis import repeats
+from reportgen.analysis import repeats, results_json
 from reportgen.execution import executor
 from reportgen.plan import expand
-from reportgen.store import results_json
 from reportgen.store.store import Store
 from tests.helpers import TINY, write_manifest
 from tests.report_fixtures import ADAM, record

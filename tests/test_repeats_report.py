@@ -9,12 +9,12 @@ import re
 import pytest
 
 from reportgen import manifest
+from reportgen.analysis import results_json
 from reportgen.execution import executor
 from reportgen.plan import expand
 from reportgen.report.build import build
 from reportgen.report.model import ReportModel
 from reportgen.report.run_labels import identity
-from reportgen.store import results_json
 from reportgen.store.store import ResultSet, Store, StoredRun
 from tests.helpers import TINY, write_manifest
 from tests.test_report_build import table, texts

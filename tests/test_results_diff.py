@@ -5,11 +5,11 @@ import pytest
 from typer.testing import CliRunner
 
 from reportgen import manifest
+from reportgen.analysis import results_json
 from reportgen.cli import app
 from reportgen.execution import executor
 from reportgen.grading import diff
 from reportgen.plan import expand
-from reportgen.store import results_json
 from reportgen.store.store import Store
 from tests.helpers import write_manifest
 

@@ -21,6 +21,7 @@ from reportgen.report.model import Figure, Paragraph, ReportModel, Section, Tabl
 from reportgen.store import tuning_records
 from reportgen.store.store import ResultSet, Store
 from reportgen.tuning import distributions, importance
+from reportgen.tuning.importance import with_importance
 from tests.helpers import write_manifest
 
 MANIFEST = """
@@ -362,7 +363,8 @@ def test_every_figure_and_table_of_a_search_is_referenced(models: dict[str, Repo
 def test_an_output_folder_of_the_previous_format_gives_the_same_report(
         results: ResultSet, models: dict[str, ReportModel], tmp_path: Path) -> None:
     """Before: importance computed at report time (not in the tuning record), run origins in a
-    loose `extra` dict. Such a folder still loads, and its report is the same."""
+    loose `extra` dict. Such a folder still loads, the records lack importance, and rendering
+    (which computes it, `with_importance`) gives the same report."""
     old = tmp_path / "old"
     shutil.copytree(results.root, old)
     for path in (old / "tuning").glob("*.json"):
@@ -376,6 +378,8 @@ def test_an_output_folder_of_the_previous_format_gives_the_same_report(
         data.pop("expected_error")
         path.write_text(json.dumps({**data, "extra": extra}))
     loaded = Store(old).load()
+    assert all(r.importance is None for r in loaded.tuning["tuners"])
+    loaded = with_importance(loaded)
     assert [r.importance for r in loaded.tuning["tuners"]] == \
         [r.importance for r in results.tuning["tuners"]]
     assert build(loaded, "en") == models["en"]

@@ -19,8 +19,7 @@ from reportgen.data import Dataset, load_dataset
 from reportgen.errors import ReportgenError
 from reportgen.manifest import Manifest, RunConfig
 from reportgen.plan.expand import RunSpec
-from reportgen.store.records import SPLITS, RunRecord, SplitMetrics
-from reportgen.store.results_json import split_summary
+from reportgen.store.records import SPLITS, RunRecord, SplitMetrics, split_summary
 from reportgen.store.store import Store
 from reportgen.training.engines.fused import TOLERANCE as FUSED_TOLERANCE
 

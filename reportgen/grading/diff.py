@@ -24,13 +24,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportgen.analysis.results_json import FILE_NAME, SCHEMA
 from reportgen.errors import ReportgenError
 from reportgen.grading import tolerance as tolerances
-from reportgen.store.results_json import FILE_NAME, SCHEMA
 
 DEFAULT_TOLERANCE = tolerances.RATE_TOLERANCE
-HTML_TEMPLATE = "diff.html.j2"
-HTML_STYLESHEET = "diff.css"
 
 # run label → split → metric → tolerance (None: not measured)
 KeyTolerances = dict[str, dict[str, dict[str, float | None]]]
@@ -306,15 +304,3 @@ def _num(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "—"
     return f"{value:+.4f}" if signed else f"{value:.4f}"
-
-
-def format_html(comparison: Comparison, key_name: str = "", other_name: str = "") -> str:
-    """One self-contained page (inline CSS, no script) with the findings in Spanish and English.
-
-    `key_name` and `other_name` (e.g. the paths given on the command line) are shown as given.
-    """
-    from reportgen.report import pages
-
-    return pages.render_page(HTML_TEMPLATE, HTML_STYLESHEET, c=comparison, key_name=key_name,
-                             other_name=other_name, rate_tolerance=tolerances.RATE_TOLERANCE,
-                             loss_rtol=tolerances.LOSS_RTOL)

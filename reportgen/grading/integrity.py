@@ -19,10 +19,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from reportgen import manifest as manifest_mod
+from reportgen.analysis import results_json
 from reportgen.errors import ReportgenError
 from reportgen.grading.diff import config_differences
 from reportgen.grading.submissions import Submission
-from reportgen.store import results_json
 from reportgen.store.records import RunRecord
 from reportgen.store.store import MANIFEST_COPY, Store, dump_json, run_id_of
 

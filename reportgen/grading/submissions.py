@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reportgen.analysis.results_json import FILE_NAME, SCHEMA
 from reportgen.errors import ReportgenError
-from reportgen.store.results_json import FILE_NAME, SCHEMA
 from reportgen.store.store import MANIFEST_COPY
 
 MAX_UNPACKED_BYTES = 512 * 2**20  # an output folder of a lab is a few MB; predictions included

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reportgen.analysis import repeats
+from reportgen.analysis import repeats, results_json
 from reportgen.analysis.findings import StudyFindings
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Paragraph, Section
-from reportgen.store import results_json
 from reportgen.store.records import RunRecord
 
 SPLITS = ("val", "test")

@@ -323,3 +323,15 @@ class BaselineRecord:
                         raise ValueError(f"baseline metric {value!r} is not a number")
         return BaselineRecord(**{**data, "scores": scores,
                                  "skipped": dict(data.get("skipped") or {})})
+
+
+def split_summary(metrics: SplitMetrics) -> dict[str, float | None]:
+    """The headline figures of a split, as results.json and `run --check` compare them."""
+    averages = {row.name: row for row in metrics.per_class}
+    return {
+        "accuracy": metrics.accuracy,
+        "loss": metrics.loss,
+        "macro_f1": averages["macro avg"].f1,
+        "weighted_f1": averages["weighted avg"].f1,
+        "roc_auc": metrics.roc_auc,
+    }

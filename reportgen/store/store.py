@@ -433,7 +433,7 @@ class Store:
                      if manifest.report.baselines
                      and (found := self.load_baselines(name)) is not None}
         return ResultSet(self.root, manifest, studies, datasets, index,
-                         tuning=_with_importance(self.tuning_records(index)),
+                         tuning=self.tuning_records(index),
                          images=author_images.load(manifest), baselines=baselines)
 
     # -- tuning records
@@ -459,17 +459,6 @@ class Store:
         folder = self.root / TUNING_DIR
         return {study_id: [self.tuning_record(f) for f in files if (folder / f).is_file()]
                 for study_id, files in index.tuning.items()}
-
-
-def _with_importance(tuning: dict[str, list[TuningRecord]]) -> dict[str, list[TuningRecord]]:
-    """Records written before importance was stored in them get it computed now, once, so
-    older output folders still give the same report (this needs Optuna; the report does not)."""
-    if all(r.importance is not None for records in tuning.values() for r in records):
-        return tuning
-    from reportgen.tuning.importance import importance
-
-    return {study_id: [r if r.importance is not None else replace(r, importance=importance(r))
-                       for r in records] for study_id, records in tuning.items()}
 
 
 def run_id_of(entry: str | dict[str, Any]) -> str:

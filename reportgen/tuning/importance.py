@@ -11,9 +11,11 @@ The record's `importance` is one of
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from reportgen.store.records import finite
+from reportgen.store.store import ResultSet
 from reportgen.store.tuning_records import TrialRecord, TuningRecord
 from reportgen.tuning.distributions import Dist, distributions
 
@@ -66,3 +68,15 @@ def importance(record: TuningRecord) -> dict[str, Any]:
             or sum(values.values()) <= 0:
         return {"unavailable": "no_variation"}
     return {"values": dict(sorted(values.items(), key=lambda kv: -kv[1]))}
+
+
+def with_importance(results: ResultSet) -> ResultSet:
+    """`results` with the importance of each tuning record written before importance was stored
+    in records computed now, in memory, so that older output folders still give the same report
+    (this needs Optuna; the report does not)."""
+    tuning = results.tuning
+    if all(r.importance is not None for records in tuning.values() for r in records):
+        return results
+    return replace(results, tuning={
+        study_id: [r if r.importance is not None else replace(r, importance=importance(r))
+                   for r in records] for study_id, records in tuning.items()})

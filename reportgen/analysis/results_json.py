@@ -39,22 +39,11 @@ import dataclasses
 from typing import Any
 
 from reportgen.analysis import repeats
-from reportgen.store.records import RunRecord, SplitMetrics
+from reportgen.store.records import RunRecord, split_summary
 from reportgen.store.store import ResultSet, dump_json, write_atomic
 
 SCHEMA = "reportgen.results/1"
 FILE_NAME = "results.json"
-
-
-def split_summary(metrics: SplitMetrics) -> dict[str, float | None]:
-    averages = {row.name: row for row in metrics.per_class}
-    return {
-        "accuracy": metrics.accuracy,
-        "loss": metrics.loss,
-        "macro_f1": averages["macro avg"].f1,
-        "weighted_f1": averages["weighted avg"].f1,
-        "roc_auc": metrics.roc_auc,
-    }
 
 
 def run_summary(record: RunRecord) -> dict[str, Any]:
