@@ -94,3 +94,18 @@ def test_prefix_ids_rewrites_references() -> None:
     out = figures.prefix_ids(svg, "p")
     assert 'id="p-g1"' in out and 'href="#p-g1"' in out
     assert "url(#c)" in out  # not an id of this SVG: left alone
+
+
+def test_hashed_clip_ids_are_numbered_in_document_order() -> None:
+    """matplotlib's clip-path hash can change between processes: two drawings that differ only
+    in it come out the same, and every reference follows its renamed clip."""
+    def drawing(first: str, second: str) -> str:
+        return (f'<svg><g clip-path="url(#{first})"/><g clip-path="url(#{second})"/>'
+                f'<defs><clipPath id="{first}"/><clipPath id="{second}"/>'
+                '<path id="DejaVuSans-30"/></defs><use href="#DejaVuSans-30"/></svg>')
+
+    one = figures.prefix_ids(drawing("p0123456789", "pabcdefabcd"), "fig-a")
+    other = figures.prefix_ids(drawing("p9999999999", "p1111111111"), "fig-a")
+    assert one == other
+    assert 'url(#fig-a-clip0)' in one and 'id="fig-a-clip1"' in one
+    assert 'href="#fig-a-DejaVuSans-30"' in one

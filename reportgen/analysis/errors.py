@@ -139,7 +139,8 @@ def analyse_errors(best: RunRecord, runs: Sequence[RunRecord],
     binary = binary_errors(matrix, positive_class(matrix, summary), proba, truth) \
         if k == 2 else None
     examples = confused_examples(confused[0], proba, truth, samples, split) \
-        if confused and proba is not None and samples is not None and "pred_x" in samples \
+        if confused and proba is not None and truth is not None and samples is not None \
+        and "pred_x" in samples \
         else None
     return ErrorAnalysis(best, split, int(matrix.sum()), classes, confused, low_recall,
                          lowest(precision), held, compared, binary, examples)

@@ -284,11 +284,11 @@ def seed_margin(found: StudyFindings) -> SeedMargin | None:
     if seeds is None or seeds.split is None or len(seeds.order) < 2:
         return None
     (best, _), (runner, _) = seeds.order[:2]
+    split, tables = seeds.split, seeds.tables
 
     def scores(config: Any) -> list[float]:
         return [v for r in config.runs
-                if (v := seeds.tables[r.run_id].get(seeds.split, {}).get("accuracy"))
-                is not None]
+                if (v := tables[r.run_id].get(split, {}).get("accuracy")) is not None]
 
     a, b = scores(best), scores(runner)
     if len(a) < 2 or len(b) < 2:

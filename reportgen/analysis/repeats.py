@@ -11,6 +11,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from reportgen.store.records import RunRecord
 
@@ -98,5 +99,5 @@ def best_configuration(configs: Sequence[Configuration],
     return None, None
 
 
-def _finite(value: float | None) -> bool:
+def _finite(value: float | None) -> TypeGuard[float]:
     return isinstance(value, int | float) and math.isfinite(value)

@@ -11,7 +11,7 @@ from reportgen.data.base import Dataset, RawData, Split, fingerprint
 from reportgen.data.preprocess import fit_transform
 from reportgen.data.splits import split_indices
 from reportgen.errors import DataError
-from reportgen.manifest import DatasetSpec
+from reportgen.manifest import DatasetSpec, FilesDataset, OpenmlDataset, SklearnDataset
 
 __all__ = ["Dataset", "RawData", "Split", "load_dataset"]
 
@@ -40,7 +40,9 @@ def load_dataset(name: str, spec: DatasetSpec, base_dir: Path) -> Dataset:
     if raw.splits is not None:
         parts = raw.splits
     else:
+        # only the sources that split themselves (MedMNIST, torchvision) give `splits`
         assert raw.x is not None and raw.y is not None
+        assert isinstance(spec, SklearnDataset | FilesDataset | OpenmlDataset)
         indices = split_indices(raw.y, spec.split, where)
         parts = {split: (raw.x[idx], raw.y[idx]) for split, idx in indices.items()}
     names = list(parts)

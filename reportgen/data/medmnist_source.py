@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,7 @@ def _download(info: dict, root: Path, size: int, path: Path, where: str) -> None
         pass  # downloaded, but the file is not what it should be: the reader says how
 
 
-def _split(archive, split: str, size: int, path: Path, n_classes: int,
+def _split(archive: Any, split: str, size: int, path: Path, n_classes: int,
            where: str) -> tuple[np.ndarray, np.ndarray]:
     keys = (f"{split}_images", f"{split}_labels")
     if not all(key in archive.files for key in keys):

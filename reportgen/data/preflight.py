@@ -14,10 +14,10 @@ from reportgen.manifest import FilesDataset, Manifest, format_path
 from reportgen.manifest.toml_positions import line_of
 
 # Classes of the sources whose class count is known without loading them.
-KNOWN_CLASSES = {("sklearn", "digits"): 10, ("sklearn", "breast_cancer"): 2,
-                 ("sklearn", "iris"): 3, ("sklearn", "wine"): 3,
-                 ("torchvision", "MNIST"): 10, ("torchvision", "FashionMNIST"): 10,
-                 ("torchvision", "KMNIST"): 10}
+KNOWN_CLASSES: dict[tuple[str, str | None], int] = {
+    ("sklearn", "digits"): 10, ("sklearn", "breast_cancer"): 2, ("sklearn", "iris"): 3,
+    ("sklearn", "wine"): 3, ("torchvision", "MNIST"): 10, ("torchvision", "FashionMNIST"): 10,
+    ("torchvision", "KMNIST"): 10}
 
 
 def check(manifest: Manifest, only: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ Decisions:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from reportgen.errors import DataError
 from reportgen.manifest import SplitSpec, TorchvisionDataset
 
 
-def raw_files(dataset_class: type) -> list[str]:
+def raw_files(dataset_class: Any) -> list[str]:
     """The un-gzipped file names torchvision reads, e.g. train-images-idx3-ubyte."""
     return [name.removesuffix(".gz") for name, _md5 in dataset_class.resources]
 
@@ -50,7 +51,7 @@ def load(spec: TorchvisionDataset, base_dir: Path, where: str = "dataset") -> Ra
     return RawData(classes=classes, splits=splits)
 
 
-def _open(dataset_class: type, root: Path, train: bool, download: bool, where: str):
+def _open(dataset_class: Any, root: Path, train: bool, download: bool, where: str) -> Any:
     folder = root / dataset_class.__name__ / "raw"
     if download:
         root.mkdir(parents=True, exist_ok=True)
@@ -74,7 +75,7 @@ def _open(dataset_class: type, root: Path, train: bool, download: bool, where: s
                         f"({_one_line(exc) or 'not IDX files of the expected type'})") from None
 
 
-def _arrays(dataset, root: Path, name: str, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(dataset: Any, root: Path, name: str, where: str) -> tuple[np.ndarray, np.ndarray]:
     x = dataset.data.numpy()  # (n, 28, 28) uint8
     y = dataset.targets.numpy().astype(np.int64)  # (n,)
     if len(x) != len(y):

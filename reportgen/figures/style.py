@@ -8,7 +8,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec
+from typing import Any, Literal, ParamSpec
 
 import matplotlib
 from matplotlib import font_manager
@@ -110,7 +110,8 @@ def styled(draw: Callable[P, str]) -> Callable[P, str]:
 
     @functools.wraps(draw)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
-        with matplotlib.rc_context({**_STYLE, "font.family": list(installed_fonts())}), \
+        style: Any = {**_STYLE, "font.family": list(installed_fonts())}  # keys rcParams knows
+        with matplotlib.rc_context(style), \
                 warnings.catch_warnings():
             # tick_names() already avoids unrenderable labels; do not flood the console
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
@@ -119,7 +120,8 @@ def styled(draw: Callable[P, str]) -> Callable[P, str]:
     return wrapper
 
 
-def new_figure(width: float, height: float, layout: str = "constrained") -> Figure:
+def new_figure(width: float, height: float,
+               layout: Literal["constrained", "compressed", "tight"] = "constrained") -> Figure:
     # A bare Figure (no pyplot): no global figure registry to leak or close.
     return Figure(figsize=(width, height), layout=layout)
 

@@ -37,14 +37,20 @@ def clean_svg(svg: str) -> str:
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _REF = re.compile(r'(url\(#|href="#)([^)"]+)')
+_CLIP_ID = re.compile(r"p[0-9a-f]{10}")
 
 
 def prefix_ids(svg: str, prefix: str) -> str:
     """Prefix every element id and the references to it, so several inline SVGs (which all use
     glyph ids such as `DejaVuSans-30` and hashed clip paths) can share one HTML page."""
-    ids = set(_ID.findall(svg))
-    svg = _ID.sub(lambda m: f'id="{prefix}-{m[1]}"', svg)
-    return _REF.sub(lambda m: m[1] + (f"{prefix}-{m[2]}" if m[2] in ids else m[2]), svg)
+    found = _ID.findall(svg)
+    # matplotlib names clip paths by a hash that can include an object's address, so the same
+    # figure may get other ids in another process: number them in document order instead
+    clips = iter(range(len(found)))
+    renamed = {old: f"clip{next(clips)}" if _CLIP_ID.fullmatch(old) else old for old in found}
+    svg = _ID.sub(lambda m: f'id="{prefix}-{renamed[m[1]]}"', svg)
+    return _REF.sub(lambda m: m[1] + (f"{prefix}-{renamed[m[2]]}" if m[2] in renamed else m[2]),
+                    svg)
 
 
 # matplotlib stores glyph outlines in 1/64 units (FreeType's 26.6) and scales them back by this
@@ -128,7 +134,8 @@ def _relative_outline(d: str, scale: float) -> tuple[int, int, str] | None:
     to it (so it can be placed anywhere); None for any other command."""
     first: tuple[int, int] | None = None
     current = start = (0, 0)
-    command, numbers, out = "", [], []
+    command, out = "", []
+    numbers: list[int] = []
     for token in _PATH_TOKEN.findall(d):
         if token.isalpha():
             if token not in "MLQCz" or numbers:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
@@ -47,7 +48,7 @@ def optimisation_history(
     markers, and the best complete value so far as a step line."""
     fig = new_figure(MAX_WIDTH_IN, 3.0)
     ax = fig.add_subplot()
-    handles = []
+    handles: list[Artist] = []
     if complete:
         handles.append(ax.scatter([n for n, _ in complete], [v for _, v in complete], s=22,
                                   color=PALETTE[0], label=plain(texts.complete), zorder=3))

@@ -62,7 +62,7 @@ def _key(job: RerunJob) -> str:
     return f"{job.dataset.name}@{job.dataset.fingerprint}"
 
 
-def _verdict(job: RerunJob, result: Any, done_type: type) -> Rerun:
+def _verdict(job: RerunJob, result: Any, done_type: type[Any]) -> Rerun:
     if not isinstance(result, done_type):  # the unit itself failed (e.g. its worker died)
         return rerun_verdict(job, None, f"{type(result).__name__}: {result}")
     member = result.members[0]

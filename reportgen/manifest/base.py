@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-LANGUAGES = ("es", "en")
+LANGUAGES: tuple[Literal["es", "en"], ...] = ("es", "en")
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".svg": "image/svg+xml"}
 

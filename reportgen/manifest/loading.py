@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,8 @@ def _hoist_inline_blocks(data: dict[str, Any]) -> dict[str, Any]:
 
 def _check_references(manifest: Manifest, text: str, source: str) -> None:
     for index, study in enumerate(manifest.studies):
-        refs = [("dataset", name, manifest.datasets) for name in study.datasets()]
+        refs: list[tuple[str, str, Mapping[str, Any]]] = [
+            ("dataset", name, manifest.datasets) for name in study.datasets()]
         refs += [("model", study.model, manifest.models), ("training", study.training,
                                                             manifest.trainings)]
         for field, name, block in refs:

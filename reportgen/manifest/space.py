@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BeforeValidator,
@@ -196,7 +196,7 @@ class SearchSpec(Frozen):
     @classmethod
     def _max_trials_table(cls, value: Any) -> Any:
         if isinstance(value, dict):  # pydantic's union errors would name its int branch
-            algorithms = Algorithm.__args__
+            algorithms = get_args(Algorithm)
             for key, count in value.items():
                 if key not in algorithms:
                     raise ValueError(f"{key}: must be one of {', '.join(algorithms)}")

@@ -16,7 +16,7 @@ from pydantic import (
 from reportgen.manifest import names
 from reportgen.manifest.base import MAX_SEED, Engine, Frozen, KeyMessage, Text, check_device
 from reportgen.manifest.datasets import DatasetSpec
-from reportgen.manifest.models import AnyModelSpec
+from reportgen.manifest.models import AnyModelSpec, ModelSpec
 from reportgen.manifest.report_table import Defaults, Limits, ReportSection
 from reportgen.manifest.space import SearchSpec, SpaceParam
 from reportgen.manifest.training import TrainingSpec
@@ -36,6 +36,12 @@ class RunConfig(Frozen):
     @classmethod
     def _device(cls, value: str) -> str:
         return check_device(value)
+
+    def mlp(self) -> ModelSpec:
+        """The model as an MLP spec: the fused and NumPy engines train nothing else."""
+        if not isinstance(self.model, ModelSpec):
+            raise ValueError(f"a {self.model.type} model is not an MLP")
+        return self.model
 
 
 class Variant(Frozen):

@@ -29,6 +29,7 @@ from reportgen.manifest import (
     SearchSpec,
     Study,
     TrainingSpec,
+    Variant,
     credentials,
     describe_error,
     format_path,
@@ -40,6 +41,8 @@ from reportgen.manifest.values import format_value
 from reportgen.plan import hyperband, search_space
 from reportgen.plan.engine_options import option_path, speed_option_problem, unsupported_options
 
+# a manifest key as the path to it: ("studies", 2, "vary", "model.hidden")
+Where = tuple[str | int, ...]
 ROOTS = ("dataset", "model", "training", "engine", "seed", "device")
 
 
@@ -215,7 +218,7 @@ def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]
     where = ("studies", index)
     grid_keys = list(study.vary)
     grid = list(itertools.product(*study.vary.values())) if grid_keys else [()]
-    variants = study.variants or [None]
+    variants: list[Variant | None] = list(study.variants) or [None]
     runs = []
     for dataset in study.datasets():
         for v_index, variant in enumerate(variants):
@@ -236,7 +239,7 @@ def _expand_study(manifest: Manifest, index: int, study: Study) -> list[RunSpec]
                     _set_path(run_tree, path, value, manifest, (*where, "vary", path))
                 if len(study.datasets()) > 1:
                     grid_values = {"dataset": dataset, **grid_values}
-                origins = {path: (*where, "vary", path) for path in grid_keys}
+                origins: dict[str, Where] = {path: (*where, "vary", path) for path in grid_keys}
                 if variant is not None:
                     origins |= {p: (*where, "variants", v_index, "set", p) for p in variant.set}
                 config = _validate(run_tree, manifest, origins, where)
@@ -268,9 +271,10 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
         v_index = next((i for i, v in enumerate(study.variants) if v.name == base.variant), None)
         variant = study.variants[v_index] if v_index is not None else None
         entries = {**search.space, **(variant.space if variant else {})}
-        origins = {path: (*where, "variants", v_index, "space", path)
-                   if variant and path in variant.space else (*where, "search", "space", path)
-                   for path in entries}
+        origins: dict[str, Where] = {
+            path: (*where, "variants", v_index, "space", path)
+            if variant and v_index is not None and path in variant.space
+            else (*where, "search", "space", path) for path in entries}
         try:
             problem = credentials.storage_problem(credentials.resolve_storage(search.storage))
         except credentials.StorageError as exc:
@@ -304,8 +308,8 @@ def _expand_search(manifest: Manifest, index: int, study: Study,
             if algorithm == "hyperband" and budget is None:
                 budget = hyperband.total_configs(search.min_epochs, max_epochs, search.factor)
             if algorithm == "grid":
-                if problem := search_space.grid_problem(entries):
-                    _fail(manifest, origins[problem[0]], problem[1])
+                if bad_grid := search_space.grid_problem(entries):
+                    _fail(manifest, origins[bad_grid[0]], bad_grid[1])
                 size = search_space.grid_size(entries)
                 if size > limits.MAX_GRID:
                     _fail(manifest, (*where, "search", "space"),
@@ -366,7 +370,7 @@ def assign(tree: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _set_path(tree: dict[str, Any], path: str, value: Any, manifest: Manifest,
-              where: tuple[str | int, ...]) -> None:
+              where: Where) -> None:
     try:
         assign(tree, path, value)
     except ValueError as exc:
@@ -374,7 +378,7 @@ def _set_path(tree: dict[str, Any], path: str, value: Any, manifest: Manifest,
 
 
 def _validate(tree: dict[str, Any], manifest: Manifest,
-              origins: dict[str, tuple[str | int, ...]], where: tuple[str | int, ...]) -> RunConfig:
+              origins: dict[str, Where], where: Where) -> RunConfig:
     """Validate a run's tree; blame the override whose path covers the error, if any."""
     try:
         return RunConfig.model_validate(tree)
@@ -411,13 +415,13 @@ def _check_chosen_by(manifest: Manifest, index: int, v_index: int, study_id: str
                                f"the study whose search chose this variant's values")
 
 
-def _location(manifest: Manifest, where: tuple[str | int, ...]) -> str:
+def _location(manifest: Manifest, where: Where) -> str:
     line = line_of(manifest.source_text, where)
     location = f"{manifest.source_path}:{line}" if line else manifest.source_path
     return f"{location}: {format_path(where)}"
 
 
-def _fail(manifest: Manifest, where: tuple[str | int, ...], message: str) -> None:
+def _fail(manifest: Manifest, where: Where, message: str) -> None:
     raise ManifestError(f"{_location(manifest, where)}: {message}")
 
 

@@ -106,7 +106,8 @@ def baseline_table(ctx: Context) -> Table | None:
 
 def _skipped_note(ctx: Context, records: dict[str, BaselineRecord]) -> str | None:
     """Which datasets have no logistic regression, and why."""
-    large, single = [], []
+    large: list[str] = []
+    single: list[str] = []
     for name, record in records.items():
         if record.logistic is not None:
             continue

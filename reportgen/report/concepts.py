@@ -172,11 +172,11 @@ def _messages(lang: str) -> dict[str, str]:
         raise ValueError(f"no concepts catalog for language {lang!r} (expected {path})")
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=lang, domain=DOMAIN)
-    texts = {}
+    texts: dict[str, str] = {}
     for message in catalog:
         if message.id and message.context:
             string = message.string if isinstance(message.string, str) else ""
-            texts[message.context] = string or (message.id if lang == "en" else "")
+            texts[message.context] = string or (str(message.id) if lang == "en" else "")
     return texts
 
 

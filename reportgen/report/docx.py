@@ -22,9 +22,10 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.shared import Cm, Emu, Length, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
+from docx.text.run import Run
 
 from reportgen.report import i18n
 from reportgen.report.docx_prose import write_prose
@@ -75,7 +76,10 @@ class _Writer:
         section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, as the PDF
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(section, side, Cm(2.5))
-        self.text_width = Emu(section.page_width - section.left_margin - section.right_margin)
+        # read back: Word stores lengths in twips, so these are the rounded ones it will use
+        page, left, right = section.page_width, section.left_margin, section.right_margin
+        assert page is not None and left is not None and right is not None
+        self.text_width = Emu(page - left - right)
 
     def write(self) -> docx.document.Document:
         self._styles()
@@ -331,7 +335,7 @@ def _raster(data: bytes, mime: str) -> bytes:
     return cairosvg.svg2png(bytestring=data, dpi=FIGURE_DPI)
 
 
-def _svg_width(svg: str) -> Emu | None:
+def _svg_width(svg: str) -> Length | None:
     """The figure's natural width (matplotlib writes width="489.6pt")."""
     found = re.search(r'<svg[^>]*\bwidth="([\d.]+)(pt|px|in|cm)?"', svg)
     if not found:
@@ -360,7 +364,7 @@ def _field_end(paragraph: DocxParagraph) -> None:
     paragraph.add_run()._r.append(char)
 
 
-def _field(paragraph: DocxParagraph, instruction: str, cached: str) -> docx.text.run.Run:
+def _field(paragraph: DocxParagraph, instruction: str, cached: str) -> Run:
     """A complex field with its cached result (shown until Word updates it); returns the
     result's run, for formatting."""
     _field_begin(paragraph, instruction)

@@ -17,7 +17,7 @@ from typing import Any
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, RGBColor
+from docx.shared import Cm, Emu, RGBColor
 from docx.text.paragraph import Paragraph
 
 INLINE = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "s": "strike",
@@ -178,7 +178,7 @@ class ProseWriter(HTMLParser):
             self._run(f"[{alt}]")
             return
         if shape.width > MAX_PICTURE_WIDTH:
-            shape.height = int(shape.height * MAX_PICTURE_WIDTH / shape.width)
+            shape.height = Emu(int(shape.height * MAX_PICTURE_WIDTH / shape.width))
             shape.width = MAX_PICTURE_WIDTH
 
     def _write_table(self, rows: list[list[str]]) -> None:

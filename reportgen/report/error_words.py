@@ -397,6 +397,7 @@ def test_sentence(ctx: Context, found: StudyFindings, table_ref: str | None) -> 
     values = {"n": ctx.integer(check.n), "run": check.best.label,
               "value": interval_text(ctx, check.accuracy, check.n, table_ref),
               "runner": check.runner_up.label, "runner_value": ctx.pct(check.runner_accuracy)}
+    options: tuple[str, ...]
     if check.indistinguishable:
         options = SAME_ON_TEST
     else:

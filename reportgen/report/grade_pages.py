@@ -65,8 +65,8 @@ def flags(student: StudentGrade) -> list[tuple[str, int]]:
 
 def class_page(grades: ClassGrades, rows: Sequence[Row],
                plots: Mapping[str, Sequence[PlotSection]], rubric_name: str) -> str:
-    languages = [(lang, Locale.parse(lang).display_name.capitalize(), pages.translator(lang))
-                 for lang in i18n.LANGUAGES]
+    languages = [(lang, (Locale.parse(lang).display_name or lang).capitalize(),
+                  pages.translator(lang)) for lang in i18n.LANGUAGES]
     return _environment().get_template(CLASS_TEMPLATE).render(
         g=grades, rows=rows, plots=plots, rubric_name=rubric_name, languages=languages,
         css=_css(), statuses=STATUSES, metric_names=METRIC_NAMES, split_names=SPLIT_NAMES)

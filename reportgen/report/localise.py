@@ -85,8 +85,8 @@ class _Localiser:
             items = tuple(self.walk(x) for x in obj)
             return obj if all(a is b for a, b in zip(items, obj, strict=True)) else items
         if isinstance(obj, list):
-            items = [self.walk(x) for x in obj]
-            return obj if all(a is b for a, b in zip(items, obj, strict=True)) else items
+            walked = [self.walk(x) for x in obj]
+            return obj if all(a is b for a, b in zip(walked, obj, strict=True)) else walked
         if isinstance(obj, dict):
             values = {k: self.walk(v) for k, v in obj.items()}
             return obj if all(values[k] is v for k, v in obj.items()) else values

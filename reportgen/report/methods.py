@@ -9,6 +9,7 @@ a sentence on its network (`architecture_sentence`) and the best run's layer-by-
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -181,19 +182,19 @@ def seed_sentences(ctx: Context, studies: Sequence[StudyFindings]) -> list[str]:
             "the split.", len(group)) % {
             "studies": ctx.titles(group), "n": ctx.integer(n),
             "seeds": ctx.join([str(s) for s in seeds])})
-    seeds = sorted({s for found in single for s in _seeds(found)})
-    if single and seeds:
-        values = {"seeds": ctx.join([str(s) for s in seeds])}
+    single_seeds = sorted({s for found in single for s in _seeds(found)})
+    if single and single_seeds:
+        values = {"seeds": ctx.join([str(s) for s in single_seeds])}
         if repeated:
             out.append(ctx.ngettext("The other studies train each configuration once, with "
                                     "seed %(seeds)s.",
                                     "The other studies train each configuration once, with "
-                                    "seeds %(seeds)s.", len(seeds)) % values)
+                                    "seeds %(seeds)s.", len(single_seeds)) % values)
         else:
             out.append(ctx.ngettext("Every study trains each configuration once, with seed "
                                     "%(seeds)s.",
                                     "Every study trains each configuration once, with seeds "
-                                    "%(seeds)s.", len(seeds)) % values)
+                                    "%(seeds)s.", len(single_seeds)) % values)
     return out
 
 
@@ -287,9 +288,9 @@ def protocol_rows(ctx: Context, studies: Sequence[StudyFindings]
                 continue  # the same engine and device everywhere: the appendix gives them
         paths = _COMPOSITE_PATHS.get(key, (key,))
         text_of: Callable[[RunRecord], str] = (
-            (lambda r: _regularisation_text(ctx, r)) if key == "model.dropout" else
-            (lambda r: _optimizer_text(ctx, r)) if key == "training.optimizer.name" else
-            (lambda r, key=key, getter=getter: _cell_text(ctx, key, getter(r))))
+            functools.partial(_regularisation_text, ctx) if key == "model.dropout" else
+            functools.partial(_optimizer_text, ctx) if key == "training.optimizer.name" else
+            functools.partial(_getter_text, ctx, key, getter))
         per_study: list[list[str]] = []
         shown = False
         for found in studies:
@@ -343,6 +344,11 @@ _FOLDED = frozenset({"model.l1", "model.l2", "model.batchnorm", "training.optimi
 def text_of_default(ctx: Context, key: str) -> str:
     """The composite row's text for a run that uses none of its options."""
     return ctx._("none (no regularisation)") if key == "model.dropout" else ""
+
+
+def _getter_text(ctx: Context, key: str, getter: Callable[[RunRecord], Any],
+                 record: RunRecord) -> str:
+    return _cell_text(ctx, key, getter(record))
 
 
 def _regularisation_text(ctx: Context, record: RunRecord) -> str:

@@ -30,11 +30,11 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update({
-        "number": lambda value, lang, digits=4: i18n.format_number(value, lang, digits),
+        "number": _number,
         "signed": signed,
         "general": i18n.format_general,
         "int": i18n.format_int,
-        "percent": lambda value, lang, digits=1: i18n.format_percent(value, lang, digits),
+        "percent": _percent,
     })
     return env
 
@@ -44,7 +44,7 @@ def render_page(template: str, stylesheet: str, **values: Any) -> str:
 
     The template gets `languages`, `css`, `split_names`, `stop_reasons` and `values`.
     """
-    languages = [(lang, Locale.parse(lang).display_name.capitalize(), translator(lang))
+    languages = [(lang, (Locale.parse(lang).display_name or lang).capitalize(), translator(lang))
                  for lang in i18n.LANGUAGES]
     css = (i18n.templates_dir() / stylesheet).read_text(encoding="utf-8")
     return environment().get_template(template).render(
@@ -66,3 +66,11 @@ def translator(lang: str) -> Callable[..., str]:
 def signed(value: float | None, lang: str) -> str:
     text = i18n.format_number(value, lang, 4)
     return "+" + text if value is not None and value > 0 else text
+
+
+def _number(value: object, lang: str, digits: int = 4) -> str:
+    return i18n.format_number(value, lang, digits)
+
+
+def _percent(value: object, lang: str, digits: int = 1) -> str:
+    return i18n.format_percent(value, lang, digits)

@@ -8,6 +8,8 @@ band, and the sentences that rank configurations by their means (computed in
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportgen import figures
 from reportgen.analysis import repeats
 from reportgen.analysis.findings import StudyFindings
@@ -127,9 +129,10 @@ def curve_figures(ctx: Context, found: StudyFindings,
     if not means:
         return []
     monitor = found.runs[0].monitor if found.runs else "val_loss"
-    best = {"best_epochs": [best_epoch_of(mean, monitor) for mean in means]}
+    best: dict[str, Any] = {"best_epochs": [best_epoch_of(mean, monitor) for mean in means]}
     title = ctx.study_title(found)
     out: list[Block] = []
+    sized: dict[str, Any] = {"width_in": width_in} if width_in else {}
     for metric, ylabel, message in (
         ("loss", ctx._("Loss"), ctx.phrasing("mean-loss-caption", MEAN_LOSS_CAPTIONS, found)),
         ("accuracy", ctx._("Accuracy"),
@@ -139,11 +142,13 @@ def curve_figures(ctx: Context, found: StudyFindings,
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), best=curve_mark_texts(ctx)["best"])
-        out.append(ctx.figure(
-            f"fig-study-{found.key}-{metric}", ctx._(message, study=title),
-            lambda prefix, m=metric, t=texts: figures.learning_curves(
-                means, labels, m, t, prefix=prefix, bands=bands, **best,
-                **({"width_in": width_in} if width_in else {}))))
+
+        def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts) -> str:
+            return figures.learning_curves(means, labels, m, t, prefix=prefix, bands=bands,
+                                           **best, **sized)
+
+        out.append(ctx.figure(f"fig-study-{found.key}-{metric}", ctx._(message, study=title),
+                              draw))
     return out
 
 
@@ -157,10 +162,15 @@ def key_result(ctx: Context, found: StudyFindings, title: str) -> str | None:
         return None
     config = order[0][0]
     tables = _seeds(found).tables
-    shown = [s for s in ("val", "test") if config.spread(tables, s, "accuracy")] or [split]
+    spreads = {s: spread for s in ("val", "test")
+               if (spread := config.spread(tables, s, "accuracy")) is not None}
+    if not spreads and split is not None:  # ranked on another split: that one
+        spreads = {split: spread} if (spread := config.spread(tables, split, "accuracy")) else {}
+    if not spreads:
+        return None
     scores = ", ".join(
         ctx._("%(metric)s of %(value)s", metric=ctx._(ACCURACY_NAMES[s]),
-            value=mean_text(ctx, config.spread(tables, s, "accuracy"))) for s in shown)
+              value=mean_text(ctx, spread)) for s, spread in spreads.items())
     n = len(_seeds(found).configurations)
     return ctx.ngettext(
         "“%(study)s”: over %(seeds)s seeds, the best of %(n)s configuration is %(run)s, "

@@ -294,9 +294,8 @@ class _Comparison(SearchWords):
 
     def test_sentence(self, best: TuningRecord, group: list[TuningRecord],
                       brief: bool = False) -> list[str]:
-        tested = [(r, finite(row["test_accuracy"]))
-                  for r, row in zip(group, comparison(group), strict=True)]
-        tested = [(r, v) for r, v in tested if v is not None]
+        tested = [(r, v) for r, row in zip(group, comparison(group), strict=True)
+                  if (v := finite(row["test_accuracy"])) is not None]
         if not tested:
             return []
         scores = self.join([self._("%(value)s (%(search)s)",

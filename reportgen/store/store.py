@@ -80,6 +80,12 @@ def _umask() -> int:
     return mask
 
 
+def savez(target: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Arrays into a compressed .npz (a file or a buffer), each under its name."""
+    named: dict[str, Any] = dict(arrays)  # numpy's stubs check **arrays against allow_pickle
+    np.savez_compressed(target, **named)
+
+
 def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=_jsonable)
 
@@ -171,7 +177,7 @@ class Store:
                 asdict(spec) if isinstance(spec, RunSpecFile) else spec))
             (tmp / "history.csv").write_text(history_csv(history))
             with (tmp / "predictions.npz").open("wb") as handle:
-                np.savez_compressed(handle, **predictions)
+                savez(handle, predictions)
             (tmp / "record.json").write_text(dump_json(record.to_dict()))
             final = self.run_dir(record.run_id)
             if final.exists():
@@ -317,7 +323,7 @@ class Store:
     def save_dataset_samples(self, name: str, arrays: dict[str, np.ndarray]) -> None:
         """datasets/<name>.npz: the sample images the report shows (data/samples.py)."""
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
+        savez(buffer, arrays)
         write_atomic(self.root / "datasets" / f"{name}.npz", buffer.getvalue(),
                      within=self.root)
 

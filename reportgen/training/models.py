@@ -248,10 +248,11 @@ def build_cnn(spec: CnnSpec, input_shape: tuple[int, ...], n_classes: int,
     k = spec.kernel
     layers: list[nn.Module] = []
 
-    def load(module: nn.Module, kernel: np.ndarray) -> None:
+    def load(module: nn.Conv2d | nn.Linear, kernel: np.ndarray) -> None:
         with torch.no_grad():
             module.weight.copy_(torch.from_numpy(kernel))
-            module.bias.zero_()
+            if module.bias is not None:  # every layer built here has a bias
+                module.bias.zero_()
 
     for i, filters in enumerate(spec.filters):
         conv = nn.Conv2d(channels, filters, k, padding="same" if spec.padding == "same" else 0)

@@ -46,7 +46,8 @@ class _Recorder:
         return choices[0]
 
 
-_KINDS = {"int": IntRange, "float": FloatRange, "choice": Choice, "layers": Layers}
+_KINDS: dict[str, type[IntRange | FloatRange | Choice | Layers]] = {
+    "int": IntRange, "float": FloatRange, "choice": Choice, "layers": Layers}
 
 
 def parse_space(described: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import cast
 
 import numpy as np
 import optuna
@@ -35,17 +36,13 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 def _covered_seconds(intervals: list[tuple[dt.datetime, dt.datetime]]) -> float:
     """Length of the union of [start, end] intervals."""
-    total, current_start, current_end = 0.0, None, None
+    merged: list[list[dt.datetime]] = []  # [start, end] of disjoint intervals, in order
     for start, end in sorted(intervals):
-        if current_end is None or start > current_end:
-            if current_end is not None:
-                total += (current_end - current_start).total_seconds()
-            current_start, current_end = start, end
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
         else:
-            current_end = max(current_end, end)
-    if current_end is not None:
-        total += (current_end - current_start).total_seconds()
-    return total
+            merged.append([start, end])
+    return sum(((end - start).total_seconds() for start, end in merged), 0.0)
 
 
 def _trial_record(trial: FrozenTrial, task: SearchTask, name: str) -> TrialRecord:
@@ -77,7 +74,7 @@ def export(study: optuna.Study, task: SearchTask, dataset: Dataset, url: str) ->
     best = None
     if complete:
         pick = min if search.minimise else max
-        top = pick(complete, key=lambda t: t.value)  # first of equals: the earliest trial
+        top = pick(complete, key=lambda t: cast(float, t.value))  # first of equals: earliest
         best = {"number": top.number, "value": top.value, "params": top.params, "set": top.set}
     intervals = [(t.datetime_start, t.datetime_complete) for t in frozen
                  if t.datetime_start and t.datetime_complete]

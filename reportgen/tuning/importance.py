@@ -50,7 +50,8 @@ def importance(record: TuningRecord) -> dict[str, Any]:
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        study = optuna.create_study(direction=record.direction)
+        study = optuna.create_study(
+            direction=optuna.study.StudyDirection[record.direction.upper()])
         study.add_trials([
             optuna.trial.create_trial(
                 params={k: v for k, v in t.params.items() if k in known},

@@ -42,6 +42,7 @@ other masks.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -53,7 +54,7 @@ import torch
 import torch.nn.functional as F
 
 from reportgen.data import Dataset
-from reportgen.manifest import RunConfig
+from reportgen.manifest import ModelSpec, RunConfig
 from reportgen.training.engines.fused_optimizer import FAMILIES, group_optimizer
 from reportgen.training.loop import FitResult, RunCallbacks
 from reportgen.training.models import build_torch, layer_sizes
@@ -76,15 +77,14 @@ _ACTIVATIONS: dict[str, Callable[[torch.Tensor, float], torch.Tensor]] = {
 
 def fusable(config: RunConfig) -> bool:
     """Whether a run can be trained fused: a torch MLP without batch normalisation."""
-    model = config.model
-    return (config.engine == "torch" and getattr(model, "type", "mlp") == "mlp"
-            and not model.batchnorm and config.training.optimizer.name in FAMILIES)
+    return (config.engine == "torch" and isinstance(config.model, ModelSpec)
+            and not config.model.batchnorm and config.training.optimizer.name in FAMILIES)
 
 
 def activation_order(config: RunConfig) -> tuple[tuple[str, float], ...]:
     """Per hidden layer, (activation, negative slope): members with equal ones are kept side by
     side in a group, so each layer applies each activation once."""
-    model = config.model
+    model = config.mlp()
     return tuple((a, model.negative_slope) for a in model.layer_activations())
 
 
@@ -128,18 +128,20 @@ class FusedTrainer:
     def __init__(self, configs: Sequence[RunConfig], dataset: Dataset, device: str) -> None:
         first = configs[0]
         self.device = torch.device(device)
-        self.sizes = layer_sizes(first.model, dataset.n_features, dataset.n_classes)
+        if not all(fusable(config) for config in configs):
+            raise ValueError("fused members need the same layer sizes (torch MLPs)")
+        self.sizes = layer_sizes(first.mlp(), dataset.n_features, dataset.n_classes)
         for config in configs:
-            sizes = layer_sizes(config.model, dataset.n_features, dataset.n_classes)
-            if not fusable(config) or sizes != self.sizes:
+            sizes = layer_sizes(config.mlp(), dataset.n_features, dataset.n_classes)
+            if sizes != self.sizes:
                 raise ValueError("fused members need the same layer sizes (torch MLPs)")
         self.loss = first.training.loss
         self.ids = list(range(len(configs)))  # original positions of the members still here
-        self.members = [_Member(activation_order(c), tuple(c.model.layer_dropouts()))
+        self.members = [_Member(activation_order(c), tuple(c.mlp().layer_dropouts()))
                         for c in configs]
         # per member, (l1, l2) of each weight layer: 0 where `penalty_layers` leaves it out
         n_layers = len(self.sizes) - 1
-        self.penalties = [[(c.model.l1, c.model.l2) if c.model.penalises(i) else (0.0, 0.0)
+        self.penalties = [[(c.mlp().l1, c.mlp().l2) if c.mlp().penalises(i) else (0.0, 0.0)
                            for i in range(n_layers)] for c in configs]
         # (K, P) parameters from each member's own torch module: the same weights, and the
         # global RNG state a lone TorchTrainer would draw its dropout masks from.
@@ -147,7 +149,7 @@ class FusedTrainer:
         wants_masks = any(p > 0 for m in self.members for p in m.dropouts)
         for config in configs:
             torch.manual_seed(config.seed)
-            model = build_torch(config.model, dataset.n_features, dataset.n_classes, config.seed)
+            model = build_torch(config.mlp(), dataset.n_features, dataset.n_classes, config.seed)
             rows.append(torch.cat([p.detach().reshape(-1) for p in model.parameters()]))
             if wants_masks:
                 self.generators.append(self._mask_generator(config.seed))
@@ -233,7 +235,8 @@ class FusedTrainer:
                     parts.append(_ACTIVATIONS[keys[start][0]](h[start:end], keys[start][1]))
                     start = end
             h = torch.cat(parts)
-        if generators is None or self.dropout_scales[layer] is None:
+        scale = self.dropout_scales[layer]
+        if generators is None or scale is None:
             return h
         mask = torch.empty_like(h)
         for k, (member, generator) in enumerate(zip(members, generators, strict=True)):
@@ -241,7 +244,7 @@ class FusedTrainer:
                 mask[k].bernoulli_(1 - member.dropouts[layer], generator=generator)
             else:
                 mask[k].fill_(1)
-        return h * mask * self.dropout_scales[layer]  # as F.dropout: x·mask·1/(1−p)
+        return h * mask * scale  # as F.dropout: x·mask·1/(1−p)
 
     def _train_logits(self, x: torch.Tensor) -> torch.Tensor:
         """(K, batch, features) → (K, batch, n_classes), with dropout."""
@@ -402,7 +405,7 @@ def group_epochs(configs: Sequence[RunConfig], dataset: Dataset, device: str,
             shares[i] += share
             if on_epoch is not None and p == 0:
                 on_epoch(row)
-            if run.check(lambda p=p: trainer.snapshot(p)):
+            if run.check(functools.partial(trainer.snapshot, p)):
                 finished.append(p)
         for p in finished:
             i = ids[p]

@@ -70,7 +70,7 @@ def default_budget(device: str) -> int:
 def _sizes(config: RunConfig, dataset: Dataset) -> list[int]:
     from reportgen.training.models import layer_sizes
 
-    return layer_sizes(config.model, dataset.n_features, dataset.n_classes)
+    return layer_sizes(config.mlp(), dataset.n_features, dataset.n_classes)
 
 
 def _batch(config: RunConfig, dataset: Dataset) -> int:

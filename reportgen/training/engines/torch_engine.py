@@ -34,6 +34,7 @@ IMAGE_EVAL_CHUNK = 512  # the same for CNNs and ResNets, whose activations are p
 
 def make_optimizer(spec: OptimizerSpec, params: Any) -> torch.optim.Optimizer:
     lr = spec.lr
+    assert lr is not None  # the manifest fills in each optimizer's default rate
     match spec.name:
         case "gd" | "sgd":
             return torch.optim.SGD(params, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov)

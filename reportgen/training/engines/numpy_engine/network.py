@@ -48,8 +48,10 @@ class MLP:
 
     def backward(self, grad: np.ndarray) -> None:
         """Fill every layer's gradients from dL/dlogits, penalty gradients included."""
+        upstream: np.ndarray | None = grad
         for layer in reversed(self.layers):
-            grad = layer.backward(grad)
+            assert upstream is not None  # only the first layer returns None, and it runs last
+            upstream = layer.backward(upstream)
         if self.l1 or self.l2:
             for layer in self.penalised:
                 w, dw = layer.kernel, layer.grad_kernel

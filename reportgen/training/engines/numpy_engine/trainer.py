@@ -38,8 +38,8 @@ class NumpyTrainer:
         self.generator = np.random.default_rng(config.seed)  # batch order
         # Dropout masks draw from their own stream: turning dropout on keeps the batch order.
         dropout_rng = np.random.default_rng([config.seed, 1])
-        sizes = layer_sizes(config.model, dataset.n_features, dataset.n_classes)
-        self.network = MLP(config.model, sizes, config.seed, self.dtype, dropout_rng)
+        sizes = layer_sizes(config.mlp(), dataset.n_features, dataset.n_classes)
+        self.network = MLP(config.mlp(), sizes, config.seed, self.dtype, dropout_rng)
         self.splits = {
             name: (self._inputs(split.x), np.asarray(split.y, dtype=np.int64))
             for name, split in dataset.splits.items()
