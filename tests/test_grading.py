@@ -430,7 +430,7 @@ def test_names_from_submissions_are_escaped(klass, tmp_path):
     page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;x" in page and "<script" not in page
     [feedback] = (tmp_path / "out" / "feedback").iterdir()
-    assert feedback.parent == tmp_path / "out" / "feedback"  # the file name is a slug
+    assert feedback.parent == tmp_path / "out" / "feedback"  # the file name is safe_file_name(student)
     assert "<script" not in feedback.read_text(encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
-from reportgen.store.store import slug, write_atomic
+from reportgen.store.store import safe_file_name, write_atomic
 from tests.helpers import TINY, write_manifest
 
 runner = CliRunner()
@@ -50,9 +50,9 @@ def test_long_variant_name_is_refused_at_validate(tmp_path):
 
 def test_slug_is_short_and_distinct_for_long_labels():
     long_a, long_b = "hidden=" + "1" * 400, "hidden=" + "1" * 399 + "2"
-    assert len(slug(long_a)) <= 80 and len(slug(long_b)) <= 80
-    assert slug(long_a) != slug(long_b)
-    assert slug("hidden=256") == "hidden=256"  # short labels unchanged
+    assert len(safe_file_name(long_a)) <= 80 and len(safe_file_name(long_b)) <= 80
+    assert safe_file_name(long_a) != safe_file_name(long_b)
+    assert safe_file_name("hidden=256") == "hidden=256"  # short labels unchanged
 
 
 def test_atomic_write_refuses_a_path_outside_its_folder(tmp_path):

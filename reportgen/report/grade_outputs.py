@@ -14,7 +14,7 @@ from reportgen.grading.grader import ClassGrades
 from reportgen.report import grade_pages as page
 from reportgen.report import i18n
 from reportgen.report.labels import SPLIT_NAMES
-from reportgen.store.store import slug, write_atomic
+from reportgen.store.store import safe_file_name, write_atomic
 
 CLASS_PAGE = "class.html"
 GRADEBOOK = "gradebook.csv"
@@ -29,7 +29,7 @@ def write(grades: ClassGrades, out_dir: Path, lang: str, rubric_name: str = "") 
     bands = study_bands(grades)
     plots = {language: [page.PlotSection(b.study, b.split, b.metric,
                                          Markup(plot.band_plot(b, _texts(b, language),
-                                                               f"{language}-{slug(b.study)}")))
+                                                               f"{language}-{safe_file_name(b.study)}")))
                         for b in bands]
              for language in i18n.LANGUAGES}
     written = [out_dir / CLASS_PAGE, out_dir / GRADEBOOK]
@@ -49,7 +49,7 @@ def feedback_names(grades: ClassGrades) -> dict[int, str]:
     for i, student in enumerate(grades.students):
         if student.unreadable:
             continue
-        base = slug(student.identifier)
+        base = safe_file_name(student.identifier)
         name, n = f"{base}.html", 1
         while name.lower() in taken:  # case-insensitive file systems
             n += 1

@@ -46,7 +46,7 @@ from reportgen.store.tuning_records import FOLDER as TUNING_DIR
 from reportgen.store.tuning_records import TuningRecord
 
 MANIFEST_COPY = "manifest.toml"
-SLUG_MAX = 80
+FILE_NAME_MAX = 80
 INDEX = "index.json"
 BASELINES_DIR = "baselines"
 
@@ -100,7 +100,7 @@ def _jsonable(value: Any) -> Any:
 
 def posteriors_name(study_id: str, label: str) -> str:
     """Where, inside the output folder, a run's posteriors on the `predict` set are written."""
-    return f"predictions/{slug(study_id)}-{slug(label)}.csv"
+    return f"predictions/{safe_file_name(study_id)}-{safe_file_name(label)}.csv"
 
 
 def history_csv(history: list[dict[str, Any]]) -> str:
@@ -127,12 +127,12 @@ def read_history(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def slug(text: str) -> str:
+def safe_file_name(text: str) -> str:
     """A file-name-safe version of a label: it can never leave the output folder."""
     cleaned = re.sub(r"[^\w.=-]+", "-", text, flags=re.UNICODE).strip("-.")
-    if len(cleaned) > SLUG_MAX:  # file names stay short; the hash keeps long labels apart
+    if len(cleaned) > FILE_NAME_MAX:  # file names stay short; the hash keeps long labels apart
         digest = hashlib.sha256(cleaned.encode()).hexdigest()[:10]
-        cleaned = f"{cleaned[:SLUG_MAX - 11].rstrip('-.')}-{digest}"
+        cleaned = f"{cleaned[:FILE_NAME_MAX - 11].rstrip('-.')}-{digest}"
     return cleaned or "run"
 
 

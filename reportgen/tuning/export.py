@@ -14,7 +14,7 @@ from optuna.trial import FrozenTrial, TrialState
 from reportgen.data import Dataset
 from reportgen.plan import hyperband, search_space
 from reportgen.plan.expand import SearchTask
-from reportgen.store.store import slug
+from reportgen.store.store import safe_file_name
 from reportgen.store.tuning_records import TrialRecord, TuningRecord
 from reportgen.tuning import importance
 from reportgen.tuning.samplers import make_pruner, sampler_name
@@ -23,7 +23,7 @@ from reportgen.tuning.storage import RETRY_OF, pending, shown_url
 
 def record_file(task: SearchTask) -> str:
     """The record's file name under tuning/: one per (study × variant × algorithm)."""
-    return f"{slug(task.study_id)}-{slug(task.label)}.json"
+    return f"{safe_file_name(task.study_id)}-{safe_file_name(task.label)}.json"
 
 
 STATES = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned",
