@@ -57,6 +57,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from reportgen.execution.options import RunOptions
 from reportgen.execution import reproduce, executor
 
 from reportgen import manifest
@@ -69,6 +70,8 @@ from reportgen.manifest import RunConfig
 from reportgen.training.models import build_torch
 from reportgen.store.records import split_summary
 from reportgen.store.store import Store
+from reportgen.training.hooks import Progress
+from reportgen.training.one_run import train_run
 from reportgen.training.loop import fit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,7 +297,7 @@ def lab(size: Size, device: str, folder: Path) -> dict[str, Any]:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             seconds, outcome = timed(lambda s=store, o=options: executor.execute(
-                spec, the_plan, s, device=device, progress=executor.SilentProgress(), **o),
+                spec, the_plan, s, RunOptions(device=device, **o), Progress()),
                 device)
         records = [store.load_run(run_id).record for run_id in outcome.trained]
         out["modes"][name] = {
@@ -457,8 +460,8 @@ def tolerance(size: Size, device: str) -> dict[str, Any]:
     for name, (cfg, data) in runs.items():
         spec = expand.RunSpec(study_id="tolerance", label=name, variant=None, varied={},
                             config=cfg)
-        records = [executor.train_run(spec, name, data, device, describe_device(device),
-                                     ["val", "test"], make_trainer, executor.SilentProgress())[0]
+        records = [train_run(spec, name, data, device, describe_device(device),
+                                     ["val", "test"], make_trainer, Progress())[0]
                    for _ in range(size.tolerance_repeats)]
         rule = reproduce.tolerance_for(records[0], device, None)
         first = records[0]

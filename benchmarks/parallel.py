@@ -55,6 +55,7 @@ from multiprocessing import forkserver
 import reportgen  # noqa: F401 — first: sets OMP_WAIT_POLICY before torch loads OpenMP
 from reportgen import manifest
 from reportgen.execution import executor
+from reportgen.execution.options import RunOptions
 from reportgen.execution.parallel import server
 from reportgen.plan import expand
 from reportgen.store.store import Store
@@ -72,8 +73,8 @@ def timed(spec: manifest.Manifest, studies: list[str], **options: object) -> tup
     with tempfile.TemporaryDirectory(prefix="parallel-bench-") as folder:
         store = Store(folder)
         started = time.perf_counter()
-        outcome = executor.execute(spec, expand.expand(spec, only=studies), store, fuse=False,
-                                  **options)
+        outcome = executor.execute(spec, expand.expand(spec, only=studies), store,
+                                   RunOptions(fuse=False, **options))
         seconds = time.perf_counter() - started
         assert not outcome.failed, outcome.failed
         metrics = {run_id: {split: (m.accuracy, m.loss) for split, m in

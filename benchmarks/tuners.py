@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from reportgen import manifest  # noqa: E402
 from reportgen.execution import executor  # noqa: E402
+from reportgen.execution.options import RunOptions  # noqa: E402
 from reportgen.plan import expand  # noqa: E402
 from reportgen.store.store import Store  # noqa: E402
 from reportgen.tuning import records  # noqa: E402
@@ -63,7 +64,7 @@ def optuna_side(spec: manifest.Manifest, device: str | None) -> list[dict[str, A
         with tempfile.TemporaryDirectory() as folder:
             store = Store(folder)
             started = time.perf_counter()
-            executor.execute(spec, one, store, device=device)
+            executor.execute(spec, one, store, RunOptions(device=device))
             total = time.perf_counter() - started
             (record,) = store.tuning_records()[task.study_id]
         (row,) = records.comparison([record])

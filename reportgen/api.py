@@ -20,10 +20,12 @@ from rich.console import Console
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.execution.options import RunOptions
 from reportgen.manifest import author_images
-from reportgen.report.render import FORMATS
+from reportgen.manifest.base import FORMATS, LANGUAGES
 from reportgen.store.lock import folder_lock
 from reportgen.store.store import Store
+from reportgen.training.hooks import Progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Interrupted", "Report", "ReportgenError", "load", "render", "run"]
 
-LANGUAGES = ("es", "en")
 SUMMARY_TABLE = "tables/key-results.csv"  # the report's own summary table, as raw values
 
 
@@ -91,7 +92,7 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
     if (jobs is not None or cluster is not None) and (check or worker):
         raise ReportgenError("--jobs and --cluster cannot be combined with --check or "
                              "--worker (start several workers instead)")
-    jobs = _jobs_option(jobs)
+    jobs = jobs_option(jobs)
     if not check and (sample is not None or tol is not None):
         raise ReportgenError("--sample and --tol only apply with --check")
     languages = choices(lang, LANGUAGES, "--lang")
@@ -132,18 +133,20 @@ def run_manifest(manifest_path: str | Path, out: str | Path | None = None, *,
         raise ReportgenError(f"{out_dir}: cannot create the output folder "
                              f"({exc.strerror or exc})") from None
     # workers share the folder with the run that started the searches: only `run` locks it
+    options = RunOptions(device=device, fresh=fresh, worker=worker, fuse=fuse,
+                         max_fused_memory=budget, cluster=cluster,
+                         jobs=spec.defaults.jobs if jobs is None else jobs)
     with contextlib.nullcontext() if worker else folder_lock(out_dir):
-        return _train_and_render(spec, the_plan, store, result, languages, formats, device=device,
-                                 fresh=fresh, worker=worker, fuse=fuse, budget=budget,
-                                 cluster=cluster, jobs=jobs, console=console)
+        return _train_and_render(spec, the_plan, store, result, languages, formats, options,
+                                 console)
 
 
 def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunResult,
-                      languages: list[str], formats: list[str], *, device: str | None,
-                      fresh: bool, worker: bool, fuse: bool | None, budget: int | None,
-                      cluster: str | None, jobs: str | int | None,
-                      console: Console) -> RunResult:
+                      languages: Sequence[str] | None, formats: Sequence[str] | None,
+                      options: RunOptions, console: Console) -> RunResult:
     from reportgen.execution import executor
+
+    worker = options.worker
 
     out_dir = store.root
     searches = f", {len(the_plan.searches)} search(es)" if the_plan.searches else ""
@@ -160,10 +163,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
             console.print(line, markup=False)
     try:
         with progress_display(console) as progress:
-            result.outcome = executor.execute(spec, the_plan, store, device=device, fresh=fresh,
-                                             progress=progress, worker=worker, fuse=fuse,
-                                             max_fused_memory=budget, cluster=cluster,
-                                             jobs=spec.defaults.jobs if jobs is None else jobs)
+            result.outcome = executor.execute(spec, the_plan, store, options, progress)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted: finished runs are kept in {out_dir}; "
                           "run again to continue") from None
@@ -178,7 +178,7 @@ def _train_and_render(spec: Manifest, the_plan: Any, store: Store, result: RunRe
     return result
 
 
-def _jobs_option(value: str | int | None) -> str | int | None:
+def jobs_option(value: str | int | None) -> str | int | None:
     """`--jobs`: a whole number ≥ 1 or "auto" (None: the manifest's `[defaults] jobs`)."""
     if value is None or value == "auto":
         return value
@@ -221,7 +221,7 @@ def _render(store: Store, languages: Sequence[str] | None, formats: Sequence[str
 
 
 @contextlib.contextmanager
-def progress_display(console: Console) -> Iterator[object]:
+def progress_display(console: Console) -> Iterator[Progress]:
     """rich bars on a terminal and in Jupyter (they need ipywidgets there, as on Colab);
     one plain line per run otherwise (CI logs, redirected output, a notebook without widgets)."""
     from reportgen.execution.display import BarProgress, LogProgress

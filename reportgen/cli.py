@@ -13,8 +13,8 @@ from rich.console import Console
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.manifest.base import FORMATS
 from reportgen.manifest.credentials import mask
-from reportgen.report.render import FORMATS
 from reportgen.store.store import Store, write_atomic
 
 app = typer.Typer(
@@ -314,9 +314,9 @@ def grade(
                 manifest.check_device(device)
             except ValueError as exc:
                 raise ReportgenError(f"--device: {exc}") from None
-        from reportgen.api import _jobs_option
+        from reportgen.api import jobs_option
 
-        workers = _jobs_option(jobs)
+        workers = jobs_option(jobs)
         if verify and workers != 1:
             from reportgen.execution.parallel.server import warm_up
 

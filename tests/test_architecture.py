@@ -30,31 +30,9 @@ ORDER = ("errors", "manifest", "data", "store", "plan", "training", "tuning", "e
 TOP = ("reportgen", "reportgen.__main__")
 
 # Imports that break the order, each with why it is allowed. Empty is the goal.
-EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("reportgen.training.one_run", "reportgen.execution.executor"):
-        "Progress protocol under TYPE_CHECKING, moving to training/hooks.py (#25, runpath)",
-    ("reportgen.tuning.objective", "reportgen.execution.executor"):
-        "Progress protocol under TYPE_CHECKING, moving to training/hooks.py (#25, runpath)",
-    ("reportgen.tuning.runner", "reportgen.execution.executor"):
-        "Progress protocol under TYPE_CHECKING, moving to training/hooks.py (#25, runpath)",
-    ("reportgen.execution.parallel.driver", "reportgen.execution.executor"):
-        "the store-writing bookkeeping both run paths share, moving to execution/writer.py (#25)",
-    ("reportgen.execution.parallel.units", "reportgen.execution.executor"):
-        "train_run re-exported by the executor, to be imported from training.one_run (#25)",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 # Private names taken from another module, each with why. Empty is the goal.
-PRIVATE_EXCEPTIONS: dict[str, str] = {entry: "the run path's rework (#25, runpath)" for entry in (
-    "cli.py:317 imports reportgen.api._jobs_option",
-    "executor.py:25 imports reportgen.training.one_run._now",
-    "driver.py:21 imports reportgen.execution.executor._fused_groups",
-    "integrity.py:251 reads check._dataset",
-    "objective.py:22 imports reportgen.tuning.storage._heartbeat",
-    "runner.py:38 imports reportgen.tuning.storage._fail_stale",
-    "runner.py:38 imports reportgen.tuning.storage._pop",
-    "test_render.py:128 reads render._local_fetcher",
-    "test_tuning.py:401 reads tuning_storage._pop",
-    "test_tuning.py:416 reads tuning_storage._claim",
-    "test_tuning.py:417 reads tuning_storage._claim")}
+PRIVATE_EXCEPTIONS: dict[str, str] = {}
 
 
 def imports(path: Path, top_level_only: bool = False, name: str | None = None) -> set[str]:

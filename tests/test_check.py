@@ -13,6 +13,7 @@ from reportgen import manifest
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
 from reportgen.execution import executor, reproduce
+from reportgen.execution.options import RunOptions
 from reportgen.plan import expand
 from reportgen.store.records import FusedGroup
 from reportgen.store.store import Store
@@ -30,7 +31,7 @@ def trained(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("trained")
     path = write_manifest(folder, TWO_STUDIES)
     spec = manifest.load(path)
-    executor.execute(spec, expand.expand(spec), Store(folder / "out"), fuse=False)
+    executor.execute(spec, expand.expand(spec), Store(folder / "out"), RunOptions(fuse=False))
     return path, folder / "out"
 
 

@@ -72,3 +72,14 @@ def test_missing_data_file_is_one_line(tmp_path):
     line = text.splitlines().index('x = "x.npy"') + 1
     assert result.stderr.strip() == (f"error: {tmp_path / 'tiny.toml'}:{line}: datasets.digits.x: "
                                      f"file not found: {tmp_path / 'x.npy'}")
+
+
+def test_the_cli_parses_its_options_without_the_report_libraries():
+    """`reportgen --help` and option errors must not pay for Jinja2 and Babel (the renderer)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, reportgen.cli; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'babel', 'torch'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -3,6 +3,7 @@ weights, optimizer state and batch stream — so its first epochs are those of a
 
 from __future__ import annotations
 
+from reportgen.execution.options import RunOptions
 from reportgen.training.engines.numpy_engine import NumpyTrainer
 from reportgen.training.engines.torch_engine import TorchTrainer
 from reportgen.training.loop import fit
@@ -41,7 +42,7 @@ def test_a_continued_run_is_stored_with_its_previous_epochs(tmp_path):
     text = TINY.replace("batch_size = 64", "batch_size = 64\nprevious_epochs = 1")
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = executor.execute(spec, expand.expand(spec), store, fuse=False)
+    outcome = executor.execute(spec, expand.expand(spec), store, RunOptions(fuse=False))
     assert not outcome.failed, outcome.failed
     records = [run.record for run in store.load().studies["width"]]
     assert [r.previous_epochs for r in records] == [1, 1]

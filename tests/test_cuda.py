@@ -24,12 +24,13 @@ import torch
 
 from reportgen.data import Dataset, Split
 from reportgen.execution import reproduce
-from reportgen.execution.executor import SilentProgress, train_run
 from reportgen.manifest import RunConfig
 from reportgen.plan.expand import RunSpec
 from reportgen.training.engines import describe_device, fused, make_trainer
 from reportgen.training.engines.torch_engine import TorchTrainer
+from reportgen.training.hooks import Progress
 from reportgen.training.loop import FitResult, fit
+from reportgen.training.one_run import train_run
 
 HAS_CUDA = torch.cuda.is_available()
 CUDA = pytest.param("cuda", marks=[pytest.mark.cuda,
@@ -178,7 +179,7 @@ def test_checks_tolerance_holds_over_repeated_runs(model: str, device: str) -> N
     spec = RunSpec(study_id="s", label="run", variant=None, varied={}, config=cfg)
     data = data_for(cfg)
     records = [train_run(spec, "id", data, device, describe_device(device), ["val", "test"],
-                         make_trainer, SilentProgress())[0] for _ in range(3)]
+                         make_trainer, Progress())[0] for _ in range(3)]
     tolerance = reproduce.tolerance_for(records[0], device, None)
     assert tolerance == (reproduce.EXACT if device == "cpu" else reproduce.CUDA)
     for record in records[1:]:

@@ -5,8 +5,10 @@ import pytest
 from reportgen import manifest
 from reportgen.errors import ManifestError
 from reportgen.execution import executor
+from reportgen.execution.options import RunOptions
 from reportgen.plan import expand
 from reportgen.store.store import Store
+from reportgen.training.hooks import Progress
 from tests.helpers import TINY, TWO_STUDIES, write_manifest
 
 
@@ -37,14 +39,14 @@ def test_rerun_skips_finished_runs_and_fresh_retrains(spec, tmp_path):
     executor.execute(spec, the_plan, store)
     again = executor.execute(spec, the_plan, store)
     assert not again.trained and len(again.skipped) == 3
-    fresh = executor.execute(spec, the_plan, store, fresh=True)
+    fresh = executor.execute(spec, the_plan, store, RunOptions(fresh=True))
     assert len(fresh.trained) == 3
 
 
 def test_interrupted_run_keeps_finished_work(spec, tmp_path):
     store = Store(tmp_path / "out")
 
-    class StopAfterFirstRun(executor.SilentProgress):
+    class StopAfterFirstRun(Progress):
         def run_finished(self, *args, **kwargs):
             raise KeyboardInterrupt
 
@@ -52,6 +54,34 @@ def test_interrupted_run_keeps_finished_work(spec, tmp_path):
         executor.execute(spec, expand.expand(spec), store, progress=StopAfterFirstRun())
     outcome = executor.execute(spec, expand.expand(spec), store)
     assert len(outcome.skipped) == 1 and len(outcome.trained) == 2
+
+
+def test_without_jobs_each_run_is_stored_before_the_next_starts(spec, tmp_path):
+    """The in-process pool trains a unit as the driver submits it and the driver saves it at
+    once: a run interrupted later never takes the runs before it with it."""
+    store = Store(tmp_path / "out")
+    stored_at_start: list[int] = []
+
+    class Watch(Progress):
+        def run_started(self, spec_, run_id):
+            runs = tmp_path / "out" / "runs"
+            stored_at_start.append(sum(1 for d in runs.iterdir() if not d.name.startswith("."))
+                                   if runs.is_dir() else 0)
+
+    outcome = executor.execute(spec, expand.expand(spec), store, RunOptions(fuse=False),
+                               Watch())
+    assert len(outcome.trained) == 3
+    assert stored_at_start == [0, 1, 2]
+
+
+def test_the_executor_trains_nothing_itself(spec):
+    """One way to run a plan: every run goes through the driver and a pool (here the one of
+    this process), so the executor module has no training code of its own."""
+    import inspect
+
+    source = inspect.getsource(executor)
+    assert "driver.drive(" in source
+    assert "train_run(" not in source and "train_fused(" not in source
 
 
 def test_only_keeps_other_studies_results(spec, tmp_path):

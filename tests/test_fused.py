@@ -15,6 +15,7 @@ import torch
 from reportgen import manifest
 from reportgen.data import Dataset, Split
 from reportgen.execution import executor
+from reportgen.execution.options import RunOptions
 from reportgen.manifest import RunConfig
 from reportgen.plan import expand
 from reportgen.plan.expand import RunSpec
@@ -340,7 +341,7 @@ def run_manifest(tmp_path, text: str, **options):
     tmp_path.mkdir(parents=True, exist_ok=True)
     spec_ = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / "out")
-    outcome = executor.execute(spec_, expand.expand(spec_), store, **options)
+    outcome = executor.execute(spec_, expand.expand(spec_), store, RunOptions(**options))
     return outcome, store.load()
 
 
@@ -433,8 +434,8 @@ def test_cli_options_reach_execute(tmp_path, monkeypatch) -> None:
 
     seen = {}
 
-    def fake_execute(*args, **kwargs):
-        seen.update(kwargs)
+    def fake_execute(manifest, plan, store, options, progress):
+        seen.update(fuse=options.fuse, max_fused_memory=options.max_fused_memory)
         raise KeyboardInterrupt  # stop before rendering
 
     monkeypatch.setattr(executor, "execute", fake_execute)

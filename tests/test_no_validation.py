@@ -10,6 +10,7 @@ from reportgen.cli import app
 from reportgen.data import load_dataset
 from reportgen.errors import ManifestError
 from reportgen.execution import executor
+from reportgen.execution.options import RunOptions
 from reportgen.plan import expand
 from reportgen.store.store import Store
 from tests.helpers import TINY, write_manifest
@@ -28,7 +29,7 @@ def test_val_zero_leaves_train_and_test_only(tmp_path):
 def test_runs_without_validation_train_and_report_train_and_test(tmp_path):
     spec = manifest.load(write_manifest(tmp_path, NO_VAL))
     store = Store(tmp_path / "out")
-    outcome = executor.execute(spec, expand.expand(spec), store, fuse=False)
+    outcome = executor.execute(spec, expand.expand(spec), store, RunOptions(fuse=False))
     assert len(outcome.trained) == 2
     run = store.load().studies["width"][0]
     assert set(run.record.metrics) == {"train", "test"} and run.record.monitor == "loss"

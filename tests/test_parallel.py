@@ -15,6 +15,7 @@ from reportgen import manifest
 from reportgen.analysis import results_json
 from reportgen.cli import app
 from reportgen.execution import executor
+from reportgen.execution.options import RunOptions
 from reportgen.plan import expand
 from reportgen.store.store import Store
 from tests.helpers import TINY, TWO_STUDIES, child_pids, write_manifest
@@ -47,7 +48,7 @@ def trained_alone(folder: Path, text: str) -> tuple[Path, dict]:
     path = write_manifest(folder, text)
     spec = manifest.load(path)
     store = Store(folder / "one")
-    executor.execute(spec, expand.expand(spec), store, jobs=1)
+    executor.execute(spec, expand.expand(spec), store, RunOptions(jobs=1))
     results_json.write(store.load())
     return path, results_without_timings(folder / "one")
 
@@ -128,6 +129,7 @@ from reportgen.execution.parallel import server
 if __name__ == "__main__":
     server.warm_up()
     from reportgen.execution import executor
+    from reportgen.execution.options import RunOptions
     from reportgen import manifest
     from reportgen.plan import expand
     from reportgen.analysis import results_json
@@ -136,7 +138,7 @@ if __name__ == "__main__":
     server.wait_until_ready()
     spec = manifest.load(Path(sys.argv[1]))
     store = Store(sys.argv[2])
-    outcome = executor.execute(spec, expand.expand(spec), store, jobs=int(sys.argv[3]))
+    outcome = executor.execute(spec, expand.expand(spec), store, RunOptions(jobs=int(sys.argv[3])))
     results_json.write(store.load())
     print(json.dumps({"trained": len(outcome.trained), "reused": len(outcome.skipped),
                       "failed": len(outcome.failed)}))
@@ -220,7 +222,7 @@ def test_the_driver_trains_waiting_runs_itself_until_workers_can_start(two_studi
     path, expected = two_studies
     spec = manifest.load(path)
     store = Store(tmp_path / "out")
-    outcome = executor.execute(spec, expand.expand(spec), store, jobs=2)
+    outcome = executor.execute(spec, expand.expand(spec), store, RunOptions(jobs=2))
     assert len(outcome.trained) == 3 and not outcome.failed
     results_json.write(store.load())
     assert results_without_timings(tmp_path / "out") == expected
@@ -276,7 +278,7 @@ from ray.cluster_utils import Cluster
 from reportgen.execution import executor
 
 from reportgen import manifest
-
+from reportgen.execution.options import RunOptions
 from reportgen.plan import expand
 from reportgen.store.store import Store
 
@@ -286,7 +288,7 @@ cluster.wait_for_nodes()
 ray.init(address=cluster.address, log_to_driver=False)
 nodes = sorted(n["NodeID"][:12] for n in ray.nodes() if n["Alive"])
 spec = manifest.load(Path(sys.argv[1]))
-outcome = executor.execute(spec, expand.expand(spec), Store(sys.argv[2]), cluster="auto")
+outcome = executor.execute(spec, expand.expand(spec), Store(sys.argv[2]), RunOptions(cluster="auto"))
 print(json.dumps({"nodes": nodes, "trained": len(outcome.trained)}))
 ray.shutdown()
 cluster.shutdown()

@@ -125,7 +125,7 @@ def test_url_fetcher_only_serves_local_files(tmp_path: Path) -> None:
     inside.mkdir()
     (inside / "ok.css").write_text("p {}")
     (tmp_path / "secret.txt").write_text("no")
-    fetcher = render._local_fetcher(inside)
+    fetcher = render.local_fetcher(inside)
     for url in ("http://example.com/x.png", "https://example.com/a.css",
                 "ftp://example.com/f", (tmp_path / "secret.txt").as_uri(),
                 (inside / ".." / "secret.txt").as_uri(), (inside / "missing.css").as_uri()):

@@ -14,6 +14,7 @@ from reportgen import manifest
 from reportgen.cli import app
 from reportgen.errors import ManifestError
 from reportgen.execution import executor
+from reportgen.execution.options import RunOptions
 from reportgen.plan import expand, hyperband, search_space
 from reportgen.store import tuning_records
 from reportgen.store.store import Store
@@ -86,7 +87,9 @@ def line_with(text: str, needle: str) -> int:
 def run(tmp_path: Path, text: str, out: str = "out", **kwargs) -> tuple[Store, executor.Outcome]:
     spec = manifest.load(write_manifest(tmp_path, text))
     store = Store(tmp_path / out)
-    return store, executor.execute(spec, expand.expand(spec), store, **kwargs)
+    progress = kwargs.pop("progress", None)
+    return store, executor.execute(spec, expand.expand(spec), store, RunOptions(**kwargs),
+                                   progress)
 
 
 def stored_records(store: Store) -> list[tuning_records.TuningRecord]:
@@ -398,7 +401,7 @@ def test_a_trial_of_a_dead_process_is_run_again(tmp_path, monkeypatch):
     dataset = load_dataset("breast", spec.datasets["breast"], tmp_path)
     name = tuning_storage.study_name(task, dataset.fingerprint)
     study = tuning_storage.open_study(task, storage, name, coordinator=False, fresh=False)
-    trial_id = tuning_storage._pop(study, storage, task.max_trials)  # claimed, then the process "dies"
+    trial_id = tuning_storage.pop_waiting_trial(study, storage, task.max_trials)  # claimed, then the process "dies"
     storage.record_heartbeat(trial_id)
     time.sleep(1.5)
     store, outcome = run(tmp_path, text)
@@ -413,8 +416,8 @@ def test_a_waiting_trial_is_claimed_once(tmp_path):
     study = optuna.create_study(storage=storage)
     study.enqueue_trial({})
     (trial,) = study.get_trials()
-    assert tuning_storage._claim(storage, trial._trial_id)
-    assert not tuning_storage._claim(storage, trial._trial_id)
+    assert tuning_storage.claim(storage, trial._trial_id)
+    assert not tuning_storage.claim(storage, trial._trial_id)
     assert study.get_trials()[0].state == optuna.trial.TrialState.RUNNING
 
 

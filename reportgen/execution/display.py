@@ -19,6 +19,7 @@ from rich.progress import (
 
 from reportgen.plan.expand import RunSpec
 from reportgen.store.records import RunRecord
+from reportgen.training import hooks
 
 
 def _outcome(record: RunRecord) -> str:
@@ -45,7 +46,7 @@ def _trial(label: str, state: str, value: float | None, epochs: int, error: str 
     return f"{label}: {state} after {epochs} epoch(s){shown}"
 
 
-class LogProgress:
+class LogProgress(hooks.Progress):
     """One line per study, per run and per trial: readable in CI logs and redirected output."""
 
     def __init__(self, console: Console) -> None:
@@ -102,7 +103,7 @@ class LogProgress:
         self._print(f"  trial {_trial(label, state, value, epochs, error)}")
 
 
-class BarProgress:
+class BarProgress(hooks.Progress):
     """rich progress bars: the study's runs and the current run's epochs; with workers, every
     run of the plan and one line per worker with its current unit's epochs."""
 

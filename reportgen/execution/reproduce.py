@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from reportgen.data import Dataset, load_dataset
 from reportgen.errors import ReportgenError
+from reportgen.execution.options import RunOptions
 from reportgen.manifest import Manifest, RunConfig
 from reportgen.plan.expand import RunSpec
 from reportgen.store.records import SPLITS, RunRecord, SplitMetrics, split_summary
@@ -49,7 +50,7 @@ EXACT = Tolerance("exact")
 # within rtol 1e-4 / atol 1e-5, accuracies within one sample.
 FUSED = Tolerance("fused", loss_rtol=FUSED_TOLERANCE["loss_rtol"],
                   loss_atol=FUSED_TOLERANCE["loss_atol"],
-                  samples=FUSED_TOLERANCE["accuracy_samples"])
+                  samples=int(FUSED_TOLERANCE["accuracy_samples"]))
 # CUDA kernels (cuDNN convolution backward, atomic reductions) are not deterministic by default,
 # and reportgen does not force deterministic algorithms (slower, not available for every op):
 # rounding differences grow over the epochs. Half a point on rates and 1 % on losses (plus a
@@ -217,21 +218,22 @@ def check_run(candidate: Candidate, manifest: Manifest, store: Store,
               datasets: dict[str, Dataset], device: str | None,
               tol: float | None) -> RunCheck:
     """Retrain one stored run from its spec.json, in memory, and compare it with its record."""
-    from reportgen.execution.executor import SilentProgress, train_run
     from reportgen.training.engines import describe_device, make_trainer, resolve_device
+    from reportgen.training.hooks import Progress
+    from reportgen.training.one_run import train_run
 
     stored = store.load_run(candidate.run_id).record
     spec = read_spec(store, candidate.run_id)
-    run_device = resolve_device(device or spec.config.device)
+    run_device = resolve_device(RunOptions(device=device).device_for(spec))
     tolerance = tolerance_for(stored, run_device, tol)
-    dataset, problem = _dataset(spec, candidate.run_id, manifest, datasets)
+    dataset, problem = dataset_of_run(spec, candidate.run_id, manifest, datasets)
     if dataset is None:
         return RunCheck(candidate, "data changed", tolerance.name, detail=problem)
     evaluate = [split for split in stored.metrics if split != "train"]  # the splits it reported
     try:
         rerun, _, _ = train_run(spec, candidate.run_id, dataset, run_device,
                                 describe_device(run_device), evaluate, make_trainer,
-                                SilentProgress())
+                                Progress())
     except Exception as exc:  # e.g. no GPU here: one run's problem, the others still check
         return RunCheck(candidate, "rerun failed", tolerance.name,
                         detail=f"{type(exc).__name__}: {exc}")
@@ -252,7 +254,7 @@ def read_spec(store: Store, run_id: str) -> RunSpec:
                    varied=stored.varied, config=config)
 
 
-def _dataset(spec: RunSpec, run_id: str, manifest: Manifest,
+def dataset_of_run(spec: RunSpec, run_id: str, manifest: Manifest,
              datasets: dict[str, Dataset]) -> tuple[Dataset | None, str]:
     """The run's dataset as `manifest` loads it (each loaded once), or None and why it is not
     the data the run was trained on. The run id hashes the stored config with the data's

@@ -160,8 +160,7 @@ def learning_curves(
         curve = val if val[0] else train
         for kind, epoch in (("best", best_epochs[index]), ("restored", restored_epochs[index]),
                             ("stopped", stopped_epochs[index])):
-            y = _value_at(curve, epoch)
-            if y is None:
+            if epoch is None or (y := _value_at(curve, epoch)) is None:
                 continue
             marks[kind] = True
             ax.plot([epoch], [y], linestyle="none", label=f"_{kind}-epoch", zorder=5,
@@ -194,9 +193,10 @@ def learning_curves(
     for kind, text in (("best", texts.best), ("restored", texts.restored),
                        ("stopped", texts.stopped)):
         if marks[kind] and text:
-            style = _mark_style(kind, "#444444")
-            style["markersize"] *= 0.7  # a legend key, not a mark on the curve
-            style_handles.append(Line2D([], [], linestyle="none", label=plain(text), **style))
+            legend_key = _mark_style(kind, "#444444")
+            legend_key["markersize"] *= 0.7  # a legend key, not a mark on the curve
+            style_handles.append(Line2D([], [], linestyle="none", label=plain(text),
+                                        **legend_key))
     if any(diverged):
         style_handles.append(Line2D([], [], color="#444444", marker="x", linestyle="none",
                                     markersize=7, markeredgewidth=2,
@@ -247,16 +247,16 @@ def _legend_below(fig: Any, handles: list[Line2D], axes_height: float,
     size = float(matplotlib.rcParams["legend.fontsize"])
     usable = width_in * 72 - 12  # points
     chrome = 4.8 * size  # handle (2 em), its gap (0.8 em), column spacing (2 em)
-    widths = [_text_width_pt(h.get_label(), size) for h in handles]
+    widths = [_text_width_pt(str(h.get_label()), size) for h in handles]
     columns = max(1, min(4, len(handles), int(usable // (max(widths, default=0) + chrome))))
     if columns == 1:  # a label wider than the page: wrap it at spaces, then anywhere
         room = usable - chrome
         for handle, width in zip(handles, widths, strict=True):
             if width > room:
-                label = handle.get_label()
+                label = str(handle.get_label())
                 chars = max(8, int(len(label) * room / width) - 1)
                 handle.set_label("\n".join(textwrap.wrap(label, chars)))
-    lines = [h.get_label().count("\n") + 1 for h in handles]
+    lines = [str(h.get_label()).count("\n") + 1 for h in handles]
     rows = math.ceil(len(handles) / columns)
     # column-major, as matplotlib fills a legend: row r holds entries r, r + rows, …
     row_lines = [max(lines[r::rows]) for r in range(rows)]

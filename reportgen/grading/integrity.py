@@ -21,6 +21,7 @@ from typing import Any, Literal
 from reportgen import manifest as manifest_mod
 from reportgen.analysis import results_json
 from reportgen.errors import ReportgenError
+from reportgen.execution.options import RunOptions
 from reportgen.grading.diff import config_differences
 from reportgen.grading.submissions import Submission
 from reportgen.store.records import RunRecord
@@ -247,8 +248,8 @@ def rerun_jobs(submission: Submission, sample: int,
             stored = store.load_run(candidate.run_id).record
             spec = check.read_spec(store, candidate.run_id)
             tolerance = check.tolerance_for(
-                stored, resolve_device(device or spec.config.device), None)
-            dataset, problem = check._dataset(spec, candidate.run_id, manifest, datasets)
+                stored, resolve_device(RunOptions(device=device).device_for(spec)), None)
+            dataset, problem = check.dataset_of_run(spec, candidate.run_id, manifest, datasets)
         except (ReportgenError, OSError, ValueError) as exc:
             out.append(Rerun(candidate.name, "rerun failed", str(exc)))
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from reportgen.execution.options import RunOptions
 from reportgen.grading.integrity import Rerun, RerunJob, rerun_verdict
 
 POLL_SECONDS = 0.2
@@ -44,7 +45,8 @@ def run_all(planned: Sequence[Planned], jobs: int | str, device: str | None,
         interrupted = True
         try:
             for key, (_, _, job) in enumerate(work):
-                pool.submit(RunUnit(key, (job.spec,), (job.run_id,), job.evaluate, device,
+                pool.submit(RunUnit(key, (job.spec,), (job.run_id,), job.evaluate,
+                                    RunOptions(device=device).device_for(job.spec),
                                     dataset=_key(job)))
             while pool.pending():
                 pool.drain()  # progress events: nothing shows them here

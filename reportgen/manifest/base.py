@@ -13,7 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-LANGUAGES: tuple[Literal["es", "en"], ...] = ("es", "en")
+LANGUAGES: tuple[Literal["es", "en"], ...] = ("es", "en")  # one document per language
+FORMATS: tuple[Literal["html", "pdf", "docx"], ...] = ("html", "pdf", "docx")
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".svg": "image/svg+xml"}
 

@@ -160,6 +160,7 @@ def margin_sentences(ctx: Context, found: StudyFindings, margin: Margin,
         values.update(margin=shown, threshold=threshold,
                       share=i18n.format_percent(SINGLE_SEED_LOSS_REL_MARGIN, ctx.lang, 0),
                       split=ctx._(SPLIT_NAMES.get(criterion.split, criterion.split)))
+        options: tuple[str, ...]
         if check.caveat:
             options = FRAGILE_ACCURACY if accuracy_metric else FRAGILE_LOSS
         elif accuracy_metric and at_threshold(margin):

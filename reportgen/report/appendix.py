@@ -114,7 +114,8 @@ def authorship_text(ctx: Context) -> str:
 def errors(ctx: Context) -> list[Block]:
     """Failed runs with their error as it was raised: a program's message, in English, shown
     verbatim (and labelled so) because that is what a reader searches for."""
-    failed = [(s, r.run_id, r.label, r.error or "?") for s in ctx.findings.studies
+    failed: list[tuple[StudyFindings, str, str | None, str]] = [
+        (s, r.run_id, r.label, r.error or "?") for s in ctx.findings.studies
               for r in s.stops.failed]
     failed += [(s, rid, None, error) for s in ctx.findings.studies for rid, error in s.stops.lost]
     if not failed:

@@ -86,6 +86,7 @@ def answer(ctx: Context, found: StudyFindings) -> list[str]:
         return []
     if "runner" not in values:
         return [ctx._(ONE[0], **values)]
+    options: tuple[str, ...]
     if is_tie(found):
         options = TIED
     elif lead_established(found):

@@ -105,8 +105,8 @@ def limitation_sentences(ctx: Context) -> list[str]:
         out.append(ctx._(
             "Where there are repeats, %(n)s seeds give a rough estimate of the spread, and a "
             "t-test with so few samples has little power.", n=ctx.integer(n)))
-    sizes = sorted({(name, s.split_sizes.get("val")) for name, s in ctx.findings.datasets.items()
-                    if s.split_sizes.get("val")}, key=lambda item: item[1] or 0)
+    sizes = sorted({(name, size) for name, s in ctx.findings.datasets.items()
+                    if (size := s.split_sizes.get("val"))}, key=lambda item: item[1])
     if sizes:
         name, n_val = sizes[0]
         out.append(ctx._(

@@ -27,11 +27,12 @@ def write(grades: ClassGrades, out_dir: Path, lang: str, rubric_name: str = "") 
     rows = [page.Row(s, f"{FEEDBACK}/{names[i]}" if i in names else "", page.flags(s))
             for i, s in enumerate(grades.students)]
     bands = study_bands(grades)
-    plots = {language: [page.PlotSection(b.study, b.split, b.metric,
-                                         Markup(plot.band_plot(b, _texts(b, language),
-                                                               f"{language}-{safe_file_name(b.study)}")))
-                        for b in bands]
-             for language in i18n.LANGUAGES}
+    plots: dict[str, list[page.PlotSection]] = {
+        language: [page.PlotSection(b.study, b.split, b.metric,
+                                    Markup(plot.band_plot(b, _texts(b, language),
+                                                          f"{language}-{safe_file_name(b.study)}")))
+                   for b in bands]
+        for language in i18n.LANGUAGES}
     written = [out_dir / CLASS_PAGE, out_dir / GRADEBOOK]
     write_atomic(written[0], page.class_page(grades, rows, plots, rubric_name))
     write_atomic(written[1], gradebook.to_csv(grades))

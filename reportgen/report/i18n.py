@@ -21,9 +21,9 @@ from babel.numbers import format_decimal, format_scientific
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import Translations
 
+from reportgen.manifest.base import LANGUAGES
 from reportgen.store.records import finite  # the report formats with it
 
-LANGUAGES = ("es", "en")
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the `reportgen` package folder
 DASH = "—"  # shown wherever a value is missing, failed or not finite
 

@@ -31,7 +31,6 @@ from reportgen.store.store import write_atomic
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
-FORMATS = ("html", "pdf", "docx")
 
 
 # ---------------------------------------------------------------- formatting filters
@@ -85,7 +84,9 @@ def environment(lang: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    # the i18n extension adds this method at run time
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(lang), newstyle=True)
     env.filters.update({
         "cell": lambda cell: format_cell(cell, lang),
         "int": lambda value: i18n.format_int(value, lang),
@@ -143,13 +144,13 @@ class UrlRefused(ValueError):
     """The PDF renderer asked for something that is not a local file under the output folder."""
 
 
-def _local_fetcher(base_dir: Path) -> Any:
+def local_fetcher(base_dir: Path) -> Any:
     """A WeasyPrint URL fetcher that serves data: URLs and files under `base_dir`, nothing else."""
     from weasyprint.urls import URLFetcher
 
     root = base_dir.resolve()
 
-    class LocalFetcher(URLFetcher):  # type: ignore[misc]
+    class LocalFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             scheme = urlsplit(url).scheme.lower()
             if scheme == "data":
@@ -170,7 +171,7 @@ def document(html_text: str, base_dir: str | Path) -> Any:
 
     base_dir = Path(base_dir)
     return weasyprint.HTML(string=html_text, base_url=str(base_dir.resolve()) + "/",
-                           url_fetcher=_local_fetcher(base_dir)).render()
+                           url_fetcher=local_fetcher(base_dir)).render()
 
 
 def pdf(html_text: str, path: str | Path, base_dir: str | Path) -> Path:

@@ -14,6 +14,7 @@ from reportgen.analysis.runs import (
     has_values,
     varied_paths,
 )
+from reportgen.figures.style import MAX_WIDTH_IN
 from reportgen.report import (
     i18n,
 )
@@ -194,11 +195,14 @@ def curve_figures(ctx: Context, found: StudyFindings,
         caption = ctx._(message, study=title)
         if any(diverged):
             caption += " " + ctx._("× marks the last finite value of a run that diverged.")
-        out.append(ctx.figure(
-            f"fig-study-{found.key}-{metric}", caption,
-            lambda prefix, m=metric, t=texts: figures.learning_curves(
-                histories, labels, m, t, diverged=diverged, prefix=prefix, **marks,
-                **({"width_in": width_in} if width_in else {}))))
+
+        def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts) -> str:
+            return figures.learning_curves(
+                histories, labels, m, t, diverged=diverged, prefix=prefix,
+                best_epochs=marks["best_epochs"], restored_epochs=marks["restored_epochs"],
+                stopped_epochs=marks["stopped_epochs"], width_in=width_in or MAX_WIDTH_IN)
+
+        out.append(ctx.figure(f"fig-study-{found.key}-{metric}", caption, draw))
     return out
 
 

@@ -97,7 +97,7 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-Job = tuple[Findings, dict[str, str], Path, str, list[str], bool]
+Job = tuple[Findings, dict[str, str], Path, str, list[str], bool, dict[str, Any]]
 
 
 def in_processes(jobs: list[Job], workers: int,
@@ -121,10 +121,11 @@ def in_processes(jobs: list[Job], workers: int,
         except OSError:  # processes cannot be started (process limit, no exec)
             return None
         try:
-            for future in as_completed(futures):
-                for path in future.result() if on_written else ():
-                    if path.suffix != ".csv":
-                        on_written(path)
+            if on_written is not None:
+                for future in as_completed(futures):
+                    for path in future.result():
+                        if path.suffix != ".csv":
+                            on_written(path)
             return [future.result() for future in futures]
         except BrokenProcessPool:  # a worker died or could not start (unimportable __main__)
             return None

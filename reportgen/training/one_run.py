@@ -13,6 +13,7 @@ import platform
 import socket
 import time
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from reportgen.training.models import summary_rows
 from reportgen.training.threads import run_threads
 
 if TYPE_CHECKING:
-    from reportgen.execution.executor import Progress
+    from reportgen.training.hooks import Progress
 
 LIBRARIES = ("reportgen", "torch", "numpy", "scikit-learn", "pandas", "matplotlib", "jinja2",
              "weasyprint", "babel", "pydantic")
@@ -76,7 +77,7 @@ Trained = tuple[RunRecord, list[dict[str, Any]], dict[str, np.ndarray]]
 
 
 def train_fused(group: list[RunSpec], run_ids: list[str], dataset: Dataset, run_device: str,
-                evaluate: list[str], progress: Progress,
+                evaluate: Sequence[str], progress: Progress,
                 on_trained: Any) -> list[int]:
     """Train `group` as one fused model; `on_trained(position, (record, history,
     predictions))` receives each member as it finishes. Should the group fail as a whole
@@ -87,7 +88,7 @@ def train_fused(group: list[RunSpec], run_ids: list[str], dataset: Dataset, run_
     longest = max(group, key=lambda spec: spec.config.training.epochs
                   + spec.config.training.previous_epochs)
     progress.run_started(dataclasses.replace(longest, label=fused_label(group)), run_ids[0])
-    started_at = _now()
+    started_at = now()
     done: set[int] = set()
 
     def finished(member: fused.MemberResult) -> None:
@@ -116,17 +117,17 @@ def expected_failure(spec: RunSpec, run_id: str, dataset: Dataset, problem: str)
         config=config.model_dump(mode="json"), dataset=dataset.name, engine=config.engine,
         device="—", seed=config.seed, stop_reason="failed", epochs_run=0, best_epoch=None,
         monitor="", diverged_epoch=None, metrics={}, n_params=sum(r.params for r in summary),
-        summary=summary, wall_seconds=0.0, seconds_per_epoch=0.0, started_at=_now(),
+        summary=summary, wall_seconds=0.0, seconds_per_epoch=0.0, started_at=now(),
         versions=versions(), error=problem, expected_error=True,
         config_label=spec.config_label,
     )
 
 
 def train_run(spec: RunSpec, run_id: str, dataset: Dataset, device: str, device_name: str,
-              evaluate: list[str], make_trainer: Any,
+              evaluate: Sequence[str], make_trainer: Any,
               progress: Progress) -> tuple[RunRecord, list[dict[str, Any]], dict[str, np.ndarray]]:
     config = spec.config
-    started_at = _now()
+    started_at = now()
     started = time.perf_counter()
     with run_threads(device, config.engine):
         trainer = make_trainer(config, dataset, device)
@@ -137,7 +138,7 @@ def train_run(spec: RunSpec, run_id: str, dataset: Dataset, device: str, device_
 
 
 def run_record(spec: RunSpec, run_id: str, dataset: Dataset, device_name: str,
-               evaluate: list[str], result: FitResult, model: Any, started_at: str,
+               evaluate: Sequence[str], result: FitResult, model: Any, started_at: str,
                started: float) -> tuple[RunRecord, list[dict[str, Any]], dict[str, np.ndarray]]:
     """The record, history and predictions of a trained run: final metrics from
     `model.predict_proba` (its restored weights) on the evaluated splits; the wall time counts
@@ -172,5 +173,5 @@ def run_record(spec: RunSpec, run_id: str, dataset: Dataset, device_name: str,
     return record, result.history, predictions
 
 
-def _now() -> str:
+def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -19,10 +19,10 @@ from reportgen.plan import search_space
 from reportgen.plan.expand import RunSpec, SearchTask, assign
 from reportgen.training.loop import fit
 from reportgen.training.threads import run_threads
-from reportgen.tuning.storage import _heartbeat, back_to_waiting
+from reportgen.tuning.storage import back_to_waiting, heartbeat
 
 if TYPE_CHECKING:
-    from reportgen.execution.executor import Progress
+    from reportgen.training.hooks import Progress
 
 
 def trial_config(task: SearchTask, values: dict[str, Any]) -> RunConfig:
@@ -54,9 +54,9 @@ class Objective:
         try:
             config = trial_config(task, values)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"])
-            raise ValueError(f"{where}: {error['msg']}") from None
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"{where}: {first['msg']}") from None
         spec = RunSpec(study_id=task.study_id, label=f"{task.label} #{trial.number}",
                        variant=task.base.variant, varied=values, config=config,
                        origin=task.base.origin)
@@ -76,7 +76,9 @@ class Objective:
             if prune and row["epoch"] < task.max_epochs and trial.should_prune():
                 raise optuna.TrialPruned(f"pruned at epoch {row['epoch']}")
 
-        stop_reason, error, value = "failed", None, None
+        stop_reason = "failed"
+        error: str | None = None
+        value: float | None = None
         try:
             with run_threads(self.device, config.engine):  # results independent of --jobs
                 trainer = self.make_trainer(config, self.dataset, self.device)
@@ -104,9 +106,8 @@ class Objective:
                 trial.set_user_attr("error", error)
             self.progress.run_finished(spec, None, skipped=False,
                                        error=error if stop_reason == "failed" else None)
-            if hasattr(self.progress, "trial_finished"):
-                state = "failed" if error else "complete" if value is not None else stop_reason
-                self.progress.trial_finished(spec.label, state, value, len(history), error)
+            state = "failed" if error else "complete" if value is not None else stop_reason
+            self.progress.trial_finished(spec.label, state, value, len(history), error)
 
 
 def _final_value(history: list[dict[str, Any]], objective: str,
@@ -119,7 +120,7 @@ def _final_value(history: list[dict[str, Any]], objective: str,
 
 def run_trial(study: optuna.Study, storage: optuna.storages.RDBStorage, trial_id: int,
               objective: Objective) -> TrialState:
-    with _heartbeat(storage, trial_id):
+    with heartbeat(storage, trial_id):
         trial = optuna.Trial(study, trial_id)
         try:
             try:

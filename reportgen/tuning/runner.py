@@ -36,11 +36,11 @@ from reportgen.store.tuning_records import TuningRecord
 from reportgen.tuning.export import export
 from reportgen.tuning.objective import Objective, run_trial, trial_config
 from reportgen.tuning.storage import (
-    _fail_stale,
-    _pop,
+    fail_stale,
     open_storage,
     open_study,
     pending,
+    pop_waiting_trial,
     release_dead_local,
     requeue_failed,
     storage_url,
@@ -50,7 +50,7 @@ from reportgen.tuning.storage import (
 POLL_SECONDS = 1.0  # the coordinator's wait for trials other processes are running
 
 if TYPE_CHECKING:
-    from reportgen.execution.executor import Progress
+    from reportgen.training.hooks import Progress
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -70,8 +70,8 @@ def optimise(study: optuna.Study, storage: optuna.storages.RDBStorage, task: Sea
     ran = 0
     while deadline is None or time.monotonic() < deadline:
         if coordinator:
-            _fail_stale(study)
-        trial_id = _pop(study, storage, task.max_trials)
+            fail_stale(study)
+        trial_id = pop_waiting_trial(study, storage, task.max_trials)
         if trial_id is not None:
             run_trial(study, storage, trial_id, objective)
             ran += 1

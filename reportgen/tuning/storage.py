@@ -40,7 +40,7 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)  # failures are recorded per 
 
 
 # ---------------------------------------------------------------- storage and study identity
-def storage_url(storage: str, root: str | Path) -> str:
+def storage_url(storage: str | object, root: str | Path) -> str:
     """`"sqlite"` means a SQLite file in the output folder; anything else is an RDB URL."""
     storage = resolve_storage(storage)  # `{ env = "NAME" }`: the URL is in the environment
     if storage != "sqlite":
@@ -104,7 +104,8 @@ def open_study(task: SearchTask, storage: optuna.storages.RDBStorage, name: str,
                coordinator: bool, fresh: bool) -> optuna.Study:
     """Create the study with its placeholder trials, or join it."""
     sampler, pruner = make_sampler(task), make_pruner(task)
-    direction = "minimize" if task.search.minimise else "maximize"
+    direction = (optuna.study.StudyDirection.MINIMIZE if task.search.minimise
+                 else optuna.study.StudyDirection.MAXIMIZE)
     if fresh and coordinator:
         with suppress(KeyError):
             optuna.delete_study(study_name=name, storage=storage)
@@ -205,14 +206,14 @@ def requeue_failed(study: optuna.Study) -> int:
     return len(failed)
 
 
-def _fail_stale(study: optuna.Study) -> None:
+def fail_stale(study: optuna.Study) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
 
 
 # ---------------------------------------------------------------- claiming trials
-def _pop(study: optuna.Study, storage: optuna.storages.RDBStorage,
+def pop_waiting_trial(study: optuna.Study, storage: optuna.storages.RDBStorage,
          max_trials: int) -> int | None:
     """Claim a WAITING trial (atomic in the storage); None when none is left.
 
@@ -231,12 +232,12 @@ def _pop(study: optuna.Study, storage: optuna.storages.RDBStorage,
         if slot is not None and (slot >= max_trials or first_of_slot[slot] != t.number):
             continue
         # FrozenTrial keeps the storage id privately; Study.ask pops the same way.
-        if _claim(storage, t._trial_id):
+        if claim(storage, t._trial_id):
             return t._trial_id
     return None
 
 
-def _claim(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
+def claim(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
     """WAITING → RUNNING in one conditional UPDATE, atomic on every database.
 
     Optuna's own pop reads the state, then writes it (SELECT … FOR UPDATE), which SQLite does
@@ -263,7 +264,7 @@ def _claim(storage: optuna.storages.RDBStorage, trial_id: int) -> bool:
 
 
 @contextmanager
-def _heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
+def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
     stop = threading.Event()
 
     def beat() -> None:

@@ -1,7 +1,9 @@
-"""The driver of `--jobs` / `--cluster`: sends units to the workers, saves what comes back.
+"""The driver: walks the plan, sends units to a pool of workers, saves what comes back.
 
-It walks the plan as the sequential executor does (same index order, same fused groups), but
-instead of training it submits units: a run, a fused group, or a share of a search's trials.
+Every plan runs through it: without --jobs or --cluster the pool is this process
+(`in_process.InProcessPool`: each unit trains as it is submitted, in plan order), with
+`--jobs N` N worker processes (`local`), with `--cluster` Ray tasks (`ray_cluster`). A unit is
+a run, a fused group, or a share of a search's trials.
 A run already in flight for another study is not trained twice: the later study reuses it
 when it arrives. A search runs in three steps: this process opens its Optuna study as the
 coordinator (placeholders for the whole budget, earlier failures re-enqueued); up to one
@@ -15,49 +17,56 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from reportgen.execution.executor import (
-    Progress,
+from reportgen.execution.options import RunOptions
+from reportgen.execution.parallel import devices
+from reportgen.execution.parallel.units import Done, RunUnit, TrialsUnit, Unit
+from reportgen.execution.writer import (
     Writer,
-    _fused_groups,
     finish_search,
-    fused_note,
+    fused_groups,
     list_run,
     list_search,
     retrain_specs,
 )
-from reportgen.execution.parallel import devices
-from reportgen.execution.parallel.units import Done, RunUnit, TrialsUnit, Unit
 from reportgen.manifest import Manifest
 from reportgen.plan.expand import Plan, RunSpec, SearchTask
 from reportgen.store.records import RunRecord
+from reportgen.training.hooks import Progress
+from reportgen.training.one_run import fused_note
 
 POLL_SECONDS = 0.2
 OnRun = Callable[[RunRecord | None], None]
 
 
-def open_pool(jobs: int, cluster: str | None, writer: Writer, device: str | None,
-              plan: Plan) -> Any:
+def open_pool(options: RunOptions, writer: Writer, plan: Plan, progress: Progress) -> Any:
+    """This process (`options.in_process`), Ray tasks (`cluster`) or `jobs` processes."""
+    if options.in_process:
+        from reportgen.execution.parallel.in_process import InProcessPool
+
+        return InProcessPool(writer.datasets, progress)
     specs = [*plan.runs, *(task.base for task in plan.searches)]
-    if cluster:
+    if options.cluster:
         from reportgen.execution.parallel.ray_cluster import RayPool
 
-        return RayPool(cluster, writer.datasets, device, specs)
+        return RayPool(options.cluster, writer.datasets, options.device, specs)
     from reportgen.execution.parallel.local import LocalPool
 
-    return LocalPool(jobs, writer.datasets, devices.gpus(device, specs),
+    jobs = int(options.jobs)
+    return LocalPool(jobs, writer.datasets, devices.gpus(options.device, specs),
                      devices.threads_per_worker(jobs), searches=bool(plan.searches))
 
 
 class Driver:
     def __init__(self, pool: Any, writer: Writer, problems: dict[int, str],
-                 device: str | None, progress: Progress) -> None:
+                 options: RunOptions, progress: Progress) -> None:
         self.pool = pool
+        self.in_process = getattr(pool, "in_process", False)
         self.writer = writer
         self.problems = problems
-        self.device = device
+        self.options = options
         self.progress = progress
         self.keys = itertools.count()
         self.handlers: dict[int, Callable[[Done | BaseException], None]] = {}
@@ -87,12 +96,12 @@ class Driver:
         self.waiting[run_id] = []
         return False
 
-    def submit_runs(self, specs: list[RunSpec], evaluate: list[str], fused: bool,
+    def submit_runs(self, specs: list[RunSpec], evaluate: Sequence[str], fused: bool,
                     extra: dict[str, Any] | None = None,
                     on_runs: list[OnRun] | None = None) -> None:
         run_ids = [self.writer.run_id(spec) for spec in specs]
         unit = RunUnit(next(self.keys), tuple(specs), tuple(run_ids), tuple(evaluate),
-                       self.device)
+                       self.options.device_for(specs[0]))
         note = fused_note(specs, run_ids) if fused else None
         callbacks = on_runs or [lambda record: None] * len(specs)
 
@@ -131,6 +140,8 @@ class Driver:
             self.held.append(unit)
         else:
             self.pool.submit(unit)
+            if self.in_process:  # it has trained: saved before anything else is walked
+                self._collect(0)
 
     def hold(self) -> None:
         """Collect run units instead of submitting them, until `release`."""
@@ -157,7 +168,7 @@ class Driver:
 
     # ------------------------------------------------------------ studies
     def study(self, runs: list[RunSpec], groups: dict[int, list[RunSpec]],
-              evaluate: list[str]) -> None:
+              evaluate: Sequence[str]) -> None:
         for spec in runs:
             group = groups.get(id(spec))
             if group is None:
@@ -170,14 +181,15 @@ class Driver:
                 for member in train if len(train) == 1 else ():
                     self.submit_runs([member], evaluate, fused=False)
 
-    def search(self, task: SearchTask, repeats: int, evaluate: list[str]) -> None:
+    def search(self, task: SearchTask, repeats: int, evaluate: Sequence[str]) -> None:
         from reportgen.tuning import runner
 
         list_search(self.writer.index, task)
         dataset = self.writer.datasets[task.base.config.dataset]
         root = str(self.writer.store.root)
         waiting = runner.prepare_search(task, dataset, root, fresh=self.writer.fresh)
-        shares = min(self.pool.workers, waiting)
+        # in this process, the coordinator pass itself runs the trials
+        shares = 0 if self.in_process else min(self.pool.workers, waiting)
         left = [shares]
 
         def coordinate() -> None:
@@ -185,14 +197,15 @@ class Driver:
             from reportgen.training.engines import make_trainer
 
             result = runner.run_search(task, dataset, root,
-                                       run_device(self.device or task.base.config.device,
-                                                  None),
+                                       run_device(self.options.device_for(task.base), None),
                                        make_trainer, self.progress, coordinator=True)
             self.writer.outcome.trials += result.trials_run
             specs, extra = retrain_specs(task, result, repeats)
             if not specs:
                 finish_search(self.writer, result.record, None)
                 return
+            self.progress.study(f"{task.study_id} · {specs[0].config_label or specs[0].label}",
+                                len(specs))
             records: dict[int, RunRecord | None] = {}
 
             def retrained(position: int) -> OnRun:
@@ -220,16 +233,22 @@ class Driver:
         if shares == 0:
             coordinate()
         for _ in range(shares):
-            self._submit(TrialsUnit(next(self.keys), task, root, self.device), trials_back)
+            self._submit(TrialsUnit(next(self.keys), task, root,
+                                    self.options.device_for(task.base)), trials_back)
 
     # ------------------------------------------------------------ the loop
     def run(self) -> None:
         while self.pool.pending():
             self._events()
-            for unit, result in self.pool.wait(POLL_SECONDS):
-                self.progress.worker(result.worker if isinstance(result, Done) else "?", None)
-                self.handlers.pop(unit.key)(result)
+            self._collect(POLL_SECONDS)
         self._events()
+
+    def _collect(self, timeout: float) -> None:
+        """Save the units that came back within `timeout` seconds."""
+        for unit, result in self.pool.wait(timeout):
+            if not self.in_process:
+                self.progress.worker(result.worker if isinstance(result, Done) else "?", None)
+            self.handlers.pop(unit.key)(result)
 
     def _events(self) -> None:
         for event in self.pool.drain():
@@ -245,20 +264,22 @@ class Driver:
             self.progress.trial_finished(*event[2:])
 
 
-def drive(manifest: Manifest, plan: Plan, writer: Writer, problems: dict[int, str], *,
-          device: str | None, fuse: bool | None, max_fused_memory: int | None, jobs: int,
-          cluster: str | None, progress: Progress) -> None:
-    """Train the plan's runs and searches in a pool of `jobs` workers (or on Ray)."""
-    pool = open_pool(jobs, cluster, writer, device, plan)
+def drive(manifest: Manifest, plan: Plan, writer: Writer, problems: dict[int, str],
+          options: RunOptions, progress: Progress) -> None:
+    """Train the plan's runs and run its searches in the pool `options` asks for."""
+    pool = open_pool(options, writer, plan, progress)
     interrupted = True
     try:
-        driver = Driver(pool, writer, problems, device, progress)
-        progress.pool(len(plan.runs), pool.workers)
-        driver.hold()  # the plan's runs go out longest first; searches start right away
+        driver = Driver(pool, writer, problems, options, progress)
+        if not driver.in_process:
+            progress.pool(len(plan.runs), pool.workers)
+            driver.hold()  # the plan's runs go out longest first; searches start right away
         for study in manifest.studies:
             runs = plan.for_study(study.id)
-            groups = _fused_groups(study, runs, writer.datasets, problems, writer.store,
-                                   writer.fresh, device, fuse, max_fused_memory)
+            if runs:
+                progress.study(study.id, len(runs))
+            groups = fused_groups(study, runs, writer.datasets, problems, writer.store,
+                                  options)
             for spec in runs:  # the index lists a study's runs in plan order
                 list_run(writer.index, spec, writer.run_id(spec))
             driver.study(runs, groups, study.evaluate)

@@ -30,7 +30,7 @@ from typing import Any
 
 from reportgen.data import Dataset
 from reportgen.execution.parallel import server
-from reportgen.execution.parallel.units import Done, RunUnit, Sink, Unit, perform
+from reportgen.execution.parallel.units import Done, EventProgress, RunUnit, Sink, Unit, perform
 
 ATTEMPTS = 3  # a unit whose worker died this many times fails (it is probably what kills it)
 
@@ -69,7 +69,8 @@ def _limit_threads(threads: int) -> Any:
 
 def _perform(unit: Unit) -> Done:
     return perform(unit, _worker["datasets"], _worker["name"],
-                   f"{socket.gethostname()}:{os.getpid()}", _worker["pin"], _worker["events"])
+                   f"{socket.gethostname()}:{os.getpid()}", _worker["pin"],
+                   EventProgress(_worker["events"], _worker["name"]))
 
 
 class _Forward:
@@ -214,7 +215,7 @@ class LocalPool:
         try:
             result: Done | BaseException = perform(
                 unit, self.datasets, "driver", f"{socket.gethostname()}:{os.getpid()}", None,
-                _Forward(self.show, self.own_events))
+                EventProgress(_Forward(self.show, self.own_events), "driver"))
         except Exception as exc:  # reported as a worker's would be
             result = exc
         finally:

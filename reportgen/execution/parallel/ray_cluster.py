@@ -18,21 +18,22 @@ from reportgen.data import Dataset
 from reportgen.errors import ReportgenError
 from reportgen.execution.parallel import devices
 from reportgen.execution.parallel.local import ATTEMPTS
-from reportgen.execution.parallel.units import Done, Unit, perform
+from reportgen.execution.parallel.units import Done, EventProgress, Unit, perform
 from reportgen.plan.expand import RunSpec
 
 try:
     import ray
     from ray.util.queue import Empty, Queue
 except ImportError:  # the optional extra is not installed
-    ray = None
+    ray = None  # type: ignore[assignment]
 
 
 def _remote_perform(unit: Unit, datasets: dict[str, Dataset], sink: Any) -> Done:
     node = ray.get_runtime_context().get_node_id()
     host, pid = socket.gethostname(), os.getpid()
-    return perform(unit, datasets, f"node {node[:6]}:{pid}", f"node {node[:12]} · {host}:{pid}",
-                   None, sink)
+    name = f"node {node[:6]}:{pid}"
+    return perform(unit, datasets, name, f"node {node[:12]} · {host}:{pid}", None,
+                   EventProgress(sink, name))
 
 
 def connect(cluster: str) -> bool:
@@ -85,9 +86,7 @@ class RayPool:
         return 1 / devices.units_per_gpu(torch.cuda.mem_get_info(0)[0], need)
 
     def submit(self, unit: Unit) -> None:
-        specs = unit.specs if hasattr(unit, "specs") else (unit.task.base,)
-        device = unit.device or specs[0].config.device
-        gpus = self.gpu_share if device != "cpu" else 0.0
+        gpus = self.gpu_share if unit.device != "cpu" else 0.0
         ref = self.task.options(num_cpus=1, num_gpus=gpus, max_retries=ATTEMPTS - 1,
                                 retry_exceptions=False, scheduling_strategy="SPREAD").remote(
             unit, self.datasets, self.events)

@@ -15,6 +15,7 @@ import numpy as np
 from reportgen.data import Dataset
 from reportgen.plan.expand import RunSpec, SearchTask
 from reportgen.store.records import RunRecord
+from reportgen.training.hooks import Progress
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,12 @@ class RunUnit:
     specs: tuple[RunSpec, ...]
     run_ids: tuple[str, ...]
     evaluate: tuple[str, ...]
-    device: str | None  # --device, else each spec's own
+    device: str  # what the unit's runs ask for (RunOptions.device_for)
     dataset: str | None = None  # the worker's dataset to train on, else the specs' dataset name
 
     @property
     def label(self) -> str:
-        from reportgen.execution.executor import fused_label
+        from reportgen.training.one_run import fused_label
 
         return self.specs[0].label if len(self.specs) == 1 else fused_label(list(self.specs))
 
@@ -42,7 +43,7 @@ class TrialsUnit:
     key: int
     task: SearchTask
     root: str  # the output folder, where a "sqlite" storage lives
-    device: str | None
+    device: str  # what the search's runs ask for (RunOptions.device_for)
 
     @property
     def label(self) -> str:
@@ -76,7 +77,7 @@ class Sink(Protocol):
     def put(self, event: tuple[Any, ...]) -> None: ...
 
 
-class EventProgress:
+class EventProgress(Progress):
     """The executor's Progress hooks, sent to the driver as events (it shows them)."""
 
     def __init__(self, sink: Sink | None, worker: str) -> None:
@@ -90,18 +91,11 @@ class EventProgress:
             except Exception:  # the driver is gone or its queue closed: progress only
                 self.sink = None
 
-    def study(self, study_id: str, n_runs: int) -> None:
-        pass
-
     def run_started(self, spec: RunSpec, run_id: str) -> None:
         self._send("start", self.name, spec.label, spec.config.training.epochs)
 
     def epoch(self, row: dict[str, Any]) -> None:
         self._send("epoch", self.name)
-
-    def run_finished(self, spec: RunSpec, record: RunRecord | None, skipped: bool,
-                     error: str | None = None) -> None:
-        pass
 
     def trial_finished(self, label: str, state: str, value: float | None, epochs: int,
                        error: str | None) -> None:
@@ -117,17 +111,17 @@ def run_device(requested: str, pin: str | None) -> str:
 
 
 def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str,
-            pin: str | None, sink: Sink | None) -> Done:
-    """Train `unit`; `identity` goes into each record's `worker` (host:pid, node)."""
-    from reportgen.execution.executor import train_fused, train_run
+            pin: str | None, progress: Progress) -> Done:
+    """Train `unit`, telling `progress` (a worker's `EventProgress`, or the display itself
+    when this process trains); `identity` goes into each record's `worker` (host:pid, node)."""
     from reportgen.training.engines import make_trainer
+    from reportgen.training.one_run import train_fused, train_run
 
-    progress = EventProgress(sink, worker)
     if isinstance(unit, TrialsUnit):
         from reportgen.tuning import runner  # Optuna: only where a search runs
 
         task = unit.task
-        device = run_device(unit.device or task.base.config.device, pin)
+        device = run_device(unit.device, pin)
         result = runner.run_search(task, datasets[task.base.config.dataset], unit.root, device,
                                    make_trainer, progress, coordinator=False)
         return Done(unit.key, worker, trials=result.trials_run)
@@ -144,12 +138,12 @@ def perform(unit: Unit, datasets: dict[str, Dataset], worker: str, identity: str
 
     left = list(range(len(specs)))
     if len(specs) > 1:
-        device = run_device(unit.device or specs[0].config.device, pin)
+        device = run_device(unit.device, pin)
         left = train_fused(specs, list(unit.run_ids), dataset, device, list(unit.evaluate),
                            progress, lambda position, trained: keep(position, trained, True))
+    device = run_device(unit.device, pin)
     for position in left:
         spec = specs[position]
-        device = run_device(unit.device or spec.config.device, pin)
         progress.run_started(spec, unit.run_ids[position])
         try:
             keep(position, train_run(spec, unit.run_ids[position], dataset, device,
