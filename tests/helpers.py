@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 TINY = """
 [report]
@@ -78,3 +81,21 @@ def descendants(pid: int) -> set[int]:
             found.add(child)
             todo.append(child)
     return found
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# Every manifest the project ships: the default and the examples users copy.
+SHIPPED_MANIFESTS = [ROOT / "experiments.toml", *sorted((ROOT / "examples").glob("*.toml"))]
+# Modules reading conftest's `default_run` share one xdist worker, which trains it once.
+DEFAULT_GROUP = pytest.mark.xdist_group("default-run")
+
+
+def shrunk(text: str) -> str:
+    """The default manifest with at most 8 epochs and 4 trials a search: same studies, same
+    kinds of findings, a few seconds of training."""
+    text = re.sub(r"^(\s*epochs = )(\d+)", lambda m: f"{m[1]}{min(int(m[2]), 8)}", text,
+                  flags=re.M)
+    text = re.sub(r"epochs = (\d+),", lambda m: f"epochs = {min(int(m[1]), 8)},", text)
+    text = re.sub(r"^max_trials = \d+", "max_trials = 4", text, flags=re.M)
+    text = re.sub(r"^max_epochs = \d+", "max_epochs = 8", text, flags=re.M)
+    return re.sub(r"^n_startup_trials = \d+", "n_startup_trials = 2", text, flags=re.M)

@@ -15,9 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from reportgen.cli import app
+from tests.helpers import SHIPPED_MANIFESTS
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [ROOT / "experiments.toml", *sorted((ROOT / "examples").glob("*.toml"))]
+SOURCES = SHIPPED_MANIFESTS
 CASES = 300
 SEED = 20261203
 

@@ -8,9 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from reportgen.cli import app
+from tests.helpers import SHIPPED_MANIFESTS
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = [ROOT / "experiments.toml", *sorted((ROOT / "examples").glob("*.toml"))]
+SHIPPED = SHIPPED_MANIFESTS
 
 
 def with_stand_in_data(path: Path, folder: Path) -> Path:

@@ -8,45 +8,25 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from reportgen.analysis.findings import analyse
-from reportgen.cli import app
 from reportgen.report.build import build
 from reportgen.report.context import Context
 from reportgen.report.localise import localise
 from reportgen.report.model import Paragraph, ReportModel
 from reportgen.report.run_labels import identity
 from reportgen.store.store import ResultSet, Store
+from tests.helpers import DEFAULT_GROUP
 from tests.test_reasoning import items, undrawn
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def shrunk(text: str) -> str:
-    """The default manifest with at most 8 epochs and 4 trials a search: same studies, same
-    kinds of findings, a few seconds of training."""
-    text = re.sub(r"^(\s*epochs = )(\d+)", lambda m: f"{m[1]}{min(int(m[2]), 8)}", text,
-                  flags=re.M)
-    text = re.sub(r"epochs = (\d+),", lambda m: f"epochs = {min(int(m[1]), 8)},", text)
-    text = re.sub(r"^max_trials = \d+", "max_trials = 4", text, flags=re.M)
-    text = re.sub(r"^max_epochs = \d+", "max_epochs = 8", text, flags=re.M)
-    return re.sub(r"^n_startup_trials = \d+", "n_startup_trials = 2", text, flags=re.M)
+pytestmark = DEFAULT_GROUP  # one worker trains the default run
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    folder = tmp_path_factory.mktemp("default")
-    manifest = folder / "experiments.toml"
-    manifest.write_text(shrunk((ROOT / "experiments.toml").read_text()))
-    out = folder / "out"
-    result = CliRunner().invoke(app, ["run", str(manifest), "--out", str(out),
-                                      "--format", "html", "--lang", "es"])
-    assert result.exit_code == 0, result.output
-    assert (out / "report.es.html").is_file()
-    html = (out / "report.es.html").read_text()
+def results(default_run: Path) -> ResultSet:
+    html = (default_run / "report.es.html").read_text()
     assert "Experimentos" in html and "Conclusiones" in html
-    return Store(out).load()
+    return Store(default_run).load()
 
 
 @pytest.fixture(scope="module")

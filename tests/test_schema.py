@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from reportgen.cli import app
-from tests.helpers import TINY
+from tests.helpers import SHIPPED_MANIFESTS, TINY
 
 jsonschema = pytest.importorskip("jsonschema")
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "schema" / "manifest.schema.json"
-SHIPPED = [ROOT / "experiments.toml", *sorted((ROOT / "examples").glob("*.toml"))]
+SHIPPED = SHIPPED_MANIFESTS
 
 
 def as_json(value: Any) -> Any:

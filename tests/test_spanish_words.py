@@ -2,7 +2,7 @@
 the manifest listing (issue 13 item 7).
 
 The default manifest (`experiments.toml`) is run through the CLI with the same datasets and
-studies but fewer epochs, seeds and trials, so that the test stays affordable: what it checks
+studies but fewer epochs and trials (conftest's `default_run`), so that the test stays affordable: what it checks
 is wording, which does not depend on how long the networks train.
 """
 
@@ -14,11 +14,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from reportgen.cli import app
+from tests.helpers import DEFAULT_GROUP
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = DEFAULT_GROUP  # one worker trains the default run
 
 # English words a Spanish reader would see as untranslated. Technical terms that Spanish
 # machine-learning texts and courses use as they are stay allowed: "dropout", "batch" (as in
@@ -46,19 +45,6 @@ CODE = [re.compile(p) for p in (r"\(None(, \d+)+\)", r"\b[a-z_]+\d* \([A-Z]\w+\)
                                 r"\b\S+\.(csv|json|npz)\b", r"\breportgen \w+",
                                 # the one place the English term is given beside its translation
                                 r"grupo\s+\(bracket\)\s+de\s+Hyperband")]
-
-
-def reduced_manifest(folder: Path) -> Path:
-    """experiments.toml with its studies as they are, trained briefly, Spanish PDF only."""
-    text = (ROOT / "experiments.toml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^(languages|formats) = .*\n", "", text)
-    text = text.replace("[report]\n", '[report]\nlanguages = ["es"]\nformats = ["pdf"]\n', 1)
-    for key, value in (("epochs", 3), ("max_epochs", 3), ("repeats", 2), ("max_trials", 4),
-                       ("n_startup_trials", 2), ("patience", 1)):
-        text = re.sub(rf"\b{key} = \d+", f"{key} = {value}", text)
-    path = folder / "experiments.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def pdf_text(pdf: Path) -> str:
@@ -103,12 +89,8 @@ def test_the_helpers_find_and_skip_what_they_should() -> None:
 
 
 @pytest.fixture(scope="module")
-def spanish_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("default")
-    manifest = reduced_manifest(folder)
-    result = CliRunner().invoke(app, ["run", str(manifest), "--out", str(folder / "out")])
-    assert result.exit_code == 0, result.output
-    return folder / "out" / "report.es.pdf"
+def spanish_pdf(default_run: Path) -> Path:
+    return default_run / "report.es.pdf"
 
 
 def test_no_english_word_in_the_spanish_default_report(spanish_pdf: Path) -> None:

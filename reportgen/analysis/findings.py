@@ -38,7 +38,7 @@ from reportgen.store.tuning_records import TuningRecord
 OVERFIT_GAP = OVERFIT_ACC_GAP  # train − val accuracy above this: overfitting (curves.py)
 
 
-def slug(name: str) -> str:
+def id_key(name: str) -> str:
     """A language-neutral id part (a study's key; anchors and CSV file names)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "x"
 
@@ -218,7 +218,7 @@ def study_findings(results: ResultSet) -> list[StudyFindings]:
             records = tuple(s.record for s in group)
             split, _ = run_facts.rank_runs(records)
             ranked = rankings.rank(records, searches)
-            key = slug(study.id) if len(names) == 1 else f"{slug(study.id)}-{slug(name)}"
+            key = id_key(study.id) if len(names) == 1 else f"{id_key(study.id)}-{id_key(name)}"
             found = StudyFindings(
                 key=key, study=study, dataset=name, runs=records,
                 histories=tuple(s.history for s in group), failed=lost_here,

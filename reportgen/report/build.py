@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from reportgen.analysis.findings import Findings, analyse
+from reportgen.analysis.findings import Findings, analyse, id_key
 from reportgen.report import (
     appendix,
     concepts_section,
@@ -34,7 +34,6 @@ from reportgen.report.cover import cover_fields
 from reportgen.report.localise import localise
 from reportgen.report.model import Meta, ReportModel, Section
 from reportgen.report.run_labels import identity
-from reportgen.report.text import slug
 from reportgen.store.store import ResultSet
 
 
@@ -86,7 +85,7 @@ def fresh_artwork(analysed: Findings, localised: Findings,
     out = dict(artwork or {})
     for name, stored in analysed.datasets.items():
         if any(identity(c) != c for c in localised.datasets[name].classes):
-            out.pop(samples_section.sample_grid_id(slug(stored.name)), None)
+            out.pop(samples_section.sample_grid_id(id_key(stored.name)), None)
     return out
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from reportgen import figures
+from reportgen.analysis.findings import id_key
 from reportgen.report import i18n, samples_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.labels import PREPROCESS, SPLIT_HEADERS, SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
-from reportgen.report.text import slug
 from reportgen.store.records import SPLITS, DatasetSummary
 
 
@@ -26,7 +26,7 @@ FEW_CLASSES = 4  # up to this many classes, the class-balance figure takes half 
 
 
 def dataset_section(ctx: Context, summary: DatasetSummary) -> Section:
-    key = slug(summary.name)
+    key = id_key(summary.name)
     spec = ctx.manifest.datasets.get(summary.name)
     blocks: list[Block] = []
     if spec is not None and spec.description:

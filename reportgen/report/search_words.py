@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from reportgen.analysis.findings import StudyFindings
+from reportgen.analysis.findings import StudyFindings, id_key
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.report.model import Cell
 from reportgen.report.run_labels import Words
-from reportgen.report.text import slug, value_text
+from reportgen.report.text import value_text
 from reportgen.store.records import finite
 from reportgen.store.tuning_records import TuningRecord
 
@@ -101,7 +101,7 @@ class SearchWords:
         return i18n.format_seconds(value, self.lang)
 
     def key(self, record: TuningRecord) -> str:
-        return f"tuning-{self.view.key}-{slug(record.label)}"
+        return f"tuning-{self.view.key}-{id_key(record.label)}"
 
     def param_label(self, record: TuningRecord, name: str) -> str:
         """An Optuna parameter name for a reader: `model.hidden.units_2` → "Units in layer 2"."""

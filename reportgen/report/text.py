@@ -1,4 +1,4 @@
-"""Text helpers for the report model: safe Markdown, config values as text, slugs."""
+"""Text helpers for the report model: safe Markdown, config values as text."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reportgen.analysis.findings import slug as slug  # one definition: ids are the keys
 from reportgen.report import i18n
 from reportgen.report.i18n import N_
 

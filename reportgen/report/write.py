@@ -15,11 +15,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from reportgen.analysis.findings import Findings, analyse
+from reportgen.analysis.findings import Findings, analyse, id_key
 from reportgen.execution import lifeline
 from reportgen.report import render, samples_section
 from reportgen.report.build import build
-from reportgen.report.text import slug
 from reportgen.store.store import ResultSet, write_atomic
 
 
@@ -30,7 +29,7 @@ def artwork(findings: Findings) -> dict[str, str]:
     for name, samples in findings.samples.items():
         summary = findings.datasets.get(name)
         if summary is not None and samples.grid_images:
-            key = slug(summary.name)
+            key = id_key(summary.name)
             out[samples_section.sample_grid_id(key)] = samples_section.sample_grid_svg(
                 summary, key, samples)
     return out
