@@ -116,3 +116,60 @@ def test_a_study_of_one_configuration_is_not_called_none_of_them(results: Result
     assert not re.search(plural[lang], said), said
     assert re.search({"en": r"does not overfit|shows no overfitting",
                       "es": r"no sobreajusta|no muestra sobreajuste"}[lang], said), said
+
+
+# ---------------------------------------------------------------- one overfitting verdict
+@pytest.fixture
+def no_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_reasoning import undrawn
+
+    monkeypatch.setattr(Context, "figure", undrawn)
+
+
+def by_accuracies(run_id: str = "2") -> tuple:
+    """SGD with momentum whose validation loss keeps falling but whose accuracies end 8 points
+    apart in the final evaluation: it overfits by the accuracy sign alone, which is where a
+    text reading only the loss rise would disagree."""
+    rec = record(run_id * 16, "optimizers", "sgd+momentum", {"training.optimizer": MOMENTUM},
+                 64, MOMENTUM, "completed", 12, 12, {"train": 1.0, "val": 0.92, "test": 0.92})
+    rec = dataclasses.replace(rec, metrics={**rec.metrics,
+                                            "train": split_metrics(1.0, 0.05, 1078),
+                                            "val": split_metrics(0.92, 0.08, 359)})
+    return rec, curve(12, 0.010, 0.06, 12, 0.06, acc_at=3)
+
+
+LABELS = {"en": {"sgd": "“SGD, lr 0.05”", "momentum": "“SGD, lr 0.05, momentum 0.9”"},
+          "es": {"sgd": "«SGD, tasa 0,05»", "momentum": "«SGD, tasa 0,05, momento 0,9»"}}
+OVERFITS = {"en": r"overfit", "es": r"sobreajust"}
+
+
+@pytest.mark.parametrize("kind", ["loss rise", "accuracy gap"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_discussion_and_the_experiment_name_the_same_overfitting_configuration(
+        results: ResultSet, no_drawing: None, lang: str, kind: str) -> None:
+    from reportgen.report.build import build
+    from tests.test_reasoning import items, sentences
+
+    overfitting = rising() if kind == "loss rise" else by_accuracies()
+    changed = with_study(results, "optimizers", [flat("1", "sgd", SGD), overfitting])
+    found = next(s for s in localise(analyse(changed), lang).studies if s.key == "optimizers")
+    assert found.curves is not None
+    assert [str(c) for c in found.curves.overfitting_configs] == [
+        LABELS[lang]["momentum"][1:-1]]
+    model = build(changed, lang)
+    title = next(s.title for s in model.section("experiments").subsections
+                 if s.id == "experiment-optimizers")
+    study = ("“%s”" if lang == "en" else "«%s»") % title
+    # the discussion: the configuration named with its experiment, the other one not
+    discussion = [s for s in sentences(items(model, "discussion"))
+                  if re.search(OVERFITS[lang], s, re.I) and study in s]
+    assert len(discussion) == 1, items(model, "discussion")
+    assert LABELS[lang]["momentum"] in discussion[0]
+    assert LABELS[lang]["sgd"] not in discussion[0]
+    # the experiment's section: the same one overfits, the other does not
+    section = sentences(items(model, "experiment-optimizers"))
+    said = [s for s in section if LABELS[lang]["momentum"] in s
+            and re.search(OVERFITS[lang], s) and LABELS[lang]["sgd"] not in s]
+    assert said, section
+    assert any(LABELS[lang]["sgd"] in s and re.search(REST_ONE[lang], s) for s in section), \
+        section

@@ -279,7 +279,8 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
     points = i18n.format_points(thresholds.OVERFIT_ACC_GAP, lang, 0)
     rows = _verdicts(reading)
     out = []
-    overfit = [(k, f) for k, f, v in rows if v == "overfits"]
+    named = set(reading.overfitting_configs)  # the one answer the discussion reads too
+    overfit = [(k, f) for k, f, _v in rows if k in named]
     for i, (label, f) in enumerate(overfit):
         final = _final(reading, label)
         train_loss = final.train_loss if final is not None else None
@@ -299,7 +300,6 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
     measured = [(k, f) for k, f, v in rows if f.val_loss_rise_rel is not None
                 and v != "diverged"]
     if overfit:
-        named = {k for k, _ in overfit}
         rest = [k for k, _ in measured if k not in named]
         if rest:  # one configuration left or several: the sentence agrees in number
             options = REST_ONE if len(rest) == 1 else REST
@@ -355,7 +355,7 @@ def gap_sentences(ctx: Context, reading: CurveReading,
                 runs=_join(ctx, [ctx._("%(run)s (%(ratio)s times)", run=g.config,
                                        ratio=_ratio(g.gap.loss_ratio, lang))
                                  for g in others])))
-    said = {k for k, _f, v in _verdicts(reading) if v == "overfits"}
+    said = set(reading.overfitting_configs)
     for i, g in enumerate(g for g in gaps if g not in by_loss and g.gap.accuracy is not None
                           and g.config not in said):  # an overfitting one was said above
         final = _final(reading, g.config)
