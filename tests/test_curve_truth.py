@@ -121,7 +121,8 @@ def test_a_clean_run_is_neither_overfitting_in_the_curves_nor_in_findings_gap(
 
 def test_every_kind_of_curve_sentence_has_three_phrasings() -> None:
     from reportgen.report import curve_words
-    for name in ("OVERFIT_RISE", "OVERFIT_ACC", "REST", "NONE_RISE", "NONE_STILL",
+    for name in ("OVERFIT_RISE", "OVERFIT_ACC", "REST", "REST_ONE", "NONE_RISE", "NONE_STILL",
+                 "NONE_STILL_ONE",
                  "GAP_TOP", "GAP_OTHERS", "GAP_ACC", "GAP_SMALLEST", "NO_GAP", "CONVERGENCE",
                  "SAME_EPOCH", "SAME_TIME", "UNSTABLE"):
         options = getattr(curve_words, name)

@@ -74,7 +74,12 @@ class CurveReading:
 
     @property
     def overfitting_configs(self) -> tuple[str, ...]:
-        """The configurations whose verdict is "overfits", in order."""
+        """The configurations whose verdict is "overfits", in order: the one answer to "which
+        configurations overfit" that every text reads (the experiment's curve paragraph, the
+        general discussion). `findings.overfitting` lists only those whose validation loss
+        rises; a configuration can also overfit by its accuracies."""
+        if not self.verdicts:
+            return ()
         return tuple(k for k, v in zip(self.labels, self.verdicts, strict=True)
                      if v == "overfits")
 

@@ -368,6 +368,8 @@ class CurveFindings:
     Empty tuples and None mean "nothing to report"."""
 
     convergence: ConvergenceFinding | None
+    # the configurations whose validation loss rises after its minimum: one sign only; which
+    # configurations overfit is `CurveReading.overfitting_configs` (their `fit_verdict`)
     overfitting: tuple[OverfitFinding, ...]
     gaps: tuple[GapFinding, ...]
     unstable: tuple[InstabilityFinding, ...]

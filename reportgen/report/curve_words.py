@@ -98,15 +98,24 @@ OVERFIT_ACC = (
     N_("By the gap between its accuracies, %(run)s overfits: %(points)s points (%(train)s on "
        "training, %(val)s on validation), beyond the %(threshold)s points allowed, even though "
        "its validation loss does not rise."))
-REST = (
-    N_("In %(runs)s, by contrast, neither sign appears: the validation loss does not rise by "
-       "%(threshold)s or more after its minimum, and training accuracy leads validation "
-       "accuracy by at most %(points)s points."),
+REST_ONE = (  # the one configuration left that does not overfit
+    N_("In %(runs)s, by contrast, neither sign appears: its validation loss does not rise by "
+       "%(threshold)s or more after its minimum, and its training accuracy leads its "
+       "validation accuracy by at most %(points)s points."),
     N_("No such sign appears in %(runs)s, whose validation loss stays within %(threshold)s of "
        "its minimum and whose accuracies stay within %(points)s points of each other."),
-    N_("The other configurations, %(runs)s, do not overfit: their validation loss rises less "
-       "than %(threshold)s after its minimum and their accuracies differ by %(points)s points "
+    N_("The other configuration, %(runs)s, does not overfit: its validation loss rises less "
+       "than %(threshold)s after its minimum and its accuracies differ by %(points)s points "
        "at most."))
+REST = (  # several configurations left that do not overfit
+    N_("In %(runs)s, by contrast, neither sign appears: no validation loss rises by "
+       "%(threshold)s or more after its minimum, and no training accuracy leads its "
+       "validation accuracy by more than %(points)s points."),
+    N_("No such sign appears in %(runs)s, whose validation losses stay within %(threshold)s "
+       "of their minimum and whose accuracies stay within %(points)s points of each other."),
+    N_("The other configurations, %(runs)s, do not overfit: their validation losses rise "
+       "less than %(threshold)s after their minimum and their accuracies differ by "
+       "%(points)s points at most."))
 NONE_RISE = (
     N_("No configuration overfits: no validation loss rises by %(threshold)s or more after its "
        "minimum (the largest rise, %(rise)s, is that of %(run)s after epoch %(epoch)s), and no "
@@ -117,6 +126,14 @@ NONE_RISE = (
     N_("The curves show no overfitting in any configuration: at most %(rise)s of rise after "
        "the minimum of the validation loss (%(run)s, from epoch %(epoch)s), under the "
        "%(threshold)s that would count, and accuracy gaps within %(points)s points."))
+NONE_STILL_ONE = (  # a study with one configuration
+    N_("The validation loss of %(runs)s is still at its lowest in the last epoch and its "
+       "accuracies stay within %(points)s points of each other: within the epochs trained, it "
+       "does not overfit."),
+    N_("Within the epochs trained, %(runs)s does not overfit: its validation loss is still at "
+       "its minimum in the last epoch, and its accuracies stay within %(points)s points."),
+    N_("Still at its minimum in the last epoch, the validation loss of %(runs)s shows no "
+       "overfitting, and neither do its accuracies, within %(points)s points of each other."))
 NONE_STILL = (
     N_("The validation loss of %(runs)s is still at its lowest in the last epoch and no "
        "accuracy gap exceeds %(points)s points: within the epochs trained, none of them "
@@ -262,7 +279,8 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
     points = i18n.format_points(thresholds.OVERFIT_ACC_GAP, lang, 0)
     rows = _verdicts(reading)
     out = []
-    overfit = [(k, f) for k, f, v in rows if v == "overfits"]
+    named = set(reading.overfitting_configs)  # the one answer the discussion reads too
+    overfit = [(k, f) for k, f, _v in rows if k in named]
     for i, (label, f) in enumerate(overfit):
         final = _final(reading, label)
         train_loss = final.train_loss if final is not None else None
@@ -282,10 +300,10 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
     measured = [(k, f) for k, f, v in rows if f.val_loss_rise_rel is not None
                 and v != "diverged"]
     if overfit:
-        named = {k for k, _ in overfit}
         rest = [k for k, _ in measured if k not in named]
-        if rest:
-            out.append(ctx._(_pick(ctx, "curve-not-overfitting", REST, found),
+        if rest:  # one configuration left or several: the sentence agrees in number
+            options = REST_ONE if len(rest) == 1 else REST
+            out.append(ctx._(_pick(ctx, "curve-not-overfitting", options, found),
                              runs=_join(ctx, rest), threshold=threshold, points=points))
         out += _reason(ctx, OVERFIT_REASONS, reading.overfitting)
     elif measured:
@@ -296,8 +314,10 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
                 rise=i18n.format_percent(worst.val_loss_rise_rel, lang, 0), run=label,
                 epoch=ctx.integer(worst.best_epoch), points=points))
         else:
-            out.append(ctx._(_pick(ctx, "curve-still-at-minimum", NONE_STILL, found),
-                             runs=_join(ctx, [k for k, _ in measured]), points=points))
+            still = [k for k, _ in measured]
+            options = NONE_STILL_ONE if len(still) == 1 else NONE_STILL
+            out.append(ctx._(_pick(ctx, "curve-still-at-minimum", options, found),
+                             runs=_join(ctx, still), points=points))
     return out
 
 
@@ -335,7 +355,7 @@ def gap_sentences(ctx: Context, reading: CurveReading,
                 runs=_join(ctx, [ctx._("%(run)s (%(ratio)s times)", run=g.config,
                                        ratio=_ratio(g.gap.loss_ratio, lang))
                                  for g in others])))
-    said = {k for k, _f, v in _verdicts(reading) if v == "overfits"}
+    said = set(reading.overfitting_configs)
     for i, g in enumerate(g for g in gaps if g not in by_loss and g.gap.accuracy is not None
                           and g.config not in said):  # an overfitting one was said above
         final = _final(reading, g.config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from reportgen.analysis import curves as thresholds
 from reportgen.analysis.findings import EngineGap, Margin, StudyFindings, Trend
 from reportgen.analysis.verdicts import lead_established
 from reportgen.report import (
@@ -69,20 +70,44 @@ def synthesis_sentences(ctx: Context) -> list[str]:
             "%(open)s the margins stay within the single-seed threshold or the seed-to-seed "
             "spread, so the differences measured are of the size of the noise.",
             open=ctx.titles(open_)))
-    overfit = [f for f in studies if f.curves is not None and f.curves.findings.overfitting]
-    read = [f for f in studies if f.curves is not None]
-    if overfit:
-        out.append(ctx._(
-            "The validation loss rises after its minimum, the sign of overfitting this report "
-            "uses, in %(studies)s; the other experiments keep it at or near its minimum until "
-            "the end of training.", studies=ctx.titles(overfit)) if len(overfit) < len(read)
-            else ctx._("The validation loss rises after its minimum, the sign of overfitting "
-                       "this report uses, in every experiment: %(studies)s.",
-                       studies=ctx.titles(overfit)))
-    elif read:
-        out.append(ctx._("In no experiment does the validation loss rise clearly after its "
-                         "minimum, the sign of overfitting this report uses."))
+    out += overfitting_sentences(ctx)
     return out
+
+
+def overfitting_sentences(ctx: Context) -> list[str]:
+    """Which configurations overfit, named with their experiment: the curves' one verdict
+    per configuration (`CurveReading.overfitting_configs`), the answer the experiment's curve
+    paragraph gives too."""
+    read = [f for f in ctx.findings.studies if f.curves is not None]
+    if not read:
+        return []
+    named = [(f, f.curves.overfitting_configs) for f in read
+             if f.curves is not None and f.curves.overfitting_configs]
+    if not named:
+        return [ctx._(
+            "No configuration of any experiment overfits: no validation loss rises by "
+            "%(threshold)s or more after its minimum, and no training accuracy ends more than "
+            "%(points)s points above the validation accuracy.",
+            threshold=i18n.format_percent(thresholds.OVERFIT_MIN_RISE_REL, ctx.lang, 0),
+            points=i18n.format_points(thresholds.OVERFIT_ACC_GAP, ctx.lang, 0))]
+    configs = ctx.join([ctx._("%(configs)s (in %(study)s)",
+                              configs=ctx.join([ctx.quoted(str(c)) for c in found_configs]),
+                              study=ctx.quoted(ctx.study_title(found)))
+                        for found, found_configs in named])
+    n = sum(len(c) for _, c in named)
+    values = {"n": ctx.integer(n), "configs": configs}
+    if len(named) == len(read) > 1:
+        return [ctx._("Every experiment has at least one configuration that overfits: "
+                      "%(configs)s.", configs=configs)]
+    if len(named) == len(read):  # the one experiment whose curves were read
+        message = N_("Overfitting appears in one configuration, %(configs)s.") if n == 1 \
+            else N_("Overfitting appears in %(n)s configurations: %(configs)s.")
+    else:
+        message = N_("Overfitting appears in one configuration only, %(configs)s; no "
+                     "configuration of the other experiments overfits.") if n == 1 \
+            else N_("Overfitting appears in %(n)s configurations, %(configs)s; no "
+                    "configuration of the other experiments overfits.")
+    return [ctx._(message, **values)]
 
 
 def limitation_sentences(ctx: Context) -> list[str]:

@@ -1,0 +1,175 @@
+"""One verdict, worded alike wherever it is stated (issue 26, items 7, 8 and 11), in both
+languages, on small hand-made result sets: a sentence about the configurations left agrees
+in number with how many there are, a margin's verdict reads the same in the abstract, the
+experiment's section and the conclusions, and the discussion and the experiment's section
+name the same overfitting configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from reportgen.analysis.findings import analyse
+from reportgen.report.context import Context
+from reportgen.report.curve_words import curve_sentences
+from reportgen.report.localise import localise
+from reportgen.store.store import ResultSet
+from tests.report_fixtures import make_results, record, split_metrics
+from tests.test_reasoning import curve, with_study
+
+SGD = {"name": "sgd", "lr": 0.05}
+SGD_FAST = {"name": "sgd", "lr": 0.1}
+MOMENTUM = {"name": "sgd", "lr": 0.05, "momentum": 0.9}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    return make_results(tmp_path_factory.mktemp("verdict"))
+
+
+def flat(run_id: str, label: str, optimizer: dict) -> tuple:
+    """A configuration whose validation loss is still at its minimum at the end, its
+    accuracies one point apart: it does not overfit."""
+    rec = record(run_id * 16, "optimizers", label, {"training.optimizer": optimizer}, 64,
+                 optimizer, "completed", 12, 12, {"train": 0.96, "val": 0.95, "test": 0.95})
+    rec = dataclasses.replace(rec, metrics={**rec.metrics,
+                                            "train": split_metrics(0.96, 0.15, 1078),
+                                            "val": split_metrics(0.95, 0.16, 359)})
+    return rec, curve(12, 0.15, 0.16, 12, 0.16, acc_at=10)
+
+
+def rising(run_id: str = "2") -> tuple:
+    """SGD with momentum: its validation loss is lowest at epoch 5 and rises 33 % after it."""
+    rec = record(run_id * 16, "optimizers", "sgd+momentum", {"training.optimizer": MOMENTUM},
+                 64, MOMENTUM, "completed", 12, 5, {"train": 0.99, "val": 0.98, "test": 0.98})
+    rec = dataclasses.replace(rec, metrics={**rec.metrics,
+                                            "train": split_metrics(0.99, 0.05, 1078),
+                                            "val": split_metrics(0.98, 0.08, 359)})
+    return rec, curve(12, 0.010, 0.06, 5, 0.08, acc_at=3)
+
+
+def curve_text(results: ResultSet, pairs: list[tuple], lang: str) -> list[str]:
+    shown = localise(analyse(with_study(results, "optimizers", pairs)), lang)
+    found = next(s for s in shown.studies if s.key == "optimizers")
+    return curve_sentences(Context(shown, lang), found)
+
+
+# the sentence on the configurations left, as each phrasing opens, singular and plural
+REST_ONE = {"en": r"(its validation loss does not rise|whose validation loss stays|The other "
+                  r"configuration, .*, does not overfit)",
+            "es": r"(su pérdida de validación no sube|cuya pérdida de validación queda|La otra "
+                  r"configuración, .*, no sobreajusta)"}
+REST_MANY = {"en": r"(no validation loss rises|whose validation losses stay|The other "
+                   r"configurations, .*, do not overfit)",
+             "es": r"(ninguna pérdida de validación sube|sus pérdidas de validación quedan|Las "
+                   r"demás configuraciones, .*, no sobreajustan)"}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_one_configuration_left_is_worded_in_the_singular(results: ResultSet,
+                                                              lang: str) -> None:
+    said = curve_text(results, [flat("1", "sgd", SGD), rising()], lang)
+    rest = [s for s in said if re.search(REST_ONE[lang], s)]
+    assert len(rest) == 1, said
+    assert not any(re.search(REST_MANY[lang], s) for s in said), said
+    plain = {"en": "“SGD, lr 0.05”", "es": "«SGD, tasa 0,05»"}[lang]
+    assert plain in rest[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_several_configurations_left_are_worded_in_the_plural(results: ResultSet,
+                                                              lang: str) -> None:
+    pairs = [flat("1", "sgd", SGD), flat("3", "sgd-fast", SGD_FAST), rising()]
+    said = curve_text(results, pairs, lang)
+    rest = [s for s in said if re.search(REST_MANY[lang], s)]
+    assert len(rest) == 1, said
+    assert not any(re.search(REST_ONE[lang], s) for s in said), said
+    for label in {"en": ("“SGD, lr 0.05”", "“SGD, lr 0.1”"),
+                  "es": ("«SGD, tasa 0,05»", "«SGD, tasa 0,1»")}[lang]:
+        assert label in rest[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("n", [1, 2])
+def test_every_phrasing_of_the_rest_agrees_in_number(results: ResultSet, lang: str,
+                                                     n: int) -> None:
+    """Each of the three phrasings (they rotate with the study's position) agrees in number."""
+    from reportgen.report import curve_words
+
+    options = curve_words.REST_ONE if n == 1 else curve_words.REST
+    ctx = Context(analyse(results), lang)
+    for option in options:
+        text = ctx._(option, runs="«a»" if n == 1 else "«a» y «b»", threshold="10 %",
+                     points="5")
+        wrong = REST_MANY if n == 1 else REST_ONE
+        assert not re.search(wrong[lang], text), text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_study_of_one_configuration_is_not_called_none_of_them(results: ResultSet,
+                                                                 lang: str) -> None:
+    said = " ".join(curve_text(results, [flat("1", "sgd", SGD)], lang))
+    plural = {"en": r"none of them|none of “|neither do the accuracies",
+              "es": r"ninguna configuración|ninguna de las configuraciones|las pérdidas de"}
+    assert not re.search(plural[lang], said), said
+    assert re.search({"en": r"does not overfit|shows no overfitting",
+                      "es": r"no sobreajusta|no muestra sobreajuste"}[lang], said), said
+
+
+# ---------------------------------------------------------------- one overfitting verdict
+@pytest.fixture
+def no_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_reasoning import undrawn
+
+    monkeypatch.setattr(Context, "figure", undrawn)
+
+
+def by_accuracies(run_id: str = "2") -> tuple:
+    """SGD with momentum whose validation loss keeps falling but whose accuracies end 8 points
+    apart in the final evaluation: it overfits by the accuracy sign alone, which is where a
+    text reading only the loss rise would disagree."""
+    rec = record(run_id * 16, "optimizers", "sgd+momentum", {"training.optimizer": MOMENTUM},
+                 64, MOMENTUM, "completed", 12, 12, {"train": 1.0, "val": 0.92, "test": 0.92})
+    rec = dataclasses.replace(rec, metrics={**rec.metrics,
+                                            "train": split_metrics(1.0, 0.05, 1078),
+                                            "val": split_metrics(0.92, 0.08, 359)})
+    return rec, curve(12, 0.010, 0.06, 12, 0.06, acc_at=3)
+
+
+LABELS = {"en": {"sgd": "“SGD, lr 0.05”", "momentum": "“SGD, lr 0.05, momentum 0.9”"},
+          "es": {"sgd": "«SGD, tasa 0,05»", "momentum": "«SGD, tasa 0,05, momento 0,9»"}}
+OVERFITS = {"en": r"overfit", "es": r"sobreajust"}
+
+
+@pytest.mark.parametrize("kind", ["loss rise", "accuracy gap"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_discussion_and_the_experiment_name_the_same_overfitting_configuration(
+        results: ResultSet, no_drawing: None, lang: str, kind: str) -> None:
+    from reportgen.report.build import build
+    from tests.test_reasoning import items, sentences
+
+    overfitting = rising() if kind == "loss rise" else by_accuracies()
+    changed = with_study(results, "optimizers", [flat("1", "sgd", SGD), overfitting])
+    found = next(s for s in localise(analyse(changed), lang).studies if s.key == "optimizers")
+    assert found.curves is not None
+    assert [str(c) for c in found.curves.overfitting_configs] == [
+        LABELS[lang]["momentum"][1:-1]]
+    model = build(changed, lang)
+    title = next(s.title for s in model.section("experiments").subsections
+                 if s.id == "experiment-optimizers")
+    study = ("“%s”" if lang == "en" else "«%s»") % title
+    # the discussion: the configuration named with its experiment, the other one not
+    discussion = [s for s in sentences(items(model, "discussion"))
+                  if re.search(OVERFITS[lang], s, re.I) and study in s]
+    assert len(discussion) == 1, items(model, "discussion")
+    assert LABELS[lang]["momentum"] in discussion[0]
+    assert LABELS[lang]["sgd"] not in discussion[0]
+    # the experiment's section: the same one overfits, the other does not
+    section = sentences(items(model, "experiment-optimizers"))
+    said = [s for s in section if LABELS[lang]["momentum"] in s
+            and re.search(OVERFITS[lang], s) and LABELS[lang]["sgd"] not in s]
+    assert said, section
+    assert any(LABELS[lang]["sgd"] in s and re.search(REST_ONE[lang], s) for s in section), \
+        section
