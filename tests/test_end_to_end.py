@@ -37,6 +37,32 @@ def test_pdf_parses_and_has_pages(out, lang):
     assert "Informe de prueba" in text if lang == "es" else "Test report" in text
 
 
+def carried(path):
+    """The files a PDF carries as attachments, by name (pypdf: name -> list of contents)."""
+    return {name: contents[0] for name, contents in PdfReader(path).attachments.items()}
+
+
+def stored(out):
+    return {name: (out / name).read_bytes() for name in ("manifest.toml", "results.json")}
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_pdf_carries_the_manifest_and_results_json(out, lang):
+    assert carried(out / f"report.{lang}.pdf") == stored(out)
+
+
+@pytest.mark.parametrize(("lang", "title", "keywords"), [
+    ("es", "Informe de prueba", "digits, Ancho"), ("en", "Test report", "digits, Width")])
+def test_pdf_metadata(out, lang, title, keywords):
+    reader = PdfReader(out / f"report.{lang}.pdf")
+    info = reader.metadata
+    assert (info.title, info.author, info["/Keywords"]) == (title, "Ana Pérez", keywords)
+    assert info["/CreationDate"] == "D:20250501"  # the report's date
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == lang
+    assert root["/MarkInfo"]["/Marked"]  # tagged: structure for screen readers
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_html_is_self_contained(out, lang):
     html = (out / f"report.{lang}.html").read_text(encoding="utf-8")
@@ -60,6 +86,7 @@ def test_report_rerenders_without_training(out):
     assert result.exit_code == 0, result.output
     assert (out / "report.en.pdf").is_file()
     assert sorted(p.name for p in (out / "runs").iterdir()) == runs_before
+    assert carried(out / "report.en.pdf") == stored(out)
 
 
 def test_second_run_reuses_stored_runs(out):

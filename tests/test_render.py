@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from pypdf import PdfReader
 from report_fixtures import make_results
 
 from reportgen import figures
+from reportgen.analysis import results_json
+from reportgen.errors import StoreError
 from reportgen.report import render, write
 from reportgen.report.build import build
 from reportgen.report.i18n import templates_dir
@@ -143,6 +146,25 @@ def test_pdf_writes_a_multi_page_pdf(tmp_path: Path) -> None:
     assert len(render.document(page, tmp_path).pages) == 2
 
 
+def test_pdf_carries_its_attachments_byte_for_byte(tmp_path: Path) -> None:
+    date = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+    files = [render.Attachment("manifest.toml", b'title = "\xc3\xb1"\r\n', "the manifest",
+                               date),
+             render.Attachment("results.json", b'{"schema": 1}', "the results", date)]
+    page = '<html lang="es"><head><title>T</title></head><body><p>one</p></body></html>'
+    path = render.pdf(page, tmp_path / "report.pdf", tmp_path, files)
+    reader = PdfReader(path)
+    assert reader.attachments == {"manifest.toml": [files[0].data],
+                                  "results.json": [files[1].data]}
+    names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]  # [name, spec, …]
+    specs = {name: spec.get_object() for name, spec in zip(names[::2], names[1::2], strict=True)}
+    assert specs["results.json"]["/Desc"] == "the results"
+    assert specs["manifest.toml"]["/EF"]["/F"]["/Params"]["/ModDate"] == "D:20250501000000Z"
+    # dated as given, not when written: the same inputs give the same PDF
+    assert render.pdf(page, tmp_path / "again.pdf", tmp_path, files).read_bytes() == \
+        path.read_bytes()
+
+
 def test_report_pdf_has_pages_and_no_table_overflows(pages: dict[str, str],
                                                      tmp_path: Path) -> None:
     # Spanish: the longer words, so the widest tables
@@ -173,9 +195,26 @@ def _boxes(box: Any) -> Iterator[Any]:  # WeasyPrint layout boxes
 # ---------------------------------------------------------------- the whole set
 def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # PDF rendering is tested above; here a stub keeps the test fast
-    monkeypatch.setattr(render, "pdf", lambda text, path, base: _touch(path))
+    attached: dict[str, list[render.Attachment]] = {}
+
+    def stub(text: str, path: Path, base: Path,
+             attachments: list[render.Attachment]) -> Path:
+        attached[path.name] = attachments
+        return _touch(path)
+
+    monkeypatch.setattr(render, "pdf", stub)
+    results = make_results(tmp_path / "store")
+    results_json.write(results)
     written = write.write_reports(results, tmp_path, ["es", "en"], ["html", "pdf"],
                                    parallel=False)  # the stub exists in this process only
+    stored = {name: (tmp_path / "store" / name).read_bytes()
+              for name in ("manifest.toml", "results.json")}
+    for lang, description in (("es", "El manifiesto del que sale este informe"),
+                              ("en", "The manifest this report comes from")):
+        files = attached[f"report.{lang}.pdf"]
+        assert {a.name: a.data for a in files} == stored
+        assert files[0].description.startswith(description)
+        assert {a.date for a in files} == {dt.datetime(2025, 5, 1, tzinfo=dt.UTC)}
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert {"report.es.html", "report.en.html", "report.es.pdf", "report.en.pdf"} <= names
     csvs = sorted((tmp_path / "tables").glob("*.csv"))
@@ -190,6 +229,13 @@ def test_write_reports(results: ResultSet, tmp_path: Path, monkeypatch: pytest.M
     assert diverged["stop_reason"] == "diverged" and diverged["best_epoch"] == ""
     assert diverged["val_accuracy"] == ""
     assert (tmp_path / "report.es.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_pdf_is_not_written_without_results_json(tmp_path: Path) -> None:
+    results = make_results(tmp_path / "store")  # no results.json: `reportgen.api` writes it
+    with pytest.raises(StoreError, match=r"results\.json: cannot read it"):
+        write.write_reports(results, tmp_path / "store", ["en"], ["pdf"], parallel=False)
+    assert not (tmp_path / "store" / "report.en.pdf").exists()
 
 
 def _touch(path: Path) -> Path:

@@ -284,6 +284,35 @@ def test_date_defaults_to_today(results: ResultSet) -> None:
     assert model.meta.date == dt.date.today()
 
 
+def test_keywords_are_the_datasets_and_studies_titles(models: dict[str, ReportModel]) -> None:
+    assert models["es"].meta.keywords == (
+        "Dígitos de scikit-learn", "Neuronas en la capa oculta", "Optimizadores")
+    assert models["en"].meta.keywords == (
+        "scikit-learn digits", "Hidden layer width", "Optimizers")
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("es", ["lleva adjuntos", "panel de adjuntos", "reportgen grade SOLUCIONARIO results.json"]),
+    ("en", ["carries two attachments", "attachments pane",
+            "reportgen grade KEY results.json"])])
+def test_provenance_appendix_names_the_pdf_attachments(models: dict[str, ReportModel],
+                                                      lang: str, words: list[str]) -> None:
+    appendix = models[lang].section("appendix")
+    text = " ".join(b.text for b in appendix.blocks if isinstance(b, Paragraph))
+    for name in ("<code>manifest.toml</code>", "<code>results.json</code>",
+                 f"<code>pdfdetach -saveall report.{lang}.pdf</code>",
+                 "<code>reportgen run manifest.toml</code>", *words):
+        assert name in text, name
+
+
+def test_without_a_pdf_the_appendix_names_no_attachment(results: ResultSet) -> None:
+    report = results.manifest.report.model_copy(update={"formats": ["html"]})
+    manifest = results.manifest.model_copy(update={"report": report})
+    model = build(dataclasses.replace(results, manifest=manifest), "en")
+    appendix = model.section("appendix")
+    assert not any("pdfdetach" in b.text for b in appendix.blocks if isinstance(b, Paragraph))
+
+
 def test_study_without_runs_still_builds(results: ResultSet) -> None:
     empty = dataclasses.replace(results, studies={"hidden-units": [], "optimizers": []},
                                 index=dataclasses.replace(results.index, failed={}))

@@ -40,10 +40,10 @@ from typing import Any
 
 from reportgen.analysis import repeats
 from reportgen.store.records import RunRecord, split_summary
-from reportgen.store.store import ResultSet, dump_json, write_atomic
+from reportgen.store.store import RESULTS_JSON, ResultSet, dump_json, write_atomic
 
 SCHEMA = "reportgen.results/1"
-FILE_NAME = "results.json"
+FILE_NAME = RESULTS_JSON
 
 
 def run_summary(record: RunRecord) -> dict[str, Any]:

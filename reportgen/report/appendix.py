@@ -4,6 +4,8 @@ matrices and per-class scores appendix B holds (report/runs_appendix.py writes i
 
 from __future__ import annotations
 
+from markupsafe import escape
+
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
 from reportgen.report import key_section
@@ -12,6 +14,7 @@ from reportgen.report.i18n import N_
 from reportgen.report.model import Block, Cell, Column, Paragraph, Preformatted, Section, Table
 from reportgen.report.run_labels import identity
 from reportgen.store.records import RunRecord, SplitMetrics, finite
+from reportgen.store.store import MANIFEST_COPY, RESULTS_JSON
 
 
 def appendix(ctx: Context) -> Section:
@@ -74,13 +77,36 @@ def appendix(ctx: Context) -> Section:
         provenance=str(provenance.number), versions=str(versions_table.number),
         runs=str(runs_table.number)))
     authorship = Paragraph(authorship_text(ctx))
+    attached = [Paragraph(text, html=True)] if (text := attachments_text(ctx)) else []
     listing = Section("manifest", "", ctx._("Manifest"),
                       (Preformatted(ctx.manifest.source_text),))
     cuda = key_section.cuda_note(ctx, records)
     return Section("appendix", "A", ctx._("Appendix: provenance"),
-                   (intro, authorship, provenance, *([cuda] if cuda else []), versions_table,
-                    runs_table,
-                    *fused_note, *errors(ctx)), (listing,))
+                   (intro, *attached, authorship, provenance, *([cuda] if cuda else []),
+                    versions_table, runs_table, *fused_note, *errors(ctx)), (listing,))
+
+
+def attachments_text(ctx: Context) -> str | None:
+    """Safe HTML: the files the PDF carries inside it (report/write.py attaches them), how to
+    take them out, and what they are good for; None when the manifest makes no PDF."""
+    if "pdf" not in ctx.manifest.report.formats:
+        return None
+
+    def code(text: str) -> str:
+        return f"<code>{escape(text)}</code>"
+
+    key = ctx._("KEY")  # the answer key's folder, as the command's help names it
+    message = ctx._(
+        "The PDF of this report carries two attachments, byte for byte the files of its output "
+        "folder: the manifest, %(manifest)s, and the summary of its results, %(results)s. "
+        "%(extract)s extracts them, and so does the attachments pane of any PDF reader: the "
+        "PDF alone is enough to run the experiments again (%(rerun)s) and to grade them "
+        "against an answer key (%(grade)s).")
+    return str(escape(message)) % {
+        "manifest": code(MANIFEST_COPY), "results": code(RESULTS_JSON),
+        "extract": code(f"pdfdetach -saveall report.{ctx.lang}.pdf"),
+        "rerun": code(f"reportgen run {MANIFEST_COPY}"),
+        "grade": code(f"reportgen grade {key} {RESULTS_JSON}")}
 
 
 AUTHOR_TEXTS = {  # the manifest's texts a report quotes as its authors wrote them

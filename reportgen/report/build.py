@@ -56,7 +56,7 @@ def build(source: ResultSet | Findings, lang: str,
         subtitle=report.subtitle.get(lang) if report.subtitle else None,
         authors=tuple(report.authors), course=report.course,
         institution=report.institution, date=report.date or dt.date.today(),
-        kind=report.kind, mark_generated=report.mark_generated,
+        kind=report.kind, mark_generated=report.mark_generated, keywords=keywords(ctx),
         **cover_fields(findings.manifest, lang, findings.logo),
     )
     abstract = summary.abstract(ctx)
@@ -76,6 +76,15 @@ def build(source: ResultSet | Findings, lang: str,
             1 for s in sections if s.number.isalpha()))))
     return ReportModel(lang=lang, meta=meta, abstract=tuple(abstract),
                        sections=numbered(sections))
+
+
+def keywords(ctx: Context) -> tuple[str, ...]:
+    """What the report is about, for a document's metadata: the titles of the datasets its
+    studies use, then the studies' own titles, each once, in the manifest's order."""
+    studies = ctx.manifest.studies
+    names = [ctx.dataset_title(name) for study in studies for name in study.datasets()]
+    names += [study.title.get(ctx.lang) if study.title else study.id for study in studies]
+    return tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
 def fresh_artwork(analysed: Findings, localised: Findings,

@@ -185,6 +185,7 @@ class Meta:
     city: str | None = None
     logo: Logo | None = None
     mark_generated: bool = False  # [report] mark_generated: generated paragraphs marked
+    keywords: tuple[str, ...] = ()  # the datasets' and studies' titles (the PDF's metadata)
 
     def people(self) -> list[tuple[str, str]]:
         """(author, student id or "") in order."""

@@ -10,9 +10,12 @@ the output folder and data: URLs, in case a user's Markdown ever points elsewher
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -174,10 +177,34 @@ def document(html_text: str, base_dir: str | Path) -> Any:
                            url_fetcher=local_fetcher(base_dir)).render()
 
 
-def pdf(html_text: str, path: str | Path, base_dir: str | Path) -> Path:
-    """Render `html_text` to a PDF at `path`; relative URLs resolve against `base_dir`."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file a PDF carries inside it (its readers list it in an attachments pane)."""
+
+    name: str
+    data: bytes
+    description: str  # what a reader's attachments pane shows beside the name
+    date: dt.datetime  # its creation and modification date: fixed, so the PDF is reproducible
+
+
+def pdf(html_text: str, path: str | Path, base_dir: str | Path,
+        attachments: Sequence[Attachment] = ()) -> Path:
+    """Render `html_text` to a PDF at `path`; relative URLs resolve against `base_dir`.
+
+    The PDF's metadata (title, authors, keywords, language, creation date) comes from the
+    page's <title>, <meta> tags and `lang`; `attachments` are embedded as they are given.
+    The PDF is tagged (its headings, paragraphs, lists, tables and figures marked for screen
+    readers and text reflow): the same pages, ~15 % more bytes, no measurable extra time
+    (docs/manifest.md, "The PDF").
+    """
+    import weasyprint
+
     path = Path(path)
-    write_atomic(path, document(html_text, base_dir).write_pdf())
+    embedded = [weasyprint.Attachment(string=a.data, name=a.name, description=a.description,
+                                      created=a.date, modified=a.date)
+                for a in attachments]
+    write_atomic(path, document(html_text, base_dir).write_pdf(attachments=embedded,
+                                                                  pdf_tags=True))
     return path
 
 

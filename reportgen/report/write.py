@@ -7,6 +7,7 @@ CPU: building the figures and WeasyPrint's layout are single-threaded Python.
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,9 +18,19 @@ from typing import Any
 
 from reportgen.analysis.findings import Findings, analyse, id_key
 from reportgen.execution import lifeline
-from reportgen.report import render, samples_section
+from reportgen.report import i18n, render, samples_section
 from reportgen.report.build import build
-from reportgen.store.store import ResultSet, write_atomic
+from reportgen.report.i18n import N_
+from reportgen.report.model import ReportModel
+from reportgen.store.store import MANIFEST_COPY, RESULTS_JSON, ResultSet, write_atomic
+
+# what a reader's attachments pane says of each file a PDF carries
+EVIDENCE_DESCRIPTIONS = {
+    MANIFEST_COPY: N_("The manifest this report comes from: reportgen run manifest.toml runs "
+                      "its experiments again."),
+    RESULTS_JSON: N_("The results of this report, as reportgen grade and reportgen diff read "
+                     "them."),
+}
 
 
 def artwork(findings: Findings) -> dict[str, str]:
@@ -45,14 +56,18 @@ def write_reports(results: ResultSet, out_dir: str | Path,
     keyed columns), so their CSVs are written once. `parallel=False`: every language in this
     one process. `on_written(path)` hears of each document as it is written (of a worker
     process's, when that process ends).
+
+    Every PDF carries the store's manifest copy and results.json as attachments, so results.json
+    must be written first (`reportgen.api` does); StoreError names a missing one.
     """
     out = Path(out_dir)
     report = results.manifest.report
     languages = list(languages or report.languages)
     formats = list(formats or report.formats)
+    evidence = results.evidence() if "pdf" in formats else {}  # read before any work
     findings = analyse(results)
     drawn = artwork(findings)
-    jobs = [(findings, drawn, out, lang, formats, position == 0, results.images)
+    jobs = [(findings, drawn, out, lang, formats, position == 0, results.images, evidence)
             for position, lang in enumerate(languages)]
     workers = min(len(jobs), cpu_count()) if parallel else 1
     parts = in_processes(jobs, workers, on_written) if workers > 1 else None
@@ -63,8 +78,10 @@ def write_reports(results: ResultSet, out_dir: str | Path,
 
 def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: str,
                    formats: list[str], tables: bool, images: Mapping[str, Any] | None = None,
+                   evidence: Mapping[str, bytes] | None = None,
                    on_written: Callable[[Path], None] | None = None) -> list[Path]:
-    """One language: its ReportModel, then the files rendered from it."""
+    """One language: its ReportModel, then the files rendered from it; a PDF carries the
+    `evidence` files (name -> bytes) as attachments."""
     model = build(findings, lang, drawn, images)
     page = render.html(model) if {"html", "pdf"} & set(formats) else ""
     written: list[Path] = []
@@ -75,7 +92,8 @@ def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: s
         if on_written:
             on_written(path)
     if "pdf" in formats:
-        written.append(render.pdf(page, out / f"report.{lang}.pdf", out))
+        written.append(render.pdf(page, out / f"report.{lang}.pdf", out,
+                                  attachments(model, evidence or {})))
         if on_written:
             on_written(written[-1])
     if "docx" in formats:
@@ -89,6 +107,14 @@ def write_language(findings: Findings, drawn: dict[str, str], out: Path, lang: s
     return written
 
 
+def attachments(model: ReportModel, evidence: Mapping[str, bytes]) -> list[render.Attachment]:
+    """The files a PDF carries, described in the model's language and dated as the report."""
+    _ = i18n.gettext(model.lang)
+    date = dt.datetime.combine(model.meta.date, dt.time(), dt.UTC)
+    return [render.Attachment(name, data, _(EVIDENCE_DESCRIPTIONS[name]), date)
+            for name, data in evidence.items()]
+
+
 def cpu_count() -> int:
     """CPUs this process may run on (a container or `taskset` may allow fewer than exist)."""
     if hasattr(os, "sched_getaffinity"):
@@ -96,7 +122,8 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-Job = tuple[Findings, dict[str, str], Path, str, list[str], bool, dict[str, Any]]
+Job = tuple[Findings, dict[str, str], Path, str, list[str], bool, dict[str, Any],
+            dict[str, bytes]]
 
 
 def in_processes(jobs: list[Job], workers: int,

@@ -46,6 +46,9 @@ from reportgen.store.tuning_records import FOLDER as TUNING_DIR
 from reportgen.store.tuning_records import TuningRecord
 
 MANIFEST_COPY = "manifest.toml"
+RESULTS_JSON = "results.json"  # its layout: analysis/results_json.py
+# what a PDF report carries inside it: enough to run the manifest again and to grade its results
+EVIDENCE = (MANIFEST_COPY, RESULTS_JSON)
 FILE_NAME_MAX = 80
 INDEX = "index.json"
 BASELINES_DIR = "baselines"
@@ -360,6 +363,18 @@ class Store:
     def save_manifest(self, text: str) -> None:
         write_atomic(self.root / MANIFEST_COPY, text)
 
+    def evidence(self) -> dict[str, bytes]:
+        """The exact bytes of the manifest copy and results.json, by file name (`EVIDENCE`):
+        the files a PDF report carries as attachments. StoreError names any that is missing."""
+        out = {}
+        for name in EVIDENCE:
+            try:
+                out[name] = (self.root / name).read_bytes()
+            except OSError as exc:
+                raise StoreError(f"{self.root / name}: cannot read it ({_short(exc)}); run "
+                                 f"`reportgen report {self.root}` to write it") from None
+        return out
+
     # -- the cover's logo, beside the manifest copy
     def save_logo(self, manifest: manifest_mod.Manifest) -> None:
         """Copy the cover's logo next to the manifest copy, at the same relative path, so that
@@ -489,6 +504,10 @@ class ResultSet:
     def logo(self) -> CoverLogo | None:
         """The cover's logo, read from beside the manifest copy (None: the manifest has none)."""
         return Store.load_logo(self.manifest)
+
+    def evidence(self) -> dict[str, bytes]:
+        """The manifest copy and results.json as stored, by file name (`Store.evidence`)."""
+        return Store(self.root).evidence()
 
     def dataset_samples(self, name: str) -> dict[str, np.ndarray] | None:
         """The sample images kept for dataset `name` (None: not images, or an older store)."""
