@@ -485,6 +485,9 @@ def tolerance(size: Size, device: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- tests
+_OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|deselected|errors?)")
+
+
 def cuda_tests() -> dict[str, Any]:
     command = [sys.executable, "-m", "pytest", "-m", "cuda", "tests/test_cuda.py",
                "-o", "addopts=", "-q", "-p", "no:cacheprovider"]
@@ -492,9 +495,10 @@ def cuda_tests() -> dict[str, Any]:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                           check=False)
     tail = (done.stdout + done.stderr).strip().splitlines()
-    summary = tail[-1] if tail else ""
-    counts = {word: int(n) for n, word in re.findall(
-        r"(\d+) (passed|failed|skipped|deselected|errors?)", summary)}
+    # the last line that counts outcomes: plugins may print warnings after pytest's summary
+    summary = next((line for line in reversed(tail) if _OUTCOME.search(line)),
+                   tail[-1] if tail else "")
+    counts = {word: int(n) for n, word in _OUTCOME.findall(summary)}
     ran = counts.get("passed", 0) + counts.get("failed", 0) + counts.get("errors", 0)
     return {"command": " ".join(command[1:]), "returncode": done.returncode,
             "summary": summary, "counts": counts,
