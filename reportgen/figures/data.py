@@ -74,7 +74,9 @@ def class_distribution(
     if texts.title:
         ax.set_title(plain(texts.title))
     if narrow:
-        fig.legend(loc="outside upper center", ncols=len(splits), frameon=False)
+        # short keys and gaps: three splits fit across half the text width
+        fig.legend(loc="outside upper center", ncols=len(splits), frameon=False,
+                   handlelength=1.2, handletextpad=0.4, columnspacing=1.0)
     else:
         fig.legend(loc="outside right upper", frameon=False)
     return to_svg(fig, prefix)
