@@ -59,10 +59,9 @@ def test_output_is_deterministic() -> None:
 
 
 def test_two_figures_share_no_ids() -> None:
-    one = figures.confusion_matrix([[5, 1], [2, 7]], ["a", "b"], False, MATRIX_TEXTS,
-                                   prefix="fig-1")
-    two = figures.confusion_matrix([[5, 1], [2, 7]], ["a", "b"], True, MATRIX_TEXTS,
-                                   prefix="fig-2")
+    one = figures.confusion_matrix([[5, 1], [2, 7]], ["a", "b"], MATRIX_TEXTS, prefix="fig-1")
+    two = figures.confusion_grid([[[5, 1], [2, 7]]], ["run"], ["a", "b"], MATRIX_TEXTS,
+                                 prefix="fig-2")
     assert not set(ids_and_refs(one)[0]) & set(ids_and_refs(two)[0])
 
 
@@ -70,9 +69,11 @@ def test_confusion_matrix_handles_many_classes_and_empty_rows() -> None:
     n = 49
     matrix = [[(7 if i == j else 1) if i != 5 else 0 for j in range(n)] for i in range(n)]
     names = [f"class {i}" for i in range(n)]
-    for normalize in (False, True):
-        svg = figures.confusion_matrix(matrix, names, normalize, MATRIX_TEXTS, prefix="cm")
+    for width in (figures.matrix_width(matrix, names), 3.0):
+        svg = figures.confusion_matrix(matrix, names, MATRIX_TEXTS, prefix="cm", width_in=width)
         assert_inline_svg(svg, "cm")
+    svg = figures.confusion_grid([matrix] * 3, ["a", "b", "c"], names, MATRIX_TEXTS, prefix="g")
+    assert_inline_svg(svg, "g")
 
 
 def test_class_distribution() -> None:

@@ -148,3 +148,15 @@ def test_catalog_holds_no_unused_message(lang: str) -> None:
             unused.append(msgid)
     assert not unused, f"{lang} catalog:\n" + "\n".join(unused)
     assert all(f"\"{m}\"" in code for m in NESTED)  # still in the code
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_catalog_has_one_msgstr_per_msgid(lang: str) -> None:
+    # Babel's reader keeps the last of two msgstr lines, so a stray one silently replaces
+    # the translation above it; read the file as msgfmt does and refuse it.
+    lines = i18n.catalog_path(lang).read_text(encoding="utf-8").splitlines()
+    keys = [(n, line.split(" ", 1)[0]) for n, line in enumerate(lines, 1)
+            if line.startswith(("msgid ", "msgstr ", "msgid_plural "))]
+    doubled = [n for (n, key), (_, before) in zip(keys[1:], keys, strict=False)
+               if key == before == "msgstr"]
+    assert not doubled, f"{lang}: a second msgstr on line(s) {doubled}"

@@ -3,26 +3,30 @@
 The only package that imports matplotlib. It knows nothing about languages: every title, axis
 label, legend entry and the decimal separator come from the caller, already translated.
 Output is deterministic (fixed `svg.hashsalt`, no date) so reports can be diffed.
-One module per subject: `runs` (curves, confusion matrices), `data` (distributions, samples,
-predictions), `roc` (a binary classifier's ROC curve), `tuning` (searches), `svg`
-(inline-SVG tooling), `style` (palette, fonts).
+One module per subject: `runs` (curves), `matrices` (confusion matrices, alone and as small
+multiples), `data` (distributions, samples, predictions), `roc` (a binary classifier's ROC
+curve), `tuning` (searches), `svg` (inline-SVG tooling), `style` (palette, fonts).
 """
 
 from reportgen.figures.data import (
-    CountTexts,
     DistributionTexts,
     PredictionTexts,
     class_distribution,
     image_grid,
     prediction_panels,
-    sorted_class_counts,
+)
+from reportgen.figures.matrices import (
+    MatrixLayout,
+    MatrixTexts,
+    confusion_grid,
+    confusion_matrix,
+    matrix_layout,
+    matrix_width,
 )
 from reportgen.figures.roc import RocTexts, roc_curve
 from reportgen.figures.runs import (
     CurveTexts,
     DualAxisTexts,
-    MatrixTexts,
-    confusion_matrix,
     dual_axis,
     learning_curves,
 )
@@ -42,11 +46,12 @@ from reportgen.figures.tuning import (
 )
 
 __all__ = [
-    "BudgetLine", "BudgetTexts", "CountTexts", "CurveTexts", "DistributionTexts",
-    "DualAxisTexts", "HistoryTexts", "ImportanceTexts", "MatrixTexts", "ParallelAxis",
-    "ParallelTexts", "PredictionTexts", "RocTexts", "budget_curves", "class_distribution",
-    "clean_svg", "confusion_matrix", "covered_codepoints", "dual_axis", "image_grid",
-    "importance_bars", "learning_curves", "lighten_svg", "optimisation_history",
-    "parallel_coordinates", "prediction_panels", "prefix_ids", "roc_curve",
-    "sorted_class_counts", "tick_names", "to_svg",
+    "BudgetLine", "BudgetTexts", "CurveTexts", "DistributionTexts", "DualAxisTexts",
+    "HistoryTexts", "ImportanceTexts", "MatrixLayout", "MatrixTexts", "ParallelAxis",
+    "ParallelTexts", "PredictionTexts", "RocTexts",
+    "budget_curves", "class_distribution", "clean_svg", "confusion_grid", "confusion_matrix",
+    "covered_codepoints", "dual_axis", "image_grid", "importance_bars", "learning_curves",
+    "lighten_svg", "matrix_layout", "matrix_width",
+    "optimisation_history", "parallel_coordinates",
+    "prediction_panels", "prefix_ids", "roc_curve", "tick_names", "to_svg",
 ]

@@ -1,4 +1,4 @@
-"""Figures of the data: class distributions, class counts, sample images and predictions.
+"""Figures of the data: class distributions, sample images and predictions.
 
 `image_grid` of samples carries no translated text (class names only): the orchestrator draws it
 once per report and both languages embed the same SVG."""
@@ -42,14 +42,18 @@ def class_distribution(
     texts: DistributionTexts,
     normalize: bool = True,
     prefix: str = "fig",
+    width_in: float = MAX_WIDTH_IN,
 ) -> str:
     """Grouped bars: per class, its share (or count) in each split, one colour per split.
 
     Shares make splits of different sizes comparable, which is what a stratification check needs.
+    `width_in` is the width the figure is printed at (its text keeps its size on paper); a
+    narrow one has its legend above the bars instead of beside them.
     """
     splits = [s for s in texts.splits if s in counts]
     n = len(class_names)
-    fig = new_figure(MAX_WIDTH_IN, 3.0)
+    narrow = width_in < 0.7 * MAX_WIDTH_IN
+    fig = new_figure(width_in, 2.6 if narrow else 3.0)
     ax = fig.add_subplot()
     ax.grid(axis="x", visible=False)
     width = 0.8 / max(len(splits), 1)
@@ -69,46 +73,16 @@ def class_distribution(
     ax.set_ylabel(plain(texts.ylabel))
     if texts.title:
         ax.set_title(plain(texts.title))
-    fig.legend(loc="outside right upper", frameon=False)
+    if narrow:
+        # short keys and gaps: three splits fit across half the text width
+        fig.legend(loc="outside upper center", ncols=len(splits), frameon=False,
+                   handlelength=1.2, handletextpad=0.4, columnspacing=1.0)
+    else:
+        fig.legend(loc="outside right upper", frameon=False)
     return to_svg(fig, prefix)
 
 
 # ---- samples and predictions
-@dataclass(frozen=True)
-class CountTexts:
-    xlabel: str  # "Class"
-    ylabel: str  # "Training samples"
-    mean: str  # legend entry of the dashed mean line
-    decimal: str = "."
-
-
-@styled
-def sorted_class_counts(counts: Sequence[int], class_names: Sequence[str], texts: CountTexts,
-                        prefix: str = "fig") -> str:
-    """Samples per class, fewest first (seed 004's balance check), with the mean as a dashed
-    line: the shortest and tallest bars show at a glance how far from balanced the data are."""
-    order = sorted(range(len(counts)), key=lambda i: (counts[i], i))
-    n = len(order)
-    names = tick_names(class_names, 10) if class_names else [str(i) for i in range(n)]
-    fig = new_figure(MAX_WIDTH_IN, 2.8)
-    ax = fig.add_subplot()
-    ax.grid(axis="x", visible=False)
-    ax.set_axisbelow(True)
-    ax.bar(range(n), [counts[i] for i in order], width=0.75, color=PALETTE[0])
-    mean = sum(counts) / n if n else 0.0
-    ax.axhline(mean, color=PALETTE[5], linestyle="--", linewidth=1.2, label=plain(texts.mean))
-    tick_size = 8 if n <= 15 else 6 if n <= 30 else 5
-    ax.set_xticks(range(n), [names[i] for i in order], fontsize=tick_size,
-                  rotation=90 if n > 15 else 0)
-    ax.set_xlim(-0.6, n - 0.4)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
-    ax.set_xlabel(plain(texts.xlabel))
-    ax.set_ylabel(plain(texts.ylabel))
-    fig.legend(loc="outside right upper", frameon=False)
-    return to_svg(fig, prefix)
-
-
 def _show_image(ax: Any, image: Any) -> None:
     """A uint8 image, (H, W) grey or (H, W, 3) colour, pixels kept sharp, no axes."""
     if getattr(image, "ndim", 2) == 2:

@@ -1,4 +1,5 @@
-"""Figures of runs: learning curves, loss and accuracy on two axes, confusion matrices.
+"""Figures of runs: learning curves, and loss and accuracy on two axes (confusion matrices are
+`matrices`).
 
 Every text comes from the caller, already translated (the `*Texts` records)."""
 
@@ -11,14 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
-from matplotlib.textpath import TextToPath
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from reportgen.figures.style import (
-    ANNOTATE_MAX_CLASSES,
     LEGEND_SIDE_MAX_CHARS,
     MAX_WIDTH_IN,
     PALETTE,
@@ -27,9 +24,8 @@ from reportgen.figures.style import (
     new_figure,
     plain,
     run_style,
-    short,
     styled,
-    tick_names,
+    text_width_pt,
 )
 from reportgen.figures.svg import to_svg
 
@@ -46,14 +42,6 @@ class CurveTexts:
     best: str = ""  # legend entry of the star at a run's best epoch ("best epoch")
     restored: str = ""  # … of the open ring where early stopping restored the weights
     stopped: str = ""  # … of the tick where early stopping ended a run
-
-
-@dataclass(frozen=True)
-class MatrixTexts:
-    xlabel: str  # "Predicted class"
-    ylabel: str  # "True class"
-    title: str | None = None
-    decimal: str = "."
 
 
 # run markers when several runs share the axes: overlapping curves differ by shape as well
@@ -231,14 +219,6 @@ def _value_at(curve: tuple[list[float], list[float]], epoch: int | None) -> floa
     return None
 
 
-def _text_width_pt(text: str, size: float) -> float:
-    """The width of `text` set at `size` points in the current style's font, in points."""
-    widths = [TextToPath().get_text_width_height_descent(line, FontProperties(size=size),
-                                                          ismath=False)[0]
-              for line in text.split("\n")]
-    return max(widths, default=0.0)
-
-
 def _legend_below(fig: Any, handles: list[Line2D], axes_height: float,
                   width_in: float = MAX_WIDTH_IN) -> None:
     """A legend under the axes, in as many columns as the page width holds (long labels are
@@ -247,7 +227,7 @@ def _legend_below(fig: Any, handles: list[Line2D], axes_height: float,
     size = float(matplotlib.rcParams["legend.fontsize"])
     usable = width_in * 72 - 12  # points
     chrome = 4.8 * size  # handle (2 em), its gap (0.8 em), column spacing (2 em)
-    widths = [_text_width_pt(str(h.get_label()), size) for h in handles]
+    widths = [text_width_pt(str(h.get_label()), size) for h in handles]
     columns = max(1, min(4, len(handles), int(usable // (max(widths, default=0) + chrome))))
     if columns == 1:  # a label wider than the page: wrap it at spaces, then anywhere
         room = usable - chrome
@@ -302,23 +282,6 @@ def dual_axis(history: Sequence[Mapping[str, Any]], texts: DualAxisTexts,
     return to_svg(fig, prefix)
 
 
-def _class_labels(class_names: Sequence[str], n: int) -> list[str]:
-    """Class names as tick labels: whole, or on two lines when long ("0 — No diabetic" /
-    "retinopathy"); with many classes one short line each; indices when no font draws them."""
-    if not class_names:
-        return [str(i) for i in range(n)]
-    names = tick_names(class_names, 60)
-    if n > 20:
-        return [short(name, 14) for name in names]
-    out = []
-    for name in names:
-        lines = textwrap.wrap(name, 14, break_long_words=False) or [name]
-        if len(lines) > 2:
-            lines = [lines[0], short(" ".join(lines[1:]), 14)]
-        out.append("\n".join(lines))
-    return out
-
-
 def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []
@@ -328,103 +291,3 @@ def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float]
             xs.append(row.get("epoch") or position)
             ys.append(value)
     return xs, ys
-
-
-# ---------------------------------------------------------------- confusion matrix
-# The matrix is drawn at the size it is printed at when it takes 0.6 of the text width (and at
-# most a quarter smaller at half the width): cell numbers of CELL_TEXT_PT stay >= 7 pt.
-MATRIX_PRINT_WIDTH_IN = 0.6 * MAX_WIDTH_IN
-CELL_TEXT_PT = 9.5
-
-
-def cell_text(value: float, count: float, normalize: bool) -> str:
-    """What a cell prints: nothing when no sample fell in it; a share as a whole percentage
-    ("<1" when it rounds to 0); a count as an integer."""
-    if count == 0:
-        return ""
-    if not normalize:
-        return str(int(count))
-    percent = round(100 * value)
-    return "<1" if percent == 0 else str(percent)
-
-
-@styled
-def confusion_matrix(
-    matrix: Sequence[Sequence[int]],
-    class_names: Sequence[str],
-    normalize: bool,
-    texts: MatrixTexts,
-    prefix: str = "fig",
-) -> str:
-    """Counts (or row-normalised shares as percentages: each true class sums to 100) as a heat
-    map.
-
-    Up to ANNOTATE_MAX_CLASSES classes the cells carry their numbers (empty cells blank, the
-    diagonal in bold and framed) and no colour bar; the figure is sized so that at 0.6 of the
-    text width it prints 1:1. Beyond that the colour alone has to do, with a colour bar and
-    smaller tick labels (49 classes still fit the page width).
-    """
-    n = len(matrix)
-    counts = [[float(v) for v in row] for row in matrix]
-    values = counts
-    if normalize:
-        values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in counts]
-    annotate = n <= ANNOTATE_MAX_CLASSES
-    tick_size = 8 if n <= 10 else 7 if n <= 20 else 5
-    names = _class_labels(class_names, n)
-    widest = max((_text_width_pt(name, tick_size) for name in names), default=0.0)
-    line = 1.25 * tick_size  # a text line's height, points
-    tall = max(name.count("\n") + 1 for name in names) * line if names else line
-    if annotate:
-        cell_in = 0.31 if n <= 10 else 0.25
-        side = max(1.9, n * cell_in)
-    else:
-        side = min(MAX_WIDTH_IN - 1.6, max(3.6, 1.8 + 0.3 * n))
-    cell = side * 72 / max(n, 1)  # a column's width on the page, points
-    # x labels: level if they fit their column, else upright (a column then needs only the
-    # text's height); slanted labels would cross each other
-    rotation = 0 if widest <= 0.9 * cell else 90
-    drop = (widest if rotation else tall) / 72  # inches below the axes
-    left = widest / 72 + 0.45  # y tick labels and the axis title
-    bar = 0.0 if annotate else 0.75
-    width = min(MAX_WIDTH_IN, side + left + bar + 0.15)
-    height = side + drop + 0.5 + (0.3 if texts.title else 0.0)
-    fig = new_figure(width, height, layout="compressed")
-    ax = fig.add_subplot()
-    ax.grid(False)
-    vmax = 1.0 if normalize else max((max(row) for row in values), default=1.0) or 1.0
-    image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=vmax, interpolation="nearest")
-    if not annotate:
-        colorbar = fig.colorbar(image, ax=ax, shrink=0.85, aspect=30)
-        if normalize:
-            colorbar.ax.yaxis.set_major_formatter(
-                FuncFormatter(lambda v, _pos: f"{round(100 * v)}"))
-            colorbar.ax.set_ylabel("%", fontsize=7)
-        else:
-            colorbar.ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))
-        colorbar.ax.tick_params(labelsize=7)
-
-    ax.set_xticks(range(n), names, fontsize=tick_size, rotation=rotation)
-    ax.set_yticks(range(n), names, fontsize=tick_size)
-    ax.tick_params(length=0)
-    ax.set_xlabel(plain(texts.xlabel))
-    ax.set_ylabel(plain(texts.ylabel))
-    if texts.title:
-        ax.set_title(plain(texts.title))
-    if annotate:
-        shown = [[cell_text(v, c, normalize) for v, c in zip(row, crow, strict=True)]
-                 for row, crow in zip(values, counts, strict=True)]
-        longest = max((len(t) for row in shown for t in row), default=1)
-        # the widest number fits its cell (digits are about 0.64 em wide)
-        size = min(CELL_TEXT_PT, 0.88 * cell / (0.64 * max(longest, 2)))
-        for i, row in enumerate(values):
-            for j, value in enumerate(row):
-                if not shown[i][j]:
-                    continue
-                colour = "white" if value > 0.55 * vmax else "#1d1f23"
-                ax.text(j, i, shown[i][j], ha="center", va="center", fontsize=size,
-                        color=colour, fontweight="bold" if i == j else "normal")
-        for k in range(n):  # the diagonal: a frame round each cell of correct predictions
-            ax.add_patch(Rectangle((k - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="#1d1f23",
-                                   linewidth=0.9))
-    return to_svg(fig, prefix)

@@ -3,16 +3,19 @@ drawing module shares. Part of `reportgen.figures`, the only package that import
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any, Literal, ParamSpec
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter
 
 matplotlib.use("Agg")  # never a GUI backend, even if pyplot gets imported elsewhere
@@ -25,9 +28,13 @@ SPLIT_COLOURS = {"train": PALETTE[0], "val": PALETTE[1], "test": PALETTE[2]}
 # After the palette runs out, runs are told apart by marker as well as colour.
 MARKERS = (None, "o", "s", "^", "D", "v")
 MAX_WIDTH_IN = 6.8  # usable width of an A4 page with 18 mm margins, in inches
+# a figure set beside the paragraphs that discuss it (report.css: figure.figure.aside, 46 %)
+ASIDE_WIDTH_IN = 0.46 * MAX_WIDTH_IN
+MIN_TEXT_PT = 7.0  # the smallest type a figure prints in, where it has a choice
 ANNOTATE_MAX_CLASSES = 15  # beyond this, per-cell numbers are unreadable
 LEGEND_SIDE_MAX_CHARS = 16  # longer run labels go in a legend under the plot
 P = ParamSpec("P")
+R = TypeVar("R")
 
 # First installed family wins for each glyph (matplotlib >= 3.6 falls back per glyph), so class
 # names in Japanese (Kuzushiji-49) render when a CJK font is present instead of empty boxes.
@@ -104,26 +111,42 @@ _STYLE: dict[str, Any] = {
 }
 
 
-def styled(draw: Callable[P, str]) -> Callable[P, str]:
+@contextlib.contextmanager
+def report_style() -> Iterator[None]:
+    """The report's rcParams (and fonts) for what runs inside: drawing, or measuring text."""
+    style: Any = {**_STYLE, "font.family": list(installed_fonts())}  # keys rcParams knows
+    with matplotlib.rc_context(style), warnings.catch_warnings():
+        # tick_names() already avoids unrenderable labels; do not flood the console
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        yield
+
+
+def styled(draw: Callable[P, R]) -> Callable[P, R]:
     """Run a drawing function under the report style. rcParams are read both when artists are
     created and when the SVG is written, so the whole function runs inside the context."""
 
     @functools.wraps(draw)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
-        style: Any = {**_STYLE, "font.family": list(installed_fonts())}  # keys rcParams knows
-        with matplotlib.rc_context(style), \
-                warnings.catch_warnings():
-            # tick_names() already avoids unrenderable labels; do not flood the console
-            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with report_style():
             return draw(*args, **kwargs)
 
     return wrapper
 
 
 def new_figure(width: float, height: float,
-               layout: Literal["constrained", "compressed", "tight"] = "constrained") -> Figure:
+               layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
+               ) -> Figure:
     # A bare Figure (no pyplot): no global figure registry to leak or close.
     return Figure(figsize=(width, height), layout=layout)
+
+
+def text_width_pt(text: str, size: float, weight: str = "normal") -> float:
+    """The width of `text` (its widest line) set at `size` points in the current style's font,
+    in points. Measure inside `report_style()`: outside it another font may be the default."""
+    widths = [TextToPath().get_text_width_height_descent(
+        line, FontProperties(size=size, weight=weight), ismath=False)[0]
+        for line in text.split("\n")]
+    return max(widths, default=0.0)
 
 
 def short(name: str, limit: int = 14) -> str:

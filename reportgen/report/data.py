@@ -6,6 +6,7 @@ import dataclasses
 
 from reportgen import figures
 from reportgen.analysis.findings import id_key
+from reportgen.figures.style import ASIDE_WIDTH_IN, MAX_WIDTH_IN
 from reportgen.report import i18n, samples_section
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
@@ -37,9 +38,10 @@ def dataset_section(ctx: Context, summary: DatasetSummary) -> Section:
     shows = any("distribution" in v.study.show for v in ctx.findings.studies
                 if v.dataset == summary.name)
     if shows and summary.class_counts:
-        figure = distribution_figure(ctx, summary, key)
         # a few classes need no page width: set beside the sentence on the class balance
         few = len(summary.classes) <= FEW_CLASSES
+        figure = distribution_figure(ctx, summary, key,
+                                     ASIDE_WIDTH_IN if few else MAX_WIDTH_IN)
         blocks.append(dataclasses.replace(figure, aside=True) if few else figure)
     blocks += samples_section.dataset_blocks(ctx, summary, key)  # balance, images
     numbers = {b.id: str(b.number) for b in blocks if isinstance(b, Figure | Table)}
@@ -106,9 +108,11 @@ def dataset_info_table(ctx: Context, summary: DatasetSummary, key: str) -> Table
                       [[Cell(k, display=label), v] for k, label, v in rows])
 
 
-def distribution_figure(ctx: Context, summary: DatasetSummary, key: str) -> Figure:
+def distribution_figure(ctx: Context, summary: DatasetSummary, key: str,
+                        width_in: float = MAX_WIDTH_IN) -> Figure:
     """The dataset's one class-balance figure: the samples of every class in each split as
-    grouped bars (the balance of the classes and the stratification of the splits at once)."""
+    grouped bars (the balance of the classes and the stratification of the splits at once),
+    drawn at `width_in`, the width it is printed at."""
     splits = {s: ctx._(SPLIT_NAMES.get(s, s)) for s in SPLITS if s in summary.class_counts}
     texts = figures.DistributionTexts(
         xlabel=ctx._("Class"), ylabel=ctx._("Samples"),
@@ -119,4 +123,4 @@ def distribution_figure(ctx: Context, summary: DatasetSummary, key: str) -> Figu
     return ctx.figure(f"fig-dataset-{key}-distribution", caption,
                       lambda prefix: figures.class_distribution(
                           summary.class_counts, summary.classes, texts, normalize=False,
-                          prefix=prefix))
+                          prefix=prefix, width_in=width_in))

@@ -178,12 +178,12 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
     # counting the mistakes is the analysis's
     if best is not None:  # last, so that it sits beside the analysis that reads it
         split, metrics = final_metrics(best)
-        matrix: list[Figure] = []
         if metrics is not None and "confusion" in show and metrics.confusion:
-            matrix = results.confusion_figures(ctx, found, best, split, metrics, counts=False)
+            # beside the analysis, or across the page when its numbers need the width
+            blocks.append(results.confusion_figure(ctx, found, best, split, metrics))
         roc = error_words.roc_figure(ctx, found)  # a binary task: its ROC curve beside it
-        blocks += [dataclasses.replace(f, half=False, aside=True)
-                   for f in [*matrix, *([roc] if roc is not None else [])]]
+        if roc is not None:
+            blocks.append(dataclasses.replace(roc, half=False, aside=True))
     return blocks
 
 

@@ -14,7 +14,7 @@ from reportgen.analysis.runs import (
     has_values,
     varied_paths,
 )
-from reportgen.figures.style import MAX_WIDTH_IN
+from reportgen.figures.style import ASIDE_WIDTH_IN, MAX_WIDTH_IN
 from reportgen.report import (
     i18n,
 )
@@ -218,33 +218,69 @@ def dual_axis_figure(ctx: Context, found: StudyFindings, best: RunRecord) -> Fig
                        lambda prefix: figures.dual_axis(history, texts, prefix=prefix))
 
 
-def confusion_figures(ctx: Context, found: StudyFindings, best: RunRecord, split: str,
-                      metrics: SplitMetrics, *, counts: bool = True,
-                      key: str | None = None) -> list[Figure]:
-    """The confusion matrix of `best` (any run) in counts and normalised by row, side by side
-    at half the text width; `counts=False` gives the normalised one alone. `key` names the
-    figures (default: the study's)."""
-    classes = class_names(ctx, best, metrics)
-    texts = figures.MatrixTexts(xlabel=ctx._("Predicted class"),
-                                ylabel=ctx._("True class"),
-                                decimal=i18n.decimal_separator(ctx.lang))
-    split_name = ctx._(SPLIT_NAMES.get(split, split))
-    key = key or f"fig-study-{found.key}"
-    out = []
-    if counts:
-        out.append(ctx.figure(
-            f"{key}-confusion",
-            ctx._("Confusion matrix of %(run)s on the %(split)s split (counts).",
-                  run=best.label, split=split_name),
-            lambda prefix: figures.confusion_matrix(metrics.confusion, classes, False, texts,
-                                                    prefix=prefix)))
-    out.append(ctx.figure(
-        f"{key}-confusion-normalized",
-        ctx._(ctx.phrasing("matrix-caption", MATRIX_CAPTIONS, found),
-              run=best.label, split=split_name),
-        lambda prefix: figures.confusion_matrix(metrics.confusion, classes, True, texts,
-                                                prefix=prefix)))
-    return [dataclasses.replace(f, half=True) for f in out]
+def confusion_figure(ctx: Context, found: StudyFindings, run: RunRecord, split: str,
+                     metrics: SplitMetrics) -> Figure:
+    """The confusion matrix of `run` (the study's best) normalised by row, set beside the
+    analysis when its numbers and counts fit there at a readable size, else across the page
+    (a large matrix: no numbers, its most frequent confusions listed beside it). The caption
+    says how to read the cells as drawn, and with repeats which seed's run it is."""
+    classes = class_names(ctx, run, metrics)
+    texts = matrix_texts(ctx)
+    width = figures.matrix_width(metrics.confusion, classes)
+    layout = figures.matrix_layout(metrics.confusion, classes, width)
+    caption = ctx._(ctx.phrasing("matrix-caption", MATRIX_CAPTIONS, found),
+                    run=seed_label(ctx, found, run),
+                    split=ctx._(SPLIT_NAMES.get(split, split)))
+    reading = MATRIX_COUNTS if layout.counts else MATRIX_PERCENT if layout.annotated \
+        else MATRIX_SHADE
+    figure = ctx.figure(
+        f"fig-study-{found.key}-confusion-normalized", f"{caption} {ctx._(reading)}",
+        lambda prefix: figures.confusion_matrix(metrics.confusion, classes, texts,
+                                                prefix=prefix, width_in=width))
+    return dataclasses.replace(figure, aside=width == ASIDE_WIDTH_IN)
+
+
+def seed_label(ctx: Context, found: StudyFindings, run: RunRecord) -> str:
+    """How a caption names `run`: its label, or with repeats its configuration and which of
+    the configuration's seeds it is ("«64 neuronas» (semilla 13, la mejor de sus 3)")."""
+    if found.seeds is None:
+        return ctx.quoted(run.label)
+    config = next((c for c in found.seeds.configurations
+                   if any(r.run_id == run.run_id for r in c.runs)), None)
+    if config is None or len(config.runs) < 2:
+        return ctx.quoted(run.label)
+    return ctx._("%(config)s (seed %(seed)s, the best of its %(n)s)", config=config.label,
+                 seed=str(run.seed), n=i18n.format_int(len(config.runs), ctx.lang))
+
+
+def matrix_texts(ctx: Context) -> figures.MatrixTexts:
+    return figures.MatrixTexts(xlabel=ctx._("Predicted class"), ylabel=ctx._("True class"),
+                               decimal=i18n.decimal_separator(ctx.lang),
+                               confused=ctx._("Most frequent confusions (true → predicted)"))
+
+
+def confusion_grid_figure(ctx: Context, found: StudyFindings,
+                          runs: Sequence[tuple[RunRecord, str, SplitMetrics]],
+                          key: str) -> Figure:
+    """The confusion matrices of `runs` (same split, same classes), normalised by row, as
+    small multiples titled by run, in the order given."""
+    record, split, metrics = runs[0]
+    classes = class_names(ctx, record, metrics)
+    texts = matrix_texts(ctx)
+    values = {"study": ctx.study_title(found), "split": ctx._(SPLIT_NAMES.get(split, split))}
+    if len(runs) == 1:
+        caption = ctx._("Confusion matrix of %(run)s on the %(split)s split, normalised by "
+                        "row: the darker a cell, the larger its share of the row.",
+                        run=record.label, split=values["split"])
+    else:
+        caption = ctx._("Confusion matrices of the other runs of “%(study)s” on the "
+                        "%(split)s split, normalised by row, in the order of its runs table: "
+                        "the darker a cell, the larger its share of the row.", **values)
+    matrices = [m.confusion for _, _, m in runs]
+    titles = [str(r.label) for r, _, _ in runs]
+    return ctx.figure(key, f"{caption} {ctx._(MATRIX_ROOT_SCALE)}",
+                      lambda prefix: figures.confusion_grid(matrices, titles, classes, texts,
+                                                            prefix=prefix))
 
 
 MATRIX_CAPTIONS = (
@@ -255,6 +291,14 @@ MATRIX_CAPTIONS = (
     N_("Where the samples of each class of the %(split)s split go under %(run)s: confusion "
        "matrix normalised by row."),
 )
+# how to read the cells, as `figures.matrix_layout` drew them
+MATRIX_COUNTS = N_("Each cell gives the percentage of its row and, under it, its number of "
+                   "samples; an empty cell has none.")
+MATRIX_PERCENT = N_("Each cell gives the percentage of its row; an empty cell has no sample.")
+MATRIX_SHADE = N_("The shade gives each cell's share of its row, on a square-root scale; "
+                  "beside it, the most frequent confusions with their number of samples.")
+MATRIX_ROOT_SCALE = N_("The shades follow a square-root scale, so that confusions of a few "
+                       "per cent show.")
 
 
 def class_names(ctx: Context, record: RunRecord, metrics: SplitMetrics) -> list[str]:

@@ -18,7 +18,9 @@ from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
 from reportgen.store.records import RunRecord, SplitMetrics, finite
 
-RUNS_PER_TABLE = 3  # precision, recall and F1 of three runs + the class: 10 columns, portrait
+# recall and F1 of up to four runs + the class: 9 columns, which portrait A4 holds with the
+# runs' labels over them (five would need 11, and the headers would no longer fit)
+RUNS_PER_TABLE = 4
 
 
 def section(ctx: Context) -> Section | None:
@@ -29,9 +31,9 @@ def section(ctx: Context) -> Section | None:
         return None
     intro = Paragraph(ctx._(
         "Each experiment shows the normalised confusion matrix of its best run; this appendix "
-        "gives that run's precision, recall and F1 per class, and the matrices and per-class "
-        "scores of the other runs (in a study with repeats, of the first seed of every other "
-        "configuration), to compare them class by class."))
+        "gives that run's precision, recall and F1 per class, and the matrices and the recall "
+        "and F1 per class of the other runs (in a study with repeats, of the first seed of "
+        "every other configuration), to compare them class by class."))
     return Section("appendix-runs", OTHER_RUNS,
                    ctx._("Appendix: confusion matrices and per-class scores of the other runs"),
                    (intro,), tuple(parts))
@@ -45,16 +47,16 @@ def study_part(ctx: Context, found: StudyFindings,
     if best is not None:
         record, split, metrics = best
         blocks.append(results.per_class_table(ctx, found, record, split, metrics))
-    if "confusion" in show:
-        for i, (record, split, metrics) in enumerate(runs, 1):
-            if metrics.confusion:
-                blocks += results.confusion_figures(ctx, found, record, split, metrics,
-                                                    counts=False,
-                                                    key=f"fig-appendix-{found.key}-{i}")
+    if "confusion" in show:  # one figure of small multiples per split and set of classes
+        with_matrix = [run for run in runs if run[2].confusion]
+        for i, group in enumerate(alike(ctx, with_matrix), 1):
+            key = f"fig-appendix-{found.key}-confusion" + (f"-{i}" if i > 1 else "")
+            blocks.append(results.confusion_grid_figure(ctx, found, group, key))
     if "per_class" in show:
         with_scores = [run for run in runs if run[2].per_class]
-        blocks += [per_class_table(ctx, found, with_scores[k:k + RUNS_PER_TABLE], k)
-                   for k in range(0, len(with_scores), RUNS_PER_TABLE)]
+        tables = [chunk for group in alike(ctx, with_scores) for chunk in chunks(group)]
+        blocks += [per_class_table(ctx, found, chunk, k)
+                   for k, chunk in enumerate(tables, 1)]
     predictions = samples_section.study_blocks(ctx, found,
                                                frozenset({"predictions", "misclassified"}))
     blocks += predictions
@@ -90,10 +92,16 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
                            n=tables.pop(0), best=found.best.label if found.best else "",
                            study=ctx.study_title(found)))
     values = {"study": ctx.study_title(found), "best": best}
-    if len(figures) == 1:
+    others = len(other_runs(found))
+    if figures and others == 1:
         parts.append(ctx._("Figure %(n)s gives the confusion matrix, normalised by row, of the "
                            "other run of “%(study)s” (that of its best run, %(best)s, is in "
                            "the experiment's section).", n=figures[0], **values))
+    elif len(figures) == 1:
+        parts.append(ctx._("Figure %(n)s sets side by side the confusion matrices, normalised "
+                           "by row, of the other runs of “%(study)s”, in the order of its runs "
+                           "table (that of its best run, %(best)s, is in the experiment's "
+                           "section).", n=figures[0], **values))
     elif figures:
         parts.append(ctx._("Figures %(first)s to %(last)s give the confusion matrices, "
                            "normalised by row, of the other runs of “%(study)s”, in the order "
@@ -101,11 +109,15 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
                            "experiment's section).",
                            first=figures[0], last=figures[-1], **values))
     if len(tables) == 1:
-        parts.append(ctx._("Table %(n)s gives their precision, recall and F1 per class.",
-                           n=tables[0]))
+        parts.append(ctx.ngettext("Table %(n)s gives its recall and F1 per class.",
+                                  "Table %(n)s gives their recall and F1 per class, a pair of "
+                                  "columns per run.", others) % {"n": tables[0]})
+    elif len(tables) == 2:
+        parts.append(ctx._("Tables %(first)s and %(last)s give their recall and F1 per class, "
+                           "a pair of columns per run.", first=tables[0], last=tables[-1]))
     elif tables:
-        parts.append(ctx._("Tables %(first)s to %(last)s give their precision, recall and F1 "
-                           "per class.", first=tables[0], last=tables[-1]))
+        parts.append(ctx._("Tables %(first)s to %(last)s give their recall and F1 per class, "
+                           "a pair of columns per run.", first=tables[0], last=tables[-1]))
     if predictions:
         parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
                            "probability of every class.", n=predictions[0], run=best))
@@ -115,15 +127,36 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
     return " ".join(parts)
 
 
+def alike(ctx: Context, runs: Sequence[tuple[RunRecord, str, SplitMetrics]],
+          ) -> list[list[tuple[RunRecord, str, SplitMetrics]]]:
+    """`runs` grouped by split and classes (in order of first appearance): what one figure of
+    matrices, or one table of per-class scores, can put side by side."""
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[RunRecord, str, SplitMetrics]]] = {}
+    for run in runs:
+        record, split, metrics = run
+        classes = tuple(results.class_names(ctx, record, metrics)) if metrics.confusion else \
+            tuple(c.name for c in metrics.per_class if c.name not in AVERAGE_ROWS)
+        groups.setdefault((split, classes), []).append(run)
+    return list(groups.values())
+
+
+def chunks(runs: Sequence[tuple[RunRecord, str, SplitMetrics]],
+           ) -> list[Sequence[tuple[RunRecord, str, SplitMetrics]]]:
+    """`runs` in as few tables as RUNS_PER_TABLE allows, of sizes as even as can be (seven
+    runs: four and three, not four and one)."""
+    count = -(-len(runs) // RUNS_PER_TABLE)
+    size = -(-len(runs) // max(count, 1))
+    return [runs[k:k + size] for k in range(0, len(runs), size)]
+
+
 def per_class_table(ctx: Context, found: StudyFindings,
-                    runs: Sequence[tuple[RunRecord, str, SplitMetrics]], offset: int) -> Table:
-    """Precision, recall and F1 per class of up to RUNS_PER_TABLE runs, a column group each;
-    the averages in the foot."""
+                    runs: Sequence[tuple[RunRecord, str, SplitMetrics]], number: int) -> Table:
+    """Recall and F1 per class of up to RUNS_PER_TABLE runs, a column group each (the run's
+    label over it); the averages in the foot."""
     columns = [Column("class", ctx._("Class"))]
     for record, _, _ in runs:
         key = record.run_id[:12]
-        columns += [Column(f"{key}_precision", ctx._("Precision"), True, record.label),
-                    Column(f"{key}_recall", ctx._("Recall"), True, record.label),
+        columns += [Column(f"{key}_recall", ctx._("Recall"), True, record.label),
                     Column(f"{key}_f1", ctx._("F1"), True, record.label)]
     by_run = [{c.name: c for c in metrics.per_class} for _, _, metrics in runs]
     names = [c.name for c in runs[0][2].per_class]
@@ -132,16 +165,15 @@ def per_class_table(ctx: Context, found: StudyFindings,
         cells = [label]
         for scores in by_run:
             c = scores.get(name)
-            cells += [Cell(finite(c.precision) if c else None, "num"),
-                      Cell(finite(c.recall) if c else None, "num"),
+            cells += [Cell(finite(c.recall) if c else None, "num"),
                       Cell(finite(c.f1) if c else None, "num")]
         return cells
 
     body = [row(n, Cell(n)) for n in names if n not in AVERAGE_ROWS]
     foot = [row(n, Cell(n, display=ctx._(AVERAGE_ROWS[n]))) for n in names if n in AVERAGE_ROWS]
     split = runs[0][1]
-    caption = ctx._("Precision, recall and F1 per class of other runs of “%(study)s” on the "
-                    "%(split)s split.", study=ctx.study_title(found),
+    caption = ctx._("Recall and F1 per class of other runs of “%(study)s” on the %(split)s "
+                    "split.", study=ctx.study_title(found),
                     split=ctx._(SPLIT_NAMES.get(split, split)))
-    return ctx.table(f"appendix-{found.key}-per-class-{offset // RUNS_PER_TABLE + 1}", caption,
-                     columns, body, foot=tuple(tuple(r) for r in foot))
+    return ctx.table(f"appendix-{found.key}-per-class-{number}", caption, columns, body,
+                     foot=tuple(tuple(r) for r in foot))
