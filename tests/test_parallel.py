@@ -38,8 +38,14 @@ def results_without_timings(out: Path) -> dict:
     return data
 
 
+def finished_records(out: Path) -> list[Path]:
+    """The record of each finished run: a killed writer may leave a half-written run in a
+    hidden temp folder (`.<run-id>.*/record.json`), which the store does not count."""
+    return [p for p in out.glob("runs/*/record.json") if not p.parent.name.startswith(".")]
+
+
 def workers_of(out: Path) -> set[str]:
-    return {json.loads(p.read_text())["worker"] for p in out.glob("runs/*/record.json")}
+    return {json.loads(p.read_text())["worker"] for p in finished_records(out)}
 
 
 def trained_alone(folder: Path, text: str) -> tuple[Path, dict]:
@@ -164,7 +170,7 @@ def _train(manifest: Path, out: Path, jobs: int) -> subprocess.Popen:
 
 def _wait_for_runs(out: Path, count: int, process: subprocess.Popen, limit: float = 240) -> None:
     deadline = time.monotonic() + limit
-    while len(list(out.glob("runs/*/record.json"))) < count:
+    while len(finished_records(out)) < count:
         assert process.poll() is None, process.stdout.read()
         assert time.monotonic() < deadline, "no run finished in time"
         time.sleep(0.05)
@@ -203,7 +209,7 @@ def test_a_killed_driver_keeps_finished_runs_and_the_next_run_continues(six, tmp
         os.kill(worker, signal.SIGKILL)
     process.kill()
     process.wait()
-    kept = len(list(out.glob("runs/*/record.json")))
+    kept = len(finished_records(out))
     assert kept >= 2
     again = _start(path, out, "--jobs", "2")
     output, _ = again.communicate(timeout=300)
