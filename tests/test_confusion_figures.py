@@ -219,7 +219,7 @@ def test_with_repeats_the_caption_names_the_seed_shown(repeated: ResultSet, lang
     assert words.format(seed=best.seed) in matrix[0].caption, matrix[0].caption
 
 
-def test_appendix_b_has_one_grid_and_one_table_for_the_other_runs(
+def test_appendix_b_has_one_grid_and_the_other_runs_f1_beside_the_best(
         models: dict[str, ReportModel]) -> None:
     model = models["en"]
     part = next(s for s in model.section("appendix-runs").walk()
@@ -227,15 +227,40 @@ def test_appendix_b_has_one_grid_and_one_table_for_the_other_runs(
     matrices_ = [f for f in figures_under(part) if "confusion" in f.id]
     assert [f.id for f in matrices_] == ["fig-appendix-hidden-units-confusion"]
     assert "hidden=16" not in matrices_[0].svg  # panels titled by the shown label…
-    others = [t for t in tables_under(part) if t.id.startswith("appendix-hidden-units-per")]
-    assert len(others) == 1
-    groups = [c.group for c in others[0].columns[1:]]
-    assert groups == ["16 hidden units", "16 hidden units", "256 hidden units",
-                      "256 hidden units"]
-    assert [c.label for c in others[0].columns[1:3]] == ["Recall", "F1"]
+    # one table: the best run's precision, recall, F1 and support, then an F1 column per
+    # other run under its label (their recall is the diagonal of the grid's matrices)
+    tables = tables_under(part)
+    assert [t.id for t in tables] == ["study-hidden-units-per-class"]
+    best = tables[0]
+    groups = [c.group for c in best.columns[1:]]
+    assert groups == ["64 hidden units"] * 4 + ["16 hidden units", "256 hidden units"]
+    assert [c.label for c in best.columns[1:]] == ["Precision", "Recall", "F1", "Support",
+                                                    "F1", "F1"]
     guide = part.blocks[0].text
     assert f"Figure {matrices_[0].number} sets side by side" in guide
-    assert f"Table {others[0].number} gives their recall and F1" in guide
+    assert f"Table {best.number} gives the precision, recall and F1" in guide
+    assert "Beside them it sets the F1 of 2 other runs" in guide
+    assert "the recall of each class" in guide
+
+
+def test_runs_past_the_best_tables_room_get_an_f1_table_of_their_own(
+        results: ResultSet) -> None:
+    """Eight other runs: five beside the best run's scores, three in a table of F1 only."""
+    from reportgen.analysis.findings import analyse
+    from reportgen.report import runs_appendix
+    from reportgen.report.context import Context
+    from reportgen.report.localise import localise
+
+    findings = localise(analyse(results), "en")
+    found = next(s for s in findings.studies if s.key == "hidden-units")
+    runs = runs_appendix.other_runs(found)
+    extra = (runs * 4)[:runs_appendix.BESIDE_THE_BEST + 3]
+    part = runs_appendix.study_part(Context(findings, "en"), found, extra)
+    tables = [b for b in part.blocks if isinstance(b, Table)]
+    assert [len(t.columns) for t in tables] == [5 + runs_appendix.BESIDE_THE_BEST, 1 + 3]
+    assert [c.label for c in tables[1].columns[1:]] == ["F1"] * 3
+    assert f"Table {tables[1].number} gives the F1 per class of the remaining runs" in \
+        part.blocks[0].text
 
 
 def test_one_class_balance_figure_per_dataset(models: dict[str, ReportModel],

@@ -42,20 +42,19 @@ def appendix(ctx: Context) -> Section:
          for lib, ver in sorted(provenance_facts.versions.items())])
     fused = provenance_facts.fused  # group id -> (number, labels of its runs)
     fused_column = [Column("fused_group", ctx._("Fused group"), True)] if fused else []
+    # one device for every run is said once, in the provenance table; the start times and
+    # the rest of each record are in results.json, which the PDF carries
+    where = sorted({_where(r) for r in records})
+    device_column = [Column("device", ctx._("Device"))] if len(where) > 1 else []
     runs_table = ctx.table(
-        "runs", ctx._("Every run: identifier, device, seed and time."),
+        "runs", ctx._("Every run: identifier, seed, epochs and time."),
         [Column("run_id", ctx._("Run id")), Column("study", ctx._("Study")),
-         Column("run", ctx._("Run")), Column("device", ctx._("Device")),
+         Column("run", ctx._("Run")), *device_column,
          Column("seed", ctx._("Seed"), True), Column("epochs_run", ctx._("Epochs"), True),
-         Column("wall_seconds", ctx._("Time"), True),
-         Column("seconds_per_epoch", ctx._("Time per epoch"), True),
-         Column("started_at", ctx._("Started (UTC)")), *fused_column],
+         Column("wall_seconds", ctx._("Time"), True), *fused_column],
         [[Cell(r.run_id, "code", display=r.run_id[:12]), Cell(r.study_id, "code"),
-          Cell(identity(r.label), "code"),
-          Cell(f"{r.device} · {r.worker}" if r.worker else r.device),
-          Cell(r.seed, "int"), Cell(r.epochs_run, "int"),
-          Cell(finite(r.wall_seconds), "secs"), Cell(finite(r.seconds_per_epoch), "secs"),
-          Cell(r.started_at, "code", display=r.started_at.replace("T", " ")[:19]),
+          Cell(identity(r.label), "code"), *([Cell(_where(r))] if device_column else []),
+          Cell(r.seed, "int"), Cell(r.epochs_run, "int"), Cell(finite(r.wall_seconds), "secs"),
           *([Cell(fused[g][0] if (g := r.fused_group_id) in fused else None, "int")]
             if fused else [])]
          for r in records])
@@ -84,6 +83,11 @@ def appendix(ctx: Context) -> Section:
     return Section("appendix", "A", ctx._("Appendix: provenance"),
                    (intro, *attached, authorship, provenance, *([cuda] if cuda else []),
                     versions_table, runs_table, *fused_note, *errors(ctx)), (listing,))
+
+
+def _where(record: RunRecord) -> str:
+    """The device a run trained on, and the worker process when it was not the driver."""
+    return f"{record.device} · {record.worker}" if record.worker else record.device
 
 
 def attachments_text(ctx: Context) -> str | None:

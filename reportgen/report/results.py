@@ -311,20 +311,32 @@ def class_names(ctx: Context, record: RunRecord, metrics: SplitMetrics) -> list[
 
 
 def per_class_table(ctx: Context, found: StudyFindings, best: RunRecord, split: str,
-                    metrics: SplitMetrics) -> Table:
+                    metrics: SplitMetrics,
+                    others: Sequence[tuple[RunRecord, str, SplitMetrics]] = ()) -> Table:
+    """Precision, recall, F1 and support per class of the best run, and beside them the F1 of
+    `others` (runs scored on the same split and classes), a column each under its label."""
+    scores = [{c.name: c for c in m.per_class} for _, _, m in others]
+
     def row(c: Any, name: Cell) -> list[Cell]:
+        theirs = [s.get(c.name) for s in scores]
         return [name, Cell(finite(c.precision), "num"), Cell(finite(c.recall), "num"),
-                Cell(finite(c.f1), "num"), Cell(c.support, "int")]
+                Cell(finite(c.f1), "num"), Cell(c.support, "int"),
+                *(Cell(finite(t.f1) if t else None, "num") for t in theirs)]
 
     rows = [row(c, Cell(c.name)) for c in metrics.per_class if c.name not in AVERAGE_ROWS]
     foot = [row(c, Cell(c.name, display=ctx._(AVERAGE_ROWS[c.name])))
             for c in metrics.per_class if c.name in AVERAGE_ROWS]
+    group = best.label if others else None  # with other runs beside it, the best is named too
     columns = [Column("class", ctx._("Class")),
-               Column("precision", ctx._("Precision"), True),
-               Column("recall", ctx._("Recall"), True), Column("f1", ctx._("F1"), True),
-               Column("support", ctx._("Support"), True)]
-    caption = ctx._("Precision, recall and F1 per class of %(run)s on the %(split)s "
-                       "split.", run=best.label,
-                       split=ctx._(SPLIT_NAMES.get(split, split)))
+               Column("precision", ctx._("Precision"), True, group),
+               Column("recall", ctx._("Recall"), True, group),
+               Column("f1", ctx._("F1"), True, group),
+               Column("support", ctx._("Support"), True, group),
+               *(Column(f"{r.run_id[:12]}_f1", ctx._("F1"), True, r.label)
+                 for r, _, _ in others)]
+    values = {"run": best.label, "split": ctx._(SPLIT_NAMES.get(split, split))}
+    caption = ctx._("Precision, recall and F1 per class of %(run)s on the %(split)s split, "
+                    "and the F1 of other runs beside it.", **values) if others else \
+        ctx._("Precision, recall and F1 per class of %(run)s on the %(split)s split.", **values)
     return ctx.table(f"study-{found.key}-per-class", caption, columns, rows,
-                      foot=tuple(tuple(r) for r in foot))
+                     foot=tuple(tuple(r) for r in foot))

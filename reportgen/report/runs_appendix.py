@@ -18,9 +18,11 @@ from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Section, Table
 from reportgen.store.records import RunRecord, SplitMetrics, finite
 
-# recall and F1 of up to four runs + the class: 9 columns, which portrait A4 holds with the
-# runs' labels over them (five would need 11, and the headers would no longer fit)
-RUNS_PER_TABLE = 4
+# the F1 of up to eight runs + the class: 9 columns, which portrait A4 holds with the runs'
+# labels over them; the best run's table (class, precision, recall, F1, support) has room for
+# five more. Recall needs no column of its own: it is the diagonal of the normalised matrices.
+RUNS_PER_TABLE = 8
+BESIDE_THE_BEST = 5
 
 
 def section(ctx: Context) -> Section | None:
@@ -31,8 +33,8 @@ def section(ctx: Context) -> Section | None:
         return None
     intro = Paragraph(ctx._(
         "Each experiment shows the normalised confusion matrix of its best run; this appendix "
-        "gives that run's precision, recall and F1 per class, and the matrices and the recall "
-        "and F1 per class of the other runs (in a study with repeats, of the first seed of "
+        "gives that run's precision, recall and F1 per class, and the matrices and the F1 per "
+        "class of the other runs (in a study with repeats, of the first seed of "
         "every other configuration), to compare them class by class."))
     return Section("appendix-runs", OTHER_RUNS,
                    ctx._("Appendix: confusion matrices and per-class scores of the other runs"),
@@ -43,20 +45,23 @@ def study_part(ctx: Context, found: StudyFindings,
                runs: Sequence[tuple[RunRecord, str, SplitMetrics]]) -> Section:
     show = found.study.show
     blocks: list[Block] = []
+    with_scores = [run for run in runs if run[2].per_class] if "per_class" in show else []
     best = best_per_class(found)
-    if best is not None:
+    if best is not None:  # the first runs scored like the best one join its table
         record, split, metrics = best
-        blocks.append(results.per_class_table(ctx, found, record, split, metrics))
+        alongside = [k for k, run in enumerate(with_scores)
+                     if (run[1], scored_classes(run)) == (split, scored_classes(best))]
+        taken = set(alongside[:BESIDE_THE_BEST])
+        beside = [with_scores[k] for k in sorted(taken)]
+        with_scores = [run for k, run in enumerate(with_scores) if k not in taken]
+        blocks.append(results.per_class_table(ctx, found, record, split, metrics, beside))
     if "confusion" in show:  # one figure of small multiples per split and set of classes
         with_matrix = [run for run in runs if run[2].confusion]
         for i, group in enumerate(alike(ctx, with_matrix), 1):
             key = f"fig-appendix-{found.key}-confusion" + (f"-{i}" if i > 1 else "")
             blocks.append(results.confusion_grid_figure(ctx, found, group, key))
-    if "per_class" in show:
-        with_scores = [run for run in runs if run[2].per_class]
-        tables = [chunk for group in alike(ctx, with_scores) for chunk in chunks(group)]
-        blocks += [per_class_table(ctx, found, chunk, k)
-                   for k, chunk in enumerate(tables, 1)]
+    tables = [chunk for group in alike(ctx, with_scores) for chunk in chunks(group)]
+    blocks += [per_class_table(ctx, found, chunk, k) for k, chunk in enumerate(tables, 1)]
     predictions = samples_section.study_blocks(ctx, found,
                                                frozenset({"predictions", "misclassified"}))
     blocks += predictions
@@ -85,12 +90,19 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
                and not b.id.endswith(("-predictions", "-misclassified"))]
     tables = [str(b.number) for b in blocks if isinstance(b, Table)]
     parts = []
-    best_table = f"study-{found.key}-per-class"
-    if any(isinstance(b, Table) and b.id == best_table for b in blocks):
+    best_table = next((b for b in blocks if isinstance(b, Table)
+                       and b.id == f"study-{found.key}-per-class"), None)
+    if best_table is not None:
+        tables.remove(str(best_table.number))
+        beside = len([c for c in best_table.columns if c.key.endswith("_f1")])
         parts.append(ctx._("Table %(n)s gives the precision, recall and F1 per class of "
                            "%(best)s, the best run of “%(study)s”.",
-                           n=tables.pop(0), best=found.best.label if found.best else "",
-                           study=ctx.study_title(found)))
+                           n=str(best_table.number), best=best, study=ctx.study_title(found)))
+        if beside:
+            parts.append(ctx.ngettext(
+                "Beside them it sets the F1 of %(count)s other run.",
+                "Beside them it sets the F1 of %(count)s other runs, one column each.",
+                beside) % {"count": str(beside)})
     values = {"study": ctx.study_title(found), "best": best}
     others = len(other_runs(found))
     if figures and others == 1:
@@ -108,16 +120,15 @@ def part_guide(ctx: Context, found: StudyFindings, blocks: Sequence[Block]) -> s
                            "of its runs table (that of its best run, %(best)s, is in the "
                            "experiment's section).",
                            first=figures[0], last=figures[-1], **values))
+    if figures:  # the diagonal of a matrix normalised by row is the recall of each class
+        parts.append(ctx._("The diagonal of each matrix is the recall of each class."))
     if len(tables) == 1:
-        parts.append(ctx.ngettext("Table %(n)s gives its recall and F1 per class.",
-                                  "Table %(n)s gives their recall and F1 per class, a pair of "
-                                  "columns per run.", others) % {"n": tables[0]})
-    elif len(tables) == 2:
-        parts.append(ctx._("Tables %(first)s and %(last)s give their recall and F1 per class, "
-                           "a pair of columns per run.", first=tables[0], last=tables[-1]))
+        parts.append(ctx._("Table %(n)s gives the F1 per class of the remaining runs, a column "
+                           "per run.", n=tables[0]))
     elif tables:
-        parts.append(ctx._("Tables %(first)s to %(last)s give their recall and F1 per class, "
-                           "a pair of columns per run.", first=tables[0], last=tables[-1]))
+        parts.append(ctx._("Tables %(first)s to %(last)s give the F1 per class of the "
+                           "remaining runs, a column per run.", first=tables[0],
+                           last=tables[-1]))
     if predictions:
         parts.append(ctx._("Figure %(n)s shows sample predictions of %(run)s with the "
                            "probability of every class.", n=predictions[0], run=best))
@@ -149,31 +160,28 @@ def chunks(runs: Sequence[tuple[RunRecord, str, SplitMetrics]],
     return [runs[k:k + size] for k in range(0, len(runs), size)]
 
 
+def scored_classes(run: tuple[RunRecord, str, SplitMetrics]) -> tuple[str, ...]:
+    return tuple(c.name for c in run[2].per_class if c.name not in AVERAGE_ROWS)
+
+
 def per_class_table(ctx: Context, found: StudyFindings,
                     runs: Sequence[tuple[RunRecord, str, SplitMetrics]], number: int) -> Table:
-    """Recall and F1 per class of up to RUNS_PER_TABLE runs, a column group each (the run's
-    label over it); the averages in the foot."""
+    """F1 per class of up to RUNS_PER_TABLE runs, a column each under the run's label; the
+    averages in the foot."""
     columns = [Column("class", ctx._("Class"))]
-    for record, _, _ in runs:
-        key = record.run_id[:12]
-        columns += [Column(f"{key}_recall", ctx._("Recall"), True, record.label),
-                    Column(f"{key}_f1", ctx._("F1"), True, record.label)]
+    columns += [Column(f"{record.run_id[:12]}_f1", ctx._("F1"), True, record.label)
+                for record, _, _ in runs]
     by_run = [{c.name: c for c in metrics.per_class} for _, _, metrics in runs]
     names = [c.name for c in runs[0][2].per_class]
 
     def row(name: str, label: Cell) -> list[Cell]:
-        cells = [label]
-        for scores in by_run:
-            c = scores.get(name)
-            cells += [Cell(finite(c.recall) if c else None, "num"),
-                      Cell(finite(c.f1) if c else None, "num")]
-        return cells
+        return [label, *(Cell(finite(c.f1) if (c := scores.get(name)) else None, "num")
+                         for scores in by_run)]
 
     body = [row(n, Cell(n)) for n in names if n not in AVERAGE_ROWS]
     foot = [row(n, Cell(n, display=ctx._(AVERAGE_ROWS[n]))) for n in names if n in AVERAGE_ROWS]
     split = runs[0][1]
-    caption = ctx._("Recall and F1 per class of other runs of “%(study)s” on the %(split)s "
-                    "split.", study=ctx.study_title(found),
-                    split=ctx._(SPLIT_NAMES.get(split, split)))
+    caption = ctx._("F1 per class of other runs of “%(study)s” on the %(split)s split.",
+                    study=ctx.study_title(found), split=ctx._(SPLIT_NAMES.get(split, split)))
     return ctx.table(f"appendix-{found.key}-per-class-{number}", caption, columns, body,
                      foot=tuple(tuple(r) for r in foot))
