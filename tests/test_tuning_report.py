@@ -503,3 +503,27 @@ def test_budget_figure_of_each_study_with_searches_is_drawn_and_referenced(
         points = budget_points(record)
         assert points and points[-1][0] <= sum(t.epochs for t in record.trials)
         assert [x for x, _ in points] == sorted(x for x, _ in points)
+
+
+def test_the_objective_history_and_the_importance_sit_side_by_side(
+        models: dict[str, ReportModel]) -> None:
+    """Both drawn at half the text width and marked half, next to each other; the parallel
+    coordinates keep the full width."""
+    import re
+
+    from reportgen.figures.style import HALF_WIDTH_IN, MAX_WIDTH_IN
+    from reportgen.report.model import Figure
+
+    def width_in(svg: str) -> float:
+        return float(re.match(r'<svg width="([\d.]+)pt"', svg)[1]) / 72
+
+    for key in ("hyperband", "bayesian"):
+        section = models["es"].section(f"tuning-tuners-{key}")
+        shown = [b for b in section.blocks if isinstance(b, Figure)]
+        ids = [f.id.rsplit("-", 1)[1] for f in shown]
+        assert ids == ["history", "importance", "parallel"]
+        history, importance, parallel = shown
+        assert history.half and importance.half and not parallel.half
+        assert width_in(history.svg) == pytest.approx(HALF_WIDTH_IN, abs=0.02)
+        assert width_in(importance.svg) == pytest.approx(HALF_WIDTH_IN, abs=0.02)
+        assert width_in(parallel.svg) == pytest.approx(MAX_WIDTH_IN, abs=0.02)

@@ -30,6 +30,8 @@ MARKERS = (None, "o", "s", "^", "D", "v")
 MAX_WIDTH_IN = 6.8  # usable width of an A4 page with 18 mm margins, in inches
 # a figure set beside the paragraphs that discuss it (report.css: figure.figure.aside, 46 %)
 ASIDE_WIDTH_IN = 0.46 * MAX_WIDTH_IN
+# one of a side-by-side pair of figures (report.css: figure.figure.half, 48 %)
+HALF_WIDTH_IN = 0.48 * MAX_WIDTH_IN
 MIN_TEXT_PT = 7.0  # the smallest type a figure prints in, where it has a choice
 ANNOTATE_MAX_CLASSES = 15  # beyond this, per-cell numbers are unreadable
 LEGEND_SIDE_MAX_CHARS = 16  # longer run labels go in a legend under the plot

@@ -43,10 +43,13 @@ def optimisation_history(
     best_so_far: Sequence[tuple[int, float]],
     texts: HistoryTexts,
     prefix: str = "fig",
+    width_in: float = MAX_WIDTH_IN,
 ) -> str:
     """The objective per trial number: complete trials as dots, pruned ones as hollow grey
-    markers, and the best complete value so far as a step line."""
-    fig = new_figure(MAX_WIDTH_IN, 3.0)
+    markers, and the best complete value so far as a step line; `width_in` the printed width
+    (half of it: the legend in one column)."""
+    wide = width_in > 0.6 * MAX_WIDTH_IN
+    fig = new_figure(width_in, 3.0 if wide else 2.4)
     ax = fig.add_subplot()
     handles: list[Artist] = []
     if complete:
@@ -68,8 +71,8 @@ def optimisation_history(
     ax.set_xlabel(plain(texts.xlabel))
     ax.set_ylabel(plain(texts.ylabel))
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
-                   frameon=False)
+        fig.legend(handles=handles, loc="outside lower center",
+                   ncols=len(handles) if wide else 1, frameon=False)
     return to_svg(fig, prefix)
 
 
@@ -81,15 +84,16 @@ class ImportanceTexts:
 
 @styled
 def importance_bars(labels: Sequence[str], values: Sequence[float], texts: ImportanceTexts,
-                    prefix: str = "fig") -> str:
+                    prefix: str = "fig", width_in: float = MAX_WIDTH_IN) -> str:
     """Horizontal bars, most important parameter on top, each with its value."""
     n = len(labels)
-    fig = new_figure(MAX_WIDTH_IN, max(1.6, 0.6 + 0.32 * n))
+    fig = new_figure(width_in, max(1.6, 0.6 + 0.32 * n))
     ax = fig.add_subplot()
     ax.grid(axis="y", visible=False)
     positions = list(range(n))[::-1]  # first label on top
     ax.barh(positions, values, color=PALETTE[0], height=0.6)
-    ax.set_yticks(positions, [plain(short(label, 34)) for label in labels])
+    ax.set_yticks(positions, [plain(short(label, 34 if width_in > 0.6 * MAX_WIDTH_IN else 22))
+                              for label in labels])
     top = max(values, default=0.0) or 1.0
     for y, value in zip(positions, values, strict=True):
         ax.text(value + 0.01 * top, y, f"{value:.2f}".replace(".", texts.decimal),
@@ -168,7 +172,7 @@ def parallel_coordinates(
     from matplotlib.colors import Normalize
 
     n = len(axes)
-    fig = new_figure(MAX_WIDTH_IN, 3.4)
+    fig = new_figure(MAX_WIDTH_IN, 3.0)  # low: it shares a page with the pair above
     ax = fig.add_subplot()
     ax.grid(False)
     for side in ("left", "bottom"):

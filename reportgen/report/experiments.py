@@ -19,7 +19,7 @@ from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import final_metrics
 from reportgen.analysis.significance import reconcile
 from reportgen.analysis.verdicts import HypothesisCheck, hypothesis_check
-from reportgen.figures.style import MAX_WIDTH_IN
+from reportgen.figures.style import HALF_WIDTH_IN
 from reportgen.report import (
     answer_words,
     baselines_section,
@@ -41,7 +41,6 @@ from reportgen.report.model import Block, Figure, Paragraph, Section, Table
 from reportgen.report.objectives import objective_number
 from reportgen.report.text import prose
 
-HALF_WIDTH = 0.48  # the share of the text width a figure of a side-by-side pair takes (CSS)
 CURVES_LEAD = (
     N_("Figures %(loss)s and %(accuracy)s show the learning curves."),
     N_("The learning curves of figures %(loss)s and %(accuracy)s give the loss and the "
@@ -163,7 +162,7 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
         blocks += results.comparison_tables(ctx, found)
     show = found.study.show
     if "curves" in show and found.runs:
-        width = HALF_WIDTH * MAX_WIDTH_IN
+        width = HALF_WIDTH_IN
         curves = repeats_section.curve_figures(ctx, found, width) if found.has_repeats else \
             results.curve_figures(ctx, found, width)
         # the loss and the accuracy side by side, as a pair the text cites together

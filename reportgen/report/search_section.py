@@ -4,6 +4,8 @@ and, for Hyperband, the bracket plan next to what ran."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reportgen import figures
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.searches import (
@@ -12,6 +14,7 @@ from reportgen.analysis.searches import (
     complete_trials,
     ranked_trials,
 )
+from reportgen.figures.style import HALF_WIDTH_IN, MAX_WIDTH_IN
 from reportgen.report import i18n
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.i18n import N_
@@ -48,18 +51,24 @@ class _Search(SearchWords):
         blocks: list[Block] = [Paragraph(self.intro(record))]
         space_table = self.space_table(record)
         blocks.append(space_table)
+        complete = complete_trials(record)
+        # the objective trial after trial and the importance of each parameter, side by side
+        # when the search has both
+        paired = bool(record.trials) and len(complete) >= MIN_COMPLETE \
+            and bool((record.importance or {}).get("values"))
+        width = HALF_WIDTH_IN if paired else MAX_WIDTH_IN
         if record.trials:
             blocks.append(self.trials_table(record))
-            history = self.history_figure(record)
+            history = self.history_figure(record, width)
             if history is not None:
-                blocks.append(history)
-        complete = complete_trials(record)
+                blocks.append(replace(history, half=paired))
         if len(complete) < MIN_COMPLETE:
             blocks.append(Paragraph(self._(
                 "Parameter importance and parallel coordinates need at least two complete "
                 "trials; this search has %(n)s.", n=self.n(len(complete)))))
         else:
-            blocks += self.importance_blocks(record)
+            blocks += [replace(b, half=paired) if isinstance(b, Figure) else b
+                       for b in self.importance_blocks(record, width)]
             blocks.append(self.parallel_figure(record))
         if record.hyperband:
             blocks += self.hyperband_blocks(record)
@@ -212,7 +221,8 @@ class _Search(SearchWords):
                             highlight=0 if best_first else None,
                             note=" ".join(notes) or None, shown_rows=shown, compact=True)
 
-    def history_figure(self, record: TuningRecord) -> Block | None:
+    def history_figure(self, record: TuningRecord, width_in: float = MAX_WIDTH_IN,
+                       ) -> Figure | None:
         complete = [(t.number, float(t.value)) for t in complete_trials(record)]  # type: ignore[arg-type]
         pruned = [(t.number, v) for t in record.trials
                   if t.state == "pruned" and (v := finite(t.value)) is not None]
@@ -231,9 +241,11 @@ class _Search(SearchWords):
         line = best_so_far(record)
         return self.ctx.figure(f"fig-{self.key(record)}-history", caption,
                              lambda prefix: figures.optimisation_history(
-                                 complete, pruned, line, texts, prefix=prefix))
+                                 complete, pruned, line, texts, prefix=prefix,
+                                 width_in=width_in))
 
-    def importance_blocks(self, record: TuningRecord) -> list[Block]:
+    def importance_blocks(self, record: TuningRecord, width_in: float = MAX_WIDTH_IN,
+                          ) -> list[Block]:
         entry = record.importance or {}
         importances: dict[str, float] = entry.get("values") or {}
         if not importances:
@@ -262,8 +274,8 @@ class _Search(SearchWords):
         texts = figures.ImportanceTexts(xlabel=self._("Importance (fANOVA)"),
                                         decimal=i18n.decimal_separator(self.lang))
         figure = self.ctx.figure(f"fig-{self.key(record)}-importance", caption,
-                               lambda prefix: figures.importance_bars(labels, values, texts,
-                                                                      prefix=prefix))
+                               lambda prefix: figures.importance_bars(
+                                   labels, values, texts, prefix=prefix, width_in=width_in))
         top = next(iter(importances))
         sentence = self._(
             "For %(search)s, %(param)s explains the largest share of the variation of the "

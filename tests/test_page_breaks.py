@@ -1,0 +1,62 @@
+"""Page breaks the report's print stylesheet makes, checked on small pages WeasyPrint lays out
+with templates/report.css (the whole report's layout is measured in tests/test_render.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+weasyprint = pytest.importorskip("weasyprint")
+
+CSS = Path(__file__).resolve().parents[1] / "templates" / "report.css"
+FILLER = "<p>" + "Texto de relleno para ocupar la página. " * 60 + "</p>"
+
+
+def figure(height_mm: int) -> str:
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="{height_mm}mm">'
+           '<rect width="100%" height="100%" fill="#ccc"/></svg>')
+    return (f'<figure class="figure" id="f"><div class="svg">{svg}</div>'
+            '<figcaption>Figura 1: una figura.</figcaption></figure>')
+
+
+def table(rows: int, whole: bool = False) -> str:
+    body = "".join(f"<tr><td>{k}</td><td class='num'>{k}</td></tr>" for k in range(rows))
+    kind = "table whole" if whole else "table"  # whole: a short table never splits
+    return (f'<figure class="{kind}"><figcaption>Tabla 1: una tabla.</figcaption>'
+            '<div class="scroll"><table><thead><tr><th>a</th><th>b</th></tr></thead>'
+            f"<tbody>{body}</tbody></table></div></figure>")
+
+
+def pages_of(html: str) -> list[str]:
+    """The text of each laid-out page."""
+    document = weasyprint.HTML(string=f"<html><body><main class='report'>{html}</main>"
+                                      "</body></html>").render(
+        stylesheets=[weasyprint.CSS(filename=str(CSS))])
+    out = []
+    for page in document.pages:
+        texts: list[str] = []
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if getattr(box, "text", None):
+                texts.append(box.text)
+            stack.extend(reversed(getattr(box, "children", [])))
+        out.append(" ".join(texts))
+    return out
+
+
+def test_a_figure_that_fits_stays_on_its_page_when_the_table_after_it_does_not() -> None:
+    # the figure fits under the filler; the unsplittable table after it does not. A figure's
+    # caption is its last child: break-after on it would glue the figure to the table and
+    # carry both over, leaving a hole
+    pages = pages_of(FILLER + figure(60) + table(30, whole=True))
+    first = next(k for k, text in enumerate(pages) if "Figura 1" in text)
+    assert "Texto de relleno" in pages[first]
+    assert "Tabla 1" not in pages[first]
+
+
+def test_a_table_caption_stays_with_its_table() -> None:
+    pages = pages_of(FILLER + FILLER.replace("<p>", "<p>Más. ") + table(30))
+    page = next(k for k, text in enumerate(pages) if "Tabla 1" in text)
+    assert "una tabla. a b 0 0" in " ".join(pages[page].split())
