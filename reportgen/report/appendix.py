@@ -57,7 +57,7 @@ def appendix(ctx: Context) -> Section:
           Cell(r.seed, "int"), Cell(r.epochs_run, "int"), Cell(finite(r.wall_seconds), "secs"),
           *([Cell(fused[g][0] if (g := r.fused_group_id) in fused else None, "int")]
             if fused else [])]
-         for r in records])
+         for r in records], compact=True)  # a listing to look a run up in: small type
     fused_note = [Paragraph(ctx._(
         "Runs with a fused group number were trained together as one batched model, each "
         "with its own seed, initial weights, batch order, hyperparameters and callbacks: "
