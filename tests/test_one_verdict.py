@@ -173,3 +173,41 @@ def test_the_discussion_and_the_experiment_name_the_same_overfitting_configurati
     assert said, section
     assert any(LABELS[lang]["sgd"] in s and re.search(REST_ONE[lang], s) for s in section), \
         section
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_generated_abstract_names_every_compared_study_once_with_its_verdict(
+        results: ResultSet, lang: str) -> None:
+    """An established answer gets its own sentence with both numbers; the provisional ones
+    share one sentence (not one stamped sentence per study), each study named once."""
+    from reportgen.analysis.findings import analyse
+    from reportgen.analysis.verdicts import lead_established
+    from reportgen.report import summary
+    from reportgen.report.context import Context
+    from reportgen.report.localise import localise
+
+    # two optimizers with the same validation accuracy: a tie, so a provisional answer
+    tied = with_study(results, "optimizers", [flat("1", "sgd", SGD),
+                                              flat("3", "sgd-fast", SGD_FAST)])
+    report = tied.manifest.report.model_copy(update={"abstract": None})
+    changed = dataclasses.replace(tied, manifest=tied.manifest.model_copy(
+        update={"report": report}))
+    findings = localise(analyse(changed), lang)
+    ctx = Context(findings, lang)
+    said = summary.abstract_sentences(ctx, "1")
+    provisional = {"es": "provisional", "en": "provisional"}[lang]
+    verdicts = {f.key: lead_established(f) for f in findings.studies}
+    assert set(verdicts.values()) >= {True, False}, verdicts  # the fixture has both kinds
+    for found in findings.studies:
+        if verdicts[found.key] is None:
+            continue
+        title = ctx.quoted(ctx.study_title(found))
+        naming = [s for s in said if title in s]
+        assert len(naming) == 1, (title, said)
+        assert (provisional in naming[0]) == (verdicts[found.key] is False), naming[0]
+    # the provisional sentence opens with a contrast only after an established answer
+    alone = summary.provisional_sentence(ctx, [f for f in findings.studies
+                                               if verdicts[f.key] is False], after=False)
+    contrast = {"es": "En cambio", "en": "on the other hand"}[lang]
+    assert contrast not in alone
+    assert contrast in next(s for s in said if provisional in s)

@@ -408,3 +408,4 @@ def test_runs_table_shows_what_the_run_trained_not_the_value_before_tuning(
     column = [c.key for c in runs.columns].index("model.hidden")
     row = next(r for r in runs.rows if identity(r[0].value) == tuned.label)
     assert row[column].value == [224, 64]
+

@@ -64,27 +64,78 @@ def abstract_sentences(ctx: Context, table: str) -> list[str]:
         "choosing on the validation split and measuring the final figures once on the test "
         "split.", len(studies)) % {"n": ctx.integer(n_configs), "k": ctx.integer(len(studies)),
                                    "data": ctx.join(datasets)}]
-    # the findings that matter most first: established answers, then the provisional ones
-    ordered = sorted(studies, key=lambda f: {True: 0, None: 1, False: 2}[lead_established(f)])
-    for found in ordered[:MAX_FINDINGS]:
-        sentence = key_result_sentence(ctx, found)
-        verdict = lead_established(found)
-        if verdict is True:
-            sentence = sentence[:-1] + ctx._(", a lead beyond the noise.")
-        elif verdict is False:
-            sentence = sentence[:-1] + ctx._(", though within the noise.")
-        out.append(sentence)
-    clear = sum(1 for f in studies if lead_established(f) is True)
-    compared = sum(1 for f in studies if lead_established(f) is not None)
-    if compared:
-        out.append(ctx._(
-            "In all, %(clear)s of the %(n)s experiments that compare configurations establish "
-            "their answer beyond the noise; table %(table)s sums up the best run of each.",
-            clear=ctx.integer(clear), n=ctx.integer(compared), table=table))
-    else:
-        out.append(ctx._("Table %(table)s sums up the best run of each experiment.",
-                         table=table))
+    # the answers the runs establish, each with its numbers; then the provisional ones
+    # together, in one sentence, so that the abstract argues instead of listing studies
+    established = [f for f in studies if lead_established(f) is True]
+    provisional = [f for f in studies if lead_established(f) is False]
+    for found in established[:MAX_FINDINGS]:
+        out.append(established_sentence(ctx, found) or
+                   key_result_sentence(ctx, found)[:-1] + ctx._(", a lead beyond the noise."))
+    if provisional:
+        out.append(provisional_sentence(ctx, provisional, after=bool(established)))
+    out.append(ctx._("Table %(table)s sums up the best run of each experiment.", table=table))
     return out
+
+
+def established_sentence(ctx: Context, found: StudyFindings) -> str | None:
+    """The best configuration against the second, on the study's criterion, with the
+    verdict; None when the study has no second to name."""
+    title = ctx.study_title(found)
+    seeds = found.seeds
+    if seeds is not None and len(seeds.order) >= 2 and seeds.split is not None:
+        (config, spread), (runner, runner_spread) = seeds.order[0], seeds.order[1]
+        return ctx._(
+            "In “%(study)s”, %(run)s comes ahead of %(runner)s in mean %(metric)s over "
+            "%(n)s seeds (%(value)s against %(runner_value)s), a lead beyond the noise.",
+            study=title, run=config.label, runner=runner.label,
+            metric=ctx._(ACCURACY_NAMES[seeds.split]), n=ctx.integer(spread.n),
+            value=repeats_section.mean_text(ctx, spread),
+            runner_value=repeats_section.mean_text(ctx, runner_spread))
+    margin = found.margin
+    if margin is None or margin.runner_up is None:
+        return None
+    criterion = margin.criterion
+    values = {"study": title, "run": margin.best.label, "runner": margin.runner_up.label,
+              "metric": ctx._(CRITERIA[criterion.name]),
+              "value": criterion_value(ctx, criterion.metric, margin.value),
+              "runner_value": criterion_value(ctx, criterion.metric, margin.runner_value)}
+    test = accuracy(margin.best, "test")
+    if test is None or criterion.split == "test":
+        return ctx._("In “%(study)s”, %(run)s comes ahead of %(runner)s in %(metric)s "
+                     "(%(value)s against %(runner_value)s), a lead beyond the noise.",
+                     **values)
+    return ctx._("In “%(study)s”, %(run)s comes ahead of %(runner)s in %(metric)s "
+                 "(%(value)s against %(runner_value)s), a lead beyond the noise; its test "
+                 "accuracy is %(test)s.", test=ctx.pct(test), **values)
+
+
+def provisional_sentence(ctx: Context, studies: list[StudyFindings], after: bool) -> str:
+    """The studies whose best configuration does not clear the noise, with those
+    configurations, in one sentence (`after`: it follows an established answer)."""
+    names = ctx.join([ctx.quoted(ctx.study_title(f)) for f in studies])
+    runs = ctx.join([ctx.quoted(str(best_label(f))) for f in studies])
+    if after:
+        message = ctx.ngettext(
+            "In %(studies)s, on the other hand, the best configuration, %(runs)s, does not "
+            "beat the second by more than the noise, so that answer is provisional.",
+            "In %(studies)s, on the other hand, the best configurations (%(runs)s, in that "
+            "order) do not beat the second by more than the noise, so those answers are "
+            "provisional.", len(studies))
+    else:
+        message = ctx.ngettext(
+            "In %(studies)s the best configuration, %(runs)s, does not beat the second by "
+            "more than the noise, so that answer is provisional.",
+            "In %(studies)s the best configurations (%(runs)s, in that order) do not beat "
+            "the second by more than the noise, so those answers are provisional.",
+            len(studies))
+    return message % {"studies": names, "runs": runs}
+
+
+def best_label(found: StudyFindings) -> str:
+    """The label of the study's best configuration (with repeats, without the seed)."""
+    if found.seeds is not None and found.seeds.order:
+        return found.seeds.order[0][0].label
+    return found.best.label if found.best is not None else ""
 
 
 MAX_FINDINGS = 4  # the abstract names at most this many studies' results
