@@ -211,3 +211,36 @@ def test_the_generated_abstract_names_every_compared_study_once_with_its_verdict
     contrast = {"es": "En cambio", "en": "on the other hand"}[lang]
     assert contrast not in alone
     assert contrast in next(s for s in said if provisional in s)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_many_configurations_left_are_counted_not_listed(results: ResultSet,
+                                                        lang: str) -> None:
+    """Past three, the configurations that do not overfit are counted: a sentence naming
+    seven of them reads as a table."""
+    from reportgen.report import curve_words
+
+    rates = [0.01, 0.02, 0.05, 0.1]
+    pairs = [flat(str(k + 3), f"sgd-{k}", {"name": "sgd", "lr": lr})
+             for k, lr in enumerate(rates)]
+    said = curve_text(results, [*pairs, rising()], lang)
+    counted = {"en": r"(None of the other|The other) 4 configurations",
+               "es": r"(Ninguna de las otras|Las otras) 4 configuraciones"}[lang]
+    rest = [s for s in said if re.search(counted, s)]
+    assert len(rest) == 1, said
+    assert "«" not in rest[0] and "“" not in rest[0]  # no names
+    assert len(rates) > curve_words.MAX_NAMED
+
+
+def test_no_two_cited_error_phrasings_open_alike() -> None:
+    """The confusion and the false-negative sentences can both appear in one chapter: their
+    phrasings must not share an opening, or the chapter repeats a sentence frame."""
+    from reportgen.report import error_words, i18n
+
+    openings: dict[str, str] = {}
+    for name in ("TOP_CITED", "MISSED_CITED"):
+        for message in getattr(error_words, name):
+            for lang in ("en", "es"):
+                words = " ".join(i18n.gettext(lang)(message).split()[:4])
+                assert words not in openings, (lang, words, openings.get(words), name)
+                openings[words] = name

@@ -116,6 +116,14 @@ REST = (  # several configurations left that do not overfit
     N_("The other configurations, %(runs)s, do not overfit: their validation losses rise "
        "less than %(threshold)s after their minimum and their accuracies differ by "
        "%(points)s points at most."))
+REST_COUNT = (  # too many configurations left to name them: their number
+    N_("None of the other %(n)s configurations shows either sign: no validation loss rises by "
+       "%(threshold)s or more after its minimum, and no training accuracy leads its "
+       "validation accuracy by more than %(points)s points."),
+    N_("The other %(n)s configurations do not overfit: their validation losses stay within "
+       "%(threshold)s of their minimum and their accuracies within %(points)s points of "
+       "each other."))
+MAX_NAMED = 3  # past this many, a sentence counts the configurations instead of naming them
 NONE_RISE = (
     N_("No configuration overfits: no validation loss rises by %(threshold)s or more after its "
        "minimum (the largest rise, %(rise)s, is that of %(run)s after epoch %(epoch)s), and no "
@@ -212,6 +220,15 @@ UNSTABLE = (
        "against under %(threshold)s for a smooth curve."))
 
 
+UNSTABLE_ONE = (  # one configuration: its value in the sentence, not in brackets
+    N_("Over the last %(window)s epochs the validation loss of %(run)s does not settle: its "
+       "changes from one epoch to the next scatter by %(value)s of its level, where a smooth "
+       "curve stays under %(threshold)s."),
+    N_("The validation loss of %(run)s keeps oscillating over the last %(window)s epochs: "
+       "its epoch-to-epoch changes scatter by %(value)s of its level, against under "
+       "%(threshold)s for a smooth curve."))
+
+
 def loss_text(value: float | None, lang: str) -> str:
     """A loss in a sentence: three decimals, or two significant digits below 0.01."""
     if value is not None and 0 < abs(value) < 0.01:
@@ -301,7 +318,10 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
                 and v != "diverged"]
     if overfit:
         rest = [k for k, _ in measured if k not in named]
-        if rest:  # one configuration left or several: the sentence agrees in number
+        if len(rest) > MAX_NAMED:  # a list of seven names reads as a table: count them
+            out.append(ctx._(_pick(ctx, "curve-not-overfitting", REST_COUNT, found),
+                             n=ctx.integer(len(rest)), threshold=threshold, points=points))
+        elif rest:  # one configuration left or several: the sentence agrees in number
             options = REST_ONE if len(rest) == 1 else REST
             out.append(ctx._(_pick(ctx, "curve-not-overfitting", options, found),
                              runs=_join(ctx, rest), threshold=threshold, points=points))
@@ -402,6 +422,13 @@ def instability_sentences(ctx: Context, reading: CurveReading,
     unstable = reading.findings.unstable
     if not unstable:
         return []
+    window = ctx.integer(thresholds.INSTABILITY_WINDOW)
+    smooth = i18n.format_percent(thresholds.INSTABILITY_THRESHOLD, ctx.lang, 0)
+    if len(unstable) == 1:
+        return [ctx._(_pick(ctx, "curve-unstable", UNSTABLE_ONE, found), run=unstable[0].config,
+                      value=i18n.format_percent(unstable[0].instability, ctx.lang, 0),
+                      window=window, threshold=smooth),
+                *_reason(ctx, INSTABILITY_REASONS, reading.instability)]
     runs = _join(ctx, [ctx._("%(run)s (%(value)s)", run=u.config,
                              value=i18n.format_percent(u.instability, ctx.lang, 0))
                        for u in unstable])

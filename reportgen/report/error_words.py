@@ -109,9 +109,9 @@ VARIES = (
 MISSED_CITED = (
     N_("According to %(refs)s, of the %(positives)s %(split)s samples of class %(positive)s, "
        "%(run)s classifies %(fn)s as %(negative)s (%(fn_term)s)."),
-    N_("As can be seen in %(refs)s, %(run)s misses %(fn)s of the %(positives)s %(split)s "
-       "samples of class %(positive)s, which it labels %(negative)s (%(fn_term)s)."),
-    N_("In %(refs)s, the cell that matters most is that of the samples of class %(positive)s "
+    N_("The matrix of %(refs)s shows that %(run)s misses %(fn)s of the %(positives)s "
+       "%(split)s samples of class %(positive)s, which it labels %(negative)s (%(fn_term)s)."),
+    N_("What matters most in %(refs)s is the cell of the samples of class %(positive)s "
        "predicted as %(negative)s: %(fn)s of %(positives)s on the %(split)s split "
        "(%(fn_term)s)."),
 )
