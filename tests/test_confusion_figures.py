@@ -283,3 +283,19 @@ def test_the_class_balance_figure_is_drawn_at_its_printed_width(width: float) ->
     assert drawn_width_pt(svg) == pytest.approx(width * 72)
     assert min(printed_sizes(svg, width)) >= 7.0
     assert data_section.FEW_CLASSES >= 2  # a binary dataset's is the narrow one
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_consecutive_studies_read_their_matrices_in_different_words(
+        models: dict[str, ReportModel], lang: str) -> None:
+    """The sentence on how to read a matrix with counts rotates with the study: five matrices
+    in one chapter do not repeat one caption sentence (a stamped frame)."""
+    from reportgen.report import i18n
+    from reportgen.report.results import MATRIX_COUNTS
+
+    readings = [i18n.gettext(lang)(m) for m in MATRIX_COUNTS]
+    body = [f for f in models[lang].figures() if f.id.startswith("fig-study-")
+            and f.id.endswith("-confusion-normalized")]
+    used = [next(r for r in readings if f.caption.endswith(r)) for f in body]
+    assert len(used) >= 2
+    assert len(set(used)) == len(used), used

@@ -38,7 +38,7 @@ BELOW_LOGISTIC = (
     N_("The best network does not beat the logistic regression on the %(split)s split "
        "(%(net)s against %(lr)s), although both stay above the %(majority)s of the majority "
        "class."),
-    N_("On the %(split)s split, the logistic regression reaches %(lr)s and the best network "
+    N_("The logistic regression reaches %(lr)s on the %(split)s split and the best network "
        "%(net)s: the network does not improve on the linear model, and only the majority "
        "class, at %(majority)s, stays below both."),
     N_("A logistic regression is enough here: with %(lr)s on the %(split)s split it matches or "
@@ -47,16 +47,17 @@ BELOW_LOGISTIC = (
 BEATS_MAJORITY = (
     N_("The best network beats the majority class by %(points)s points on the %(split)s split "
        "(%(net)s against %(majority)s)."),
-    N_("On the %(split)s split, the best network reaches %(net)s, %(points)s points above the "
-       "majority class (%(majority)s)."),
+    N_("With %(net)s on the %(split)s split, the best network stands %(points)s points above "
+       "the majority class (%(majority)s)."),
     N_("Predicting the majority class for every sample would give %(majority)s on the "
        "%(split)s split; the best network reaches %(net)s."),
 )
 BELOW_MAJORITY = (
     N_("The best network does not even beat the majority class on the %(split)s split "
        "(%(net)s against %(majority)s): it has not learnt to use the inputs."),
-    N_("On the %(split)s split, the best network (%(net)s) stays at or below the majority "
-       "class (%(majority)s), which predicts the same class for every sample."),
+    N_("Even the majority class, which predicts the same class for every sample, reaches "
+       "%(majority)s on the %(split)s split, as much as or more than the best network "
+       "(%(net)s)."),
     N_("Always predicting the most frequent class gives %(majority)s on the %(split)s split, "
        "as much as or more than the best network's %(net)s."),
 )

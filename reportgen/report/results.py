@@ -231,8 +231,8 @@ def confusion_figure(ctx: Context, found: StudyFindings, run: RunRecord, split: 
     caption = ctx._(ctx.phrasing("matrix-caption", MATRIX_CAPTIONS, found),
                     run=seed_label(ctx, found, run),
                     split=ctx._(SPLIT_NAMES.get(split, split)))
-    reading = MATRIX_COUNTS if layout.counts else MATRIX_PERCENT if layout.annotated \
-        else MATRIX_SHADE
+    reading = ctx.phrasing("matrix-reading", MATRIX_COUNTS, found) if layout.counts \
+        else MATRIX_PERCENT if layout.annotated else MATRIX_SHADE
     figure = ctx.figure(
         f"fig-study-{found.key}-confusion-normalized", f"{caption} {ctx._(reading)}",
         lambda prefix: figures.confusion_matrix(metrics.confusion, classes, texts,
@@ -292,8 +292,14 @@ MATRIX_CAPTIONS = (
        "matrix normalised by row."),
 )
 # how to read the cells, as `figures.matrix_layout` drew them
-MATRIX_COUNTS = N_("Each cell gives the percentage of its row and, under it, its number of "
-                   "samples; an empty cell has none.")
+MATRIX_COUNTS = (  # one per study's matrix: a chapter of five does not repeat one sentence
+    N_("Each cell gives the percentage of its row and, under it, its number of samples; an "
+       "empty cell has none."),
+    N_("In each cell, the share of its row and, below it, the number of samples; empty cells "
+       "have none."),
+    N_("The percentages are shares of each row, with the number of samples under them; a "
+       "blank cell holds no sample."),
+)
 MATRIX_PERCENT = N_("Each cell gives the percentage of its row; an empty cell has no sample.")
 MATRIX_SHADE = N_("The shade gives each cell's share of its row, on a square-root scale; "
                   "beside it, the most frequent confusions with their number of samples.")
