@@ -152,12 +152,12 @@ NONE_STILL = (
        "overfitting, and neither do the accuracies, within %(points)s points of each other."))
 GAP_TOP = (
     N_("At the end of training, %(run)s has a training loss of %(train)s against a validation "
-       "loss of %(val)s, %(ratio)s times as large: it fits the training set far better than "
-       "data it has not seen."),
+       "loss of %(val)s, %(ratio)s times as large, the widest gap between the two losses in "
+       "the study."),
     N_("The largest gap between the losses is that of %(run)s: %(val)s on validation against "
        "%(train)s on training, a factor of %(ratio)s."),
     N_("With a validation loss %(ratio)s times its training loss (%(val)s against %(train)s), "
-       "%(run)s fits the training set far better than unseen data."))
+       "%(run)s is the configuration whose two losses end furthest apart."))
 GAP_OTHERS = (
     N_("The validation loss is also at least %(threshold)s times the training loss in "
        "%(runs)s."),
