@@ -27,6 +27,7 @@ from reportgen.figures.roc import RocTexts, roc_curve
 from reportgen.figures.runs import (
     CurveTexts,
     DualAxisTexts,
+    accuracy_as_error,
     dual_axis,
     learning_curves,
 )
@@ -48,7 +49,7 @@ from reportgen.figures.tuning import (
 __all__ = [
     "BudgetLine", "BudgetTexts", "CurveTexts", "DistributionTexts", "DualAxisTexts",
     "HistoryTexts", "ImportanceTexts", "MatrixLayout", "MatrixTexts", "ParallelAxis",
-    "ParallelTexts", "PredictionTexts", "RocTexts",
+    "ParallelTexts", "PredictionTexts", "RocTexts", "accuracy_as_error",
     "budget_curves", "class_distribution", "clean_svg", "confusion_grid", "confusion_matrix",
     "covered_codepoints", "dual_axis", "image_grid", "importance_bars", "learning_curves",
     "lighten_svg", "matrix_layout", "matrix_width",

@@ -80,6 +80,46 @@ def curve_range(series: Sequence[Sequence[float]], accuracy: bool
     return (bottom, top), False
 
 
+ERROR_FLOOR = 1e-3  # a perfect epoch (no error) is drawn at 0.1 % on the log axis
+ERROR_AXIS_MIN_SPAN = 0.3  # a linear accuracy axis wider than this squeezes the top
+ERROR_AXIS_MAX_FINAL = 0.1  # the best final error under which the top is what matters
+
+
+def accuracy_as_error(histories: Sequence[Sequence[Mapping[str, Any]]],
+                      bands: Sequence[tuple[Sequence[Mapping[str, Any]],
+                                            Sequence[Mapping[str, Any]]]] | None = None,
+                      ) -> bool:
+    """Whether accuracy curves read better as the error rate (1 − accuracy) on a log axis.
+
+    That is the case when a slow run drags the fitted linear range wider than
+    ERROR_AXIS_MIN_SPAN while the best runs end within ERROR_AXIS_MAX_FINAL of perfect: on
+    a linear axis from 0.2 to 1 a difference of one or two points at the top is a hairline,
+    on a log axis of the error it is the distance from 2 % to 4 %."""
+    series = [_series(h, key)[1] for h in histories for key in ("accuracy", "val_accuracy")]
+    if bands is not None:
+        series += [_series(h, key)[1] for pair in bands for h in pair
+                   for key in ("accuracy", "val_accuracy")]
+    series = [ys for ys in series if ys]
+    limits, _ = curve_range(series, accuracy=True)
+    if limits is None or limits[1] - limits[0] <= ERROR_AXIS_MIN_SPAN:
+        return False
+    best_final = max(ys[-1] for ys in series)
+    return 1.0 - best_final <= ERROR_AXIS_MAX_FINAL
+
+
+def _as_error(curve: tuple[list[float], list[float]]) -> tuple[list[float], list[float]]:
+    return curve[0], [max(1.0 - y, ERROR_FLOOR) for y in curve[1]]
+
+
+def _percent_ticks(decimal: str) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    def label(value: float, _position: int) -> str:
+        return f"{value * 100:g}".replace(".", decimal)
+
+    return FuncFormatter(label)
+
+
 # ---------------------------------------------------------------- learning curves
 @styled
 def learning_curves(
@@ -95,6 +135,7 @@ def learning_curves(
     restored_epochs: Sequence[int | None] | None = None,
     stopped_epochs: Sequence[int | None] | None = None,
     width_in: float = MAX_WIDTH_IN,
+    error_rate: bool = False,
 ) -> str:
     """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
 
@@ -105,7 +146,9 @@ def learning_curves(
     Per run (None where unknown): `best_epochs` puts a star on the validation curve (the
     training curve without one) at that epoch, `restored_epochs` an open ring where early
     stopping restored the weights, `stopped_epochs` a tick where early stopping ended the run.
-    The y axis is fitted to the curves after their first epochs (`curve_range`).
+    The y axis is fitted to the curves after their first epochs (`curve_range`); with
+    `error_rate` (an accuracy metric, see `accuracy_as_error`) it shows 1 − accuracy, in per
+    cent, on a log axis, and `texts.ylabel` should say so.
     `width_in` is the width the figure is printed at (half the text width for two side by
     side): its text then keeps its size on paper, and a narrow figure has its legend below.
     """
@@ -128,12 +171,16 @@ def learning_curves(
             marker = RUN_MARKERS[index % len(RUN_MARKERS)]
         train = _series(history, metric)
         val = _series(history, f"val_{metric}")
+        if error_rate:
+            train, val = _as_error(train), _as_error(val)
         for (xs, ys), style in ((train, "-"), (val, "--")):
             if not xs:
                 continue
             if bands is not None:
                 key = metric if style == "-" else f"val_{metric}"
                 low, high = (_series(h, key) for h in bands[index])
+                if error_rate:  # the lowest accuracy is the highest error
+                    low, high = _as_error(high), _as_error(low)
                 if low[0] and len(low[0]) == len(high[0]):
                     ax.fill_between(low[0], low[1], high[1], color=colour, alpha=0.15,
                                     linewidth=0)
@@ -162,7 +209,14 @@ def learning_curves(
                                   label=plain(label)))
 
     limits, log = curve_range(drawn, accuracy="acc" in metric)
-    if log:
+    if error_rate:
+        from matplotlib.ticker import LogLocator, NullFormatter
+
+        ax.set_yscale("log")  # 1, 2, 5, 10, 20, 50 %: a tick per step a reader can name
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(_percent_ticks(texts.decimal))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    elif log:
         ax.set_yscale("log")  # a diverging run would otherwise flatten every other curve
     else:
         ax.yaxis.set_major_formatter(decimal_formatter(texts.decimal))

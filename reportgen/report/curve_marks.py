@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reportgen.report.context import Context
+from reportgen.report.i18n import N_
 from reportgen.store.records import RunRecord, finite
 
 
@@ -41,3 +42,13 @@ def best_epoch_of(history: Sequence[Mapping[str, Any]], monitor: str) -> int | N
         if best is None or score < best[0]:
             best = (score, int(row.get("epoch") or position))
     return best[1] if best is not None else None
+
+
+ERROR_AXIS = N_("Its vertical axis gives the error rate (100 % minus the accuracy) on a log "
+                "scale, so that a difference of one point near 100 % shows.")
+
+
+def accuracy_axis_label(ctx: Context, as_error: bool) -> str:
+    """The accuracy figure's y label: the error rate when it is drawn instead (see
+    `figures.accuracy_as_error`)."""
+    return ctx._("Error rate (%, log scale)") if as_error else ctx._("Accuracy")

@@ -16,7 +16,12 @@ from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.seeds import HISTORY_KEYS, Seeds, pointwise
 from reportgen.report import i18n
 from reportgen.report.context import Context
-from reportgen.report.curve_marks import best_epoch_of, curve_mark_texts
+from reportgen.report.curve_marks import (
+    ERROR_AXIS,
+    accuracy_axis_label,
+    best_epoch_of,
+    curve_mark_texts,
+)
 from reportgen.report.i18n import N_
 from reportgen.report.labels import ACCURACY_HEADERS, ACCURACY_NAMES
 from reportgen.report.model import Block, Cell, Column, Table
@@ -133,22 +138,27 @@ def curve_figures(ctx: Context, found: StudyFindings,
     title = ctx.study_title(found)
     out: list[Block] = []
     sized: dict[str, Any] = {"width_in": width_in} if width_in else {}
+    as_error = figures.accuracy_as_error(means, bands)
     for metric, ylabel, message in (
         ("loss", ctx._("Loss"), ctx.phrasing("mean-loss-caption", MEAN_LOSS_CAPTIONS, found)),
-        ("accuracy", ctx._("Accuracy"),
+        ("accuracy", accuracy_axis_label(ctx, as_error),
          ctx.phrasing("mean-accuracy-caption", MEAN_ACCURACY_CAPTIONS, found)),
     ):
         texts = figures.CurveTexts(
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), best=curve_mark_texts(ctx)["best"])
+        error = as_error and metric == "accuracy"
+        caption = ctx._(message, study=title)
+        if error:
+            caption += " " + ctx._(ERROR_AXIS)
 
-        def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts) -> str:
+        def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts,
+                 e: bool = error) -> str:
             return figures.learning_curves(means, labels, m, t, prefix=prefix, bands=bands,
-                                           **best, **sized)
+                                           error_rate=e, **best, **sized)
 
-        out.append(ctx.figure(f"fig-study-{found.key}-{metric}", ctx._(message, study=title),
-                              draw))
+        out.append(ctx.figure(f"fig-study-{found.key}-{metric}", caption, draw))
     return out
 
 

@@ -19,7 +19,12 @@ from reportgen.report import (
     i18n,
 )
 from reportgen.report.context import MAX_COLUMNS, Context
-from reportgen.report.curve_marks import curve_mark_texts, curve_marks
+from reportgen.report.curve_marks import (
+    ERROR_AXIS,
+    accuracy_axis_label,
+    curve_mark_texts,
+    curve_marks,
+)
 from reportgen.report.i18n import N_
 from reportgen.report.labels import AVERAGE_ROWS, SPLIT_NAMES, SPLIT_SHORT
 from reportgen.report.model import Block, Cell, Column, Figure, Paragraph, Table
@@ -182,10 +187,11 @@ def curve_figures(ctx: Context, found: StudyFindings,
     diverged = [found.runs[i].stop_reason == "diverged" for i in keep]
     marks = curve_marks(found.runs[i] for i in keep)
     title = ctx.study_title(found)
+    as_error = figures.accuracy_as_error(histories)
     out: list[Block] = []
     for metric, ylabel, message in (
         ("loss", ctx._("Loss"), ctx.phrasing("loss-caption", LOSS_CAPTIONS, found)),
-        ("accuracy", ctx._("Accuracy"),
+        ("accuracy", accuracy_axis_label(ctx, as_error),
          ctx.phrasing("accuracy-caption", ACCURACY_CAPTIONS, found)),
     ):
         texts = figures.CurveTexts(
@@ -193,14 +199,19 @@ def curve_figures(ctx: Context, found: StudyFindings,
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), **curve_mark_texts(ctx))
         caption = ctx._(message, study=title)
+        error = as_error and metric == "accuracy"
+        if error:
+            caption += " " + ctx._(ERROR_AXIS)
         if any(diverged):
             caption += " " + ctx._("× marks the last finite value of a run that diverged.")
 
-        def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts) -> str:
+        def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts,
+                 e: bool = error) -> str:
             return figures.learning_curves(
                 histories, labels, m, t, diverged=diverged, prefix=prefix,
                 best_epochs=marks["best_epochs"], restored_epochs=marks["restored_epochs"],
-                stopped_epochs=marks["stopped_epochs"], width_in=width_in or MAX_WIDTH_IN)
+                stopped_epochs=marks["stopped_epochs"], width_in=width_in or MAX_WIDTH_IN,
+                error_rate=e)
 
         out.append(ctx.figure(f"fig-study-{found.key}-{metric}", caption, draw))
     return out
