@@ -60,3 +60,46 @@ def test_a_table_caption_stays_with_its_table() -> None:
     pages = pages_of(FILLER + FILLER.replace("<p>", "<p>Más. ") + table(30))
     page = next(k for k, text in enumerate(pages) if "Tabla 1" in text)
     assert "una tabla. a b 0 0" in " ".join(pages[page].split())
+
+
+def test_an_aside_after_a_pair_of_figures_moves_whole_to_the_next_page() -> None:
+    """The report template puts a pair of half-width figures in a row of its own: a float
+    (the aside) right after them would share their line box, and WeasyPrint would then draw
+    it across the foot of the page."""
+    import datetime as dt
+
+    from reportgen.report import render
+    from reportgen.report.model import Figure, Meta, ReportModel, Section
+
+    def svg(height_mm: int) -> str:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="80mm" height="{height_mm}mm">'
+                '<rect width="100%" height="100%" fill="#ccc"/></svg>')
+
+    blocks = (Figure("a", 1, "Una.", svg(60), half=True),
+              Figure("b", 2, "Otra.", svg(60), half=True),
+              Figure("c", 3, "La de al lado.", svg(80), aside=True))
+    meta = Meta(title="t", subtitle=None, authors=(), course=None, institution=None,
+                date=dt.date(2026, 1, 1))
+    page = render.html(ReportModel("es", meta, (), (Section("s", "1", "t", blocks),)))
+    body = page[page.index('<section id="s"'):page.index("</section>", page.index(
+        '<section id="s"')) + len("</section>")]
+    assert body.count('class="figure-row"') == 1
+    for words in range(160, 300, 40):  # the aside starting ever nearer the foot of page 1
+        html = "<p>" + "palabra " * words + "</p>" + body + "<p>" + "Texto. " * 300 + "</p>"
+        document = weasyprint.HTML(string=f"<html><body><main class='report'>{html}</main>"
+                                          "</body></html>").render(
+            stylesheets=[weasyprint.CSS(filename=str(CSS))])
+        placed = []
+        for number, page in enumerate(document.pages):
+            box = page._page_box
+            foot = box.margin_height() - box.margin_bottom - box.padding_bottom
+            stack = [box]
+            while stack:
+                item = stack.pop()
+                if getattr(item, "element_tag", None) == "figure" and \
+                        item.element.get("id") == "c":
+                    placed.append(number)
+                    bottom = item.position_y + item.margin_top + item.border_height()
+                    assert bottom <= foot + 1, (words, number)
+                stack.extend(getattr(item, "children", []))
+        assert len(placed) == 1, (words, placed)  # whole, on one page

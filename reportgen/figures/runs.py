@@ -158,7 +158,7 @@ def learning_curves(
     restored_epochs = restored_epochs or [None] * n
     stopped_epochs = stopped_epochs or [None] * n
     narrow = width_in < 0.7 * MAX_WIDTH_IN
-    axes_height = 2.4 if narrow else 3.2
+    axes_height = 2.0 if narrow else 3.2  # a pair shares a page with its table and text
     fig = new_figure(width_in, axes_height)
     ax = fig.add_subplot()
     drawn: list[list[float]] = []

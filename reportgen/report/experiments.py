@@ -99,9 +99,20 @@ def experiments_chapter(ctx: Context) -> Section:
 def study_section(ctx: Context, found: StudyFindings) -> Section:
     blocks: list[Block] = [*objective_blocks(ctx, found), *design_blocks(ctx, found)]
     shown = result_blocks(ctx, found)
-    blocks += shown
-    blocks += analysis_blocks(ctx, found, shown)
+    blocks += interleaved(shown, analysis_blocks(ctx, found, shown))
     return Section(f"experiment-{found.key}", "", ctx.study_title(found), tuple(blocks))
+
+
+def interleaved(shown: Sequence[Block], analysis: Sequence[Block]) -> list[Block]:
+    """The results and their analysis in reading order. The answer paragraph reads the
+    study's first table, so it follows that table, before the pair of curve figures the next
+    paragraph reads: text then fills the foot of a page that a pair of figures too tall for
+    it would leave empty."""
+    pair = any(isinstance(b, Figure) and b.half for b in shown)
+    if pair and shown and isinstance(shown[0], Table) and analysis \
+            and isinstance(analysis[0], Paragraph):
+        return [shown[0], analysis[0], *shown[1:], *analysis[1:]]
+    return [*shown, *analysis]
 
 
 # ---------------------------------------------------------------- objective and design
