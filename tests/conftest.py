@@ -3,7 +3,9 @@
 `default_run`: the shipped default manifest (`experiments.toml`) with the same datasets and
 studies but few epochs and trials, trained and rendered (Spanish HTML and PDF) through the CLI
 once per session; modules that read it put themselves in the `default-run` xdist group, so that
-one worker trains it once. `one_process_per_test_worker`: under pytest-xdist every core already
+one worker trains it once. `results` and `report_models`: the hand-made store of
+`report_fixtures` and its es/en report models, built once per test process for every module that
+reads them. `one_process_per_test_worker`: under pytest-xdist every core already
 runs a test worker, so a report renders its languages in the test's own process.
 
 `pytest_collection_modifyitems` puts the tests that use a module-scoped fixture of their own
@@ -15,10 +17,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import ROOT, shrunk
+
+if TYPE_CHECKING:
+    from reportgen.report.model import ReportModel
+    from reportgen.store.store import ResultSet
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker appends the group to the node id
@@ -79,6 +86,23 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                       "--format", "html,pdf", "--lang", "es"])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
+    """`report_fixtures`' store (two studies, five runs), loaded. Tests read it; one that needs
+    another store changes a copy (`dataclasses.replace`, `model_copy`)."""
+    from tests.report_fixtures import make_results
+
+    return make_results(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(scope="session")
+def report_models(results: ResultSet) -> dict[str, ReportModel]:
+    """The report models of `results`, by language (es, en), figures drawn."""
+    from reportgen.report.build import build
+
+    return {lang: build(results, lang) for lang in ("es", "en")}
 
 
 @pytest.fixture(autouse=True, scope="session")
