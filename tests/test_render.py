@@ -238,6 +238,7 @@ def _touch(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_languages_in_processes_write_what_one_process_writes(
         results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(write, "cpu_count", lambda: 2)  # processes even on a one-CPU runner
