@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -276,7 +277,12 @@ def test_a_search_on_two_workers_loses_and_repeats_no_trial(tmp_path):
             assert [t["params"] for t in two["trials"]] == [t["params"] for t in one["trials"]]
         else:  # Hyperband still prunes
             assert two["summary"]["pruned"] > 0
-    assert len({t["worker"] for t in two["trials"]}) >= 1
+    # the trials ran in the pool's two worker processes, both of them, and none in the driver
+    # (this process: CliRunner runs the command here)
+    workers = {t["worker"] for n in ("width-random.json", "width-hyperband.json")
+               for t in json.loads((tmp_path / "two/tuning" / n).read_text())["trials"]}
+    assert len(workers) == 2, workers
+    assert f"{socket.gethostname()}:{os.getpid()}" not in workers
     # redirected output: one line per finished trial
     assert result.output.count("  trial ") == sum(
         len(json.loads((tmp_path / "two/tuning" / n).read_text())["trials"])
