@@ -7,16 +7,10 @@ import dataclasses
 import re
 
 import pytest
-from report_fixtures import make_results
 
 from reportgen.report.build import build
 from reportgen.report.model import BulletList, Paragraph
 from reportgen.store.store import ResultSet
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    return make_results(tmp_path_factory.mktemp("store"))
 
 
 @pytest.mark.parametrize(("lang", "title", "adam", "refs", "kingma"), [

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
-from report_fixtures import make_results
 from test_figure_layout import keep_saved
 
 from reportgen import figures
@@ -156,14 +155,9 @@ def test_small_multiples_one_panel_per_run_titled_by_run_without_cell_text(
 
 
 # ---------------------------------------------------------------- in the report
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    return make_results(tmp_path_factory.mktemp("store"))
-
-
-@pytest.fixture(scope="module")
-def models(results: ResultSet) -> dict[str, ReportModel]:
-    return {lang: build(results, lang) for lang in ("es", "en")}
+@pytest.fixture
+def models(report_models: dict[str, ReportModel]) -> dict[str, ReportModel]:
+    return report_models  # conftest's, built once per test process
 
 
 def figures_under(section: Section) -> list[ReportFigure]:

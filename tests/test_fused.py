@@ -5,7 +5,9 @@ within `fused.TOLERANCE`; the grouping rules; records, store and report unchange
 
 from __future__ import annotations
 
+import itertools
 import math
+import types
 import warnings
 
 import numpy as np
@@ -182,9 +184,19 @@ def test_a_finished_member_does_not_change_the_others() -> None:
                                                               rel=1e-6)
 
 
-def test_row_seconds_are_shares_of_the_group_epoch() -> None:
-    results = together([config({"name": "adam"}, seed=s, epochs=2) for s in (1, 2)])
-    assert all(row["seconds"] > 0 for result, _ in results for row in result.history)
+def test_row_seconds_are_shares_of_the_group_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row's seconds are its epoch's time divided among the members that trained in it, and a
+    member's train_seconds their sum: timed on a clock on which every epoch takes 6 s."""
+    clock = itertools.count(0.0, 6.0)  # group_epochs reads it at an epoch's start and end
+    monkeypatch.setattr(fused, "time", types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    got: dict[int, fused.MemberResult] = {}
+    fused.train_group([config({"name": "adam"}, seed=1, epochs=2),
+                       config({"name": "adam"}, seed=2, epochs=4)], DATA, "cpu",
+                      lambda member: got.setdefault(member.index, member))
+    # two members in epochs 1-2 (6 s / 2 each), the second alone in epochs 3-4
+    assert [row["seconds"] for row in got[0].result.history] == [3.0, 3.0]
+    assert [row["seconds"] for row in got[1].result.history] == [3.0, 3.0, 6.0, 6.0]
+    assert [got[0].train_seconds, got[1].train_seconds] == [6.0, 18.0]
 
 
 def test_the_batched_forward_pass_is_nn_linear() -> None:

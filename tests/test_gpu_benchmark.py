@@ -21,6 +21,7 @@ def gpu_benchmark():
     return module
 
 
+@pytest.mark.slow
 def test_small_cpu_run_writes_every_section(gpu_benchmark, tmp_path: Path) -> None:
     assert gpu_benchmark.main(["--device", "cpu", "--small", "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "gpu.json").read_text())

@@ -88,10 +88,19 @@ def test_numpy_engine_refuses_image_models() -> None:
     assert "model.type: 'cnn' is not available in the numpy engine" in message
 
 
-@pytest.mark.parametrize("name", ["retinamnist-mlp.toml", "mnist-cnn.toml"])
-def test_examples_validate(name: str) -> None:
+@pytest.mark.parametrize(("name", "expected"), [
+    ("retinamnist-mlp.toml", [("final-mlp", "M4", manifest.ModelSpec)]),
+    ("mnist-cnn.toml", [("cnn-vs-mlp", "CNN", manifest.CnnSpec),
+                        ("cnn-vs-mlp", "MLP", manifest.ModelSpec),
+                        ("filters", "filters=[8, 16]", manifest.CnnSpec),
+                        ("filters", "filters=[16, 32]", manifest.CnnSpec),
+                        ("filters", "filters=[32, 64]", manifest.CnnSpec)]),
+])
+def test_examples_validate(name: str, expected: list[tuple[str, str, type]]) -> None:
+    """Each example expands into the runs its studies name (variants, then the `vary` values),
+    each with the model type its variant sets."""
     runs = expand.expand(manifest.load(ROOT / "examples" / name)).runs
-    assert runs
+    assert [(r.study_id, r.label, type(r.config.model)) for r in runs] == expected
 
 
 def test_retinamnist_example_is_seed_000s_final_model() -> None:

@@ -15,6 +15,7 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "notebook.ipynb"
+pytestmark = pytest.mark.slow  # a Jupyter kernel trains and renders the notebook's report
 
 
 def outputs_text(cell) -> str:

@@ -6,17 +6,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from report_fixtures import make_results
 
 from reportgen.manifest import Text
 from reportgen.report.build import build
 from reportgen.report.model import Paragraph, ReportModel
 from reportgen.store.store import ResultSet
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    return make_results(tmp_path_factory.mktemp("store"))
 
 
 def first_paragraph(model: ReportModel, study: str) -> str:

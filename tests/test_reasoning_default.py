@@ -22,14 +22,16 @@ from tests.test_reasoning import items, undrawn
 pytestmark = DEFAULT_GROUP  # one worker trains the default run
 
 
-@pytest.fixture(scope="module")
+# Session-scoped, though only this module reads them: xdist runs test_spanish_words (the same
+# group) between this module's tests, and a module fixture would be torn down and built again.
+@pytest.fixture(scope="session")
 def results(default_run: Path) -> ResultSet:
     html = (default_run / "report.es.html").read_text()
     assert "Experimentos" in html and "Conclusiones" in html
     return Store(default_run).load()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def models(results: ResultSet) -> dict[str, ReportModel]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Context, "figure", undrawn)

@@ -20,18 +20,13 @@ from reportgen.errors import StoreError
 from reportgen.report import render, write
 from reportgen.report.build import build
 from reportgen.report.i18n import templates_dir
-from reportgen.report.model import Cell, Column, Section, Table
+from reportgen.report.model import Cell, Column, ReportModel, Section, Table
 from reportgen.store.store import ResultSet
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    return make_results(tmp_path_factory.mktemp("store"))
-
-
-@pytest.fixture(scope="module")
-def pages(results: ResultSet) -> dict[str, str]:
-    return {lang: render.html(build(results, lang)) for lang in ("es", "en")}
+def pages(report_models: dict[str, ReportModel]) -> dict[str, str]:
+    return {lang: render.html(model) for lang, model in report_models.items()}
 
 
 def table_html(page: str, table_id: str) -> str:
@@ -243,6 +238,7 @@ def _touch(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_languages_in_processes_write_what_one_process_writes(
         results: ResultSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(write, "cpu_count", lambda: 2)  # processes even on a one-CPU runner

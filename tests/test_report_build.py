@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from report_fixtures import make_results
 
 from reportgen.analysis.runs import rank_runs
 from reportgen.report import build as build_mod
@@ -20,14 +19,9 @@ from reportgen.store.records import RunRecord
 from reportgen.store.store import ResultSet, StoredRun
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    return make_results(tmp_path_factory.mktemp("store"))
-
-
-@pytest.fixture(scope="module")
-def models(results: ResultSet) -> dict[str, ReportModel]:
-    return {lang: build(results, lang) for lang in ("es", "en")}
+@pytest.fixture
+def models(report_models: dict[str, ReportModel]) -> dict[str, ReportModel]:
+    return report_models  # conftest's, built once per test process
 
 
 def table(model: ReportModel, table_id: str) -> Table:

@@ -9,7 +9,6 @@ import dataclasses
 import re
 
 import pytest
-from report_fixtures import make_results
 from test_reasoning import items, optimizer_runs, plain, with_study
 
 from reportgen.analysis.findings import analyse
@@ -19,11 +18,6 @@ from reportgen.report import render
 from reportgen.report.build import build
 from reportgen.report.model import BulletList, Paragraph, ReportModel
 from reportgen.store.store import ResultSet
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
-    return make_results(tmp_path_factory.mktemp("store"))
 
 
 def with_study_keys(results: ResultSet, study: str, **keys: object) -> ResultSet:

@@ -428,6 +428,7 @@ def test_timeout_stops_starting_trials(tmp_path):
     assert record.retrained is None
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_sqlite_study_without_losing_or_repeating_trials(tmp_path):
     text = search_manifest(extra="retrain_best = false\n").replace("max_trials = 4",
                                                                    "max_trials = 8")

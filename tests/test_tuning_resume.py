@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from reportgen import manifest
 from reportgen.execution import executor
 from reportgen.plan import expand
@@ -84,6 +86,7 @@ def counts(db: Path) -> tuple[int, int]:
     return rows.get("COMPLETE", 0), rows.get("RUNNING", 0)
 
 
+@pytest.mark.slow
 def test_a_killed_tpe_search_resumes_into_the_same_trials(tmp_path):
     path = write_manifest(tmp_path, TEXT)
     spec = manifest.load(path)
