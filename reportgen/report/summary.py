@@ -73,6 +73,9 @@ def abstract_sentences(ctx: Context, table: str) -> list[str]:
                    key_result_sentence(ctx, found)[:-1] + ctx._(", a lead beyond the noise."))
     if provisional:
         out.append(provisional_sentence(ctx, provisional, after=bool(established)))
+    # nothing to compare (one configuration, a search that was not retrained): its result
+    alone = [f for f in studies if lead_established(f) is None]
+    out += [key_result_sentence(ctx, f) for f in alone[:max(0, MAX_FINDINGS - len(established))]]
     out.append(ctx._("Table %(table)s sums up the best run of each experiment.", table=table))
     return out
 
