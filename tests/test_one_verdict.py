@@ -244,3 +244,26 @@ def test_no_two_cited_error_phrasings_open_alike() -> None:
                 words = " ".join(i18n.gettext(lang)(message).split()[:4])
                 assert words not in openings, (lang, words, openings.get(words), name)
                 openings[words] = name
+
+
+@pytest.mark.parametrize(("lang", "excludes", "includes"), [
+    ("es", "excluye el cero", "incluye el cero"), ("en", "excludes zero", "includes zero")])
+def test_an_interval_above_zero_is_never_said_to_include_it(results: ResultSet, lang: str,
+                                                            excludes: str,
+                                                            includes: str) -> None:
+    """Welch's test not significant while the bootstrap interval excludes zero: the sentence
+    says the two checks disagree (it once said the interval 'includes zero')."""
+    from reportgen.analysis.findings import SeedMargin
+    from reportgen.analysis.significance import SeedComparison
+    from reportgen.report import answer_words
+
+    ctx = Context(analyse(results), lang)
+    comparison = SeedComparison(0.004, 0.001, 0.006, 0.95, 0.134, 3, 3, False)
+    margin = SeedMargin("val", "a", "b", comparison)
+    said = [answer_words.seed_margin_sentence(ctx, position, margin)  # every phrasing
+            for position in range(len(answer_words.SEEDS_SPLIT))]
+    assert len(set(said)) == len(answer_words.SEEDS_SPLIT)
+    for sentence in said:
+        assert includes not in sentence
+        assert "0,1" in sentence or "0.1" in sentence  # the interval's low end, in points
+    assert any(excludes in sentence for sentence in said)

@@ -121,6 +121,14 @@ SEEDS_WITHIN = (
        "seeds, p = %(p)s; %(level)s bootstrap interval, %(low)s to %(high)s points): the "
        "order of the two is not established."),
 )
+SEEDS_SPLIT = (  # the bootstrap interval excludes zero but Welch's test is not significant
+    N_("The two checks disagree over %(n)s seeds: the %(level)s bootstrap interval of the "
+       "difference, from %(low)s to %(high)s points, excludes zero, but Welch's t-test gives "
+       "p = %(p)s; with so few seeds neither is reliable, and the order is not established."),
+    N_("Over %(n)s seeds the %(level)s bootstrap interval of the difference (%(low)s to "
+       "%(high)s points) stays above zero, yet Welch's t-test does not separate the two "
+       "(p = %(p)s): the lead is suggestive, not established."),
+)
 SEEDS_TEST = (
     N_("On the test split, %(run)s reaches a mean accuracy of %(value)s."),
     N_("Its mean test accuracy is %(value)s."),
@@ -211,5 +219,10 @@ def seed_margin_sentence(ctx: Context, found: StudyFindings, margin: SeedMargin)
     if test.p_value is None:
         return ctx._("Every seed of %(run)s and of %(runner)s gives the same score, so the "
                      "difference of %(margin)s points is not seed-to-seed noise.", **values)
-    options = SEEDS_EXCEED if test.exceeds_spread else SEEDS_WITHIN
+    if test.exceeds_spread:
+        options = SEEDS_EXCEED
+    elif test.ci_low > 0:  # the interval excludes zero, the test does not
+        options = SEEDS_SPLIT
+    else:
+        options = SEEDS_WITHIN
     return ctx._(ctx.phrasing("seed-margin", options, found), **values)

@@ -22,7 +22,7 @@ def appendix(ctx: Context) -> Section:
     records = findings.records
     provenance_facts = findings.provenance
     seeds = sorted({r.seed for r in records})
-    devices = sorted({r.device for r in records})
+    devices = sorted({_where(r) for r in records})  # with the worker that trained them
     engines = sorted({r.engine for r in records})
     rows = [
         ("manifest_sha256", ctx._("Manifest SHA-256"), Cell(ctx.manifest.sha256, "code")),
@@ -44,8 +44,7 @@ def appendix(ctx: Context) -> Section:
     fused_column = [Column("fused_group", ctx._("Fused group"), True)] if fused else []
     # one device for every run is said once, in the provenance table; the start times and
     # the rest of each record are in results.json, which the PDF carries
-    where = sorted({_where(r) for r in records})
-    device_column = [Column("device", ctx._("Device"))] if len(where) > 1 else []
+    device_column = [Column("device", ctx._("Device"))] if len(devices) > 1 else []
     runs_table = ctx.table(
         "runs", ctx._("Every run: identifier, seed, epochs and time."),
         [Column("run_id", ctx._("Run id")), Column("study", ctx._("Study")),
