@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
-from reportgen.analysis.verdicts import lead_established
+from reportgen.analysis.verdicts import is_tie, lead_established
 from reportgen.report import i18n, repeats_section, search_only
 from reportgen.report.context import Context
 from reportgen.report.discussion import CRITERIA, criterion_value
@@ -67,12 +67,14 @@ def abstract_sentences(ctx: Context, table: str) -> list[str]:
     # the answers the runs establish, each with its numbers; then the provisional ones
     # together, in one sentence, so that the abstract argues instead of listing studies
     established = [f for f in studies if lead_established(f) is True]
-    provisional = [f for f in studies if lead_established(f) is False]
+    ties = [f for f in studies if lead_established(f) is False and is_tie(f)]
+    provisional = [f for f in studies if lead_established(f) is False and not is_tie(f)]
     for found in established[:MAX_FINDINGS]:
         out.append(established_sentence(ctx, found) or
                    key_result_sentence(ctx, found)[:-1] + ctx._(", a lead beyond the noise."))
     if provisional:
         out.append(provisional_sentence(ctx, provisional, after=bool(established)))
+    out += [tie_sentence(ctx, f) for f in ties]  # a tie has no best to name
     # nothing to compare (one configuration, a search that was not retrained): its result
     alone = [f for f in studies if lead_established(f) is None]
     out += [key_result_sentence(ctx, f) for f in alone[:max(0, MAX_FINDINGS - len(established))]]
@@ -132,6 +134,17 @@ def provisional_sentence(ctx: Context, studies: list[StudyFindings], after: bool
             "the second by more than the noise, so those answers are provisional.",
             len(studies))
     return message % {"studies": names, "runs": runs}
+
+
+def tie_sentence(ctx: Context, found: StudyFindings) -> str:
+    seeds = found.seeds
+    if seeds is not None and len(seeds.order) >= 2:
+        first, second = seeds.order[0][0].label, seeds.order[1][0].label
+    else:
+        assert found.margin is not None and found.margin.runner_up is not None
+        first, second = found.margin.best.label, found.margin.runner_up.label
+    return ctx._("“%(study)s” ends in a tie between %(run)s and %(runner)s.",
+                 study=ctx.study_title(found), run=first, runner=second)
 
 
 def best_label(found: StudyFindings) -> str:
