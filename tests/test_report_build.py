@@ -403,3 +403,16 @@ def test_runs_table_shows_what_the_run_trained_not_the_value_before_tuning(
     row = next(r for r in runs.rows if identity(r[0].value) == tuned.label)
     assert row[column].value == [224, 64]
 
+
+
+def test_small_counts_in_prose_are_words(models: dict[str, ReportModel],
+                                         results: ResultSet) -> None:
+    from reportgen.analysis.findings import analyse
+    from reportgen.report.context import Context
+
+    for lang, words in (("es", "persigue dos objetivos"), ("en", "pursues two objectives")):
+        intro = " ".join(b.text for b in models[lang].section("introduction").blocks
+                         if isinstance(b, Paragraph))
+        assert words in intro, intro
+    ctx = Context(analyse(results), "es")
+    assert (ctx.count(5), ctx.count(10), ctx.count(12)) == ("cinco", "diez", "12")

@@ -23,6 +23,15 @@ from reportgen.report.text import markdown, value_text
 MAX_COLUMNS = PORTRAIT_COLUMNS  # wider tables are split, or printed on a landscape page
 
 
+# masculine in Spanish: the nouns counted in prose (experimentos, objetivos, conjuntos) are
+COUNT_WORDS = {
+    "en": {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
+           9: "nine", 10: "ten"},
+    "es": {2: "dos", 3: "tres", 4: "cuatro", 5: "cinco", 6: "seis", 7: "siete", 8: "ocho",
+           9: "nueve", 10: "diez"},
+}
+
+
 class Context:
     """Language, translation, numbering, labels and locale formatting of one report.
 
@@ -112,6 +121,12 @@ class Context:
 
     def integer(self, value: Any) -> str:
         return i18n.format_int(value, self.lang)
+
+    def count(self, value: int) -> str:
+        """A small count in prose as a word ("five experiments", "cinco experimentos"),
+        from two to ten; other counts as digits. (One is left to the singular messages.)"""
+        words = COUNT_WORDS.get(self.lang, {})
+        return words.get(value) or self.integer(value)
 
     def study_title(self, found: StudyFindings) -> str:
         title = found.study.title.get(self.lang) if found.study.title else found.study.id

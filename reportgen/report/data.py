@@ -18,8 +18,7 @@ from reportgen.store.records import SPLITS, DatasetSummary
 def data_section(ctx: Context) -> Section:
     subsections = [dataset_section(ctx, s) for s in ctx.findings.datasets.values()]
     intro = ctx.ngettext("The studies use %(n)s dataset.", "The studies use %(n)s datasets.",
-                          len(subsections)) % {"n": i18n.format_int(len(subsections),
-                                                                    ctx.lang)}
+                          len(subsections)) % {"n": ctx.count(len(subsections))}
     return Section("data", "", ctx._("Data"), (Paragraph(intro),), tuple(subsections))
 
 

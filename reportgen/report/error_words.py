@@ -80,23 +80,21 @@ WEAKEST_RECALL = N_("Moreover, class %(recall_class)s has the lowest recall (%(r
 WEAKEST_PRECISION = N_("Moreover, class %(precision_class)s has the lowest precision "
                        "(%(precision)s).")
 MOSTLY_SHARE = 0.75  # the weakest class in this share of the runs or more: mostly the data
-HOLDS = (
-    N_("Class %(weakest)s has the lowest recall in all %(runs)s runs of the study, so the "
-       "difficulty lies in the data rather than in one configuration."),
-    N_("No run of the study recognises %(weakest)s better than the other classes: "
-       "in all %(runs)s it is the class of lowest recall, a sign that the difficulty comes "
-       "from the data and not from one configuration."),
-    N_("Every run of the study shares this weakest class: in all %(runs)s, %(weakest)s has "
-       "the lowest recall, so the difficulty belongs to the data rather than to one "
-       "configuration."),
+HOLDS = (  # the fact, and what follows from it: no configuration of the study cures it
+    N_("Class %(weakest)s has the lowest recall in all %(runs)s runs of the study, whatever "
+       "the configuration."),
+    N_("No run of the study recognises %(weakest)s as well as the other classes: it has the "
+       "lowest recall in all %(runs)s."),
+    N_("Every run of the study shares this weakest class (in all %(runs)s, %(weakest)s has "
+       "the lowest recall), so changing the configuration does not cure it."),
 )
 MOSTLY = (
     N_("Class %(weakest)s has the lowest recall in %(held)s of the %(runs)s runs of the study, "
-       "so the difficulty lies mostly in the data rather than in one configuration."),
+       "with almost any configuration."),
     N_("Nearly every run of the study shares this weakness: %(weakest)s is the class of lowest "
-       "recall in %(held)s of the %(runs)s, a difficulty that comes mostly from the data."),
+       "recall in %(held)s of the %(runs)s."),
     N_("Across the study, %(weakest)s is the class of lowest recall in %(held)s of the %(runs)s "
-       "runs: the difficulty belongs mostly to the data."),
+       "runs, so the configurations compared here hardly change it."),
 )
 VARIES = (
     N_("By contrast, %(weakest)s has the lowest recall in only %(held)s of the %(runs)s runs "

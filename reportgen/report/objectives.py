@@ -76,7 +76,7 @@ def introduction_section(ctx: Context) -> Section:
             "%(chapter)s:",
             "The report pursues %(n)s objectives, one per experiment of chapter %(chapter)s:",
             len(studies))
-            % {"n": ctx.integer(len(studies)), "chapter": EXPERIMENTS_CHAPTER},
+            % {"n": ctx.count(len(studies)), "chapter": EXPERIMENTS_CHAPTER},
             generated=True))
         blocks.append(BulletList(tuple(objective_item(ctx, f) for f in studies), ordered=True,
                                  html=True, leads=tuple(ctx.study_title(f) + "." for f in studies)))

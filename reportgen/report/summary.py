@@ -62,7 +62,7 @@ def abstract_sentences(ctx: Context, table: str) -> list[str]:
         "split.",
         "We compare %(n)s configurations of neural networks in %(k)s experiments on %(data)s, "
         "choosing on the validation split and measuring the final figures once on the test "
-        "split.", len(studies)) % {"n": ctx.integer(n_configs), "k": ctx.integer(len(studies)),
+        "split.", len(studies)) % {"n": ctx.integer(n_configs), "k": ctx.count(len(studies)),
                                    "data": ctx.join(datasets)}]
     # the answers the runs establish, each with its numbers; then the provisional ones
     # together, in one sentence, so that the abstract argues instead of listing studies
