@@ -296,3 +296,17 @@ def test_report_renders_an_old_folder_without_computing_baselines(trained, tmp_p
     result = CliRunner().invoke(app, ["report", str(old), "--lang", "en", "--format", "html"])
     assert result.exit_code == 0, result.output
     assert (old / "report.en.html").is_file() and not (old / "baselines").exists()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("es", "el modelo lineal es la opción más sencilla"),
+                                             ("en", "the linear model is the simpler choice")])
+def test_the_recommendation_says_when_the_linear_model_matches_it(tmp_path: Path, lang: str,
+                                                                  words: str) -> None:
+    """The recommended network (96.94 % on test) against a regression at 97.5 %, then 90 %."""
+    from reportgen.report.conclusions import recommendation_sentences
+
+    better = " ".join(recommendation_sentences(context(tmp_path / "a", lang, record(0.975))))
+    assert words in better
+    assert ("97,5" if lang == "es" else "97.5") in better
+    worse = " ".join(recommendation_sentences(context(tmp_path / "b", lang, record(0.90))))
+    assert words not in worse

@@ -173,6 +173,12 @@ def network_accuracy(found: StudyFindings, split: str) -> float | None:
     return accuracy(found.best, split) if found.best is not None else None
 
 
+def logistic_accuracy(ctx: Context, dataset: str, split: str) -> float | None:
+    """The logistic regression's accuracy on `dataset`'s `split`, None where not shown."""
+    record = _records(ctx).get(dataset)
+    return record.accuracy("logistic_regression", split) if record is not None else None
+
+
 def baseline_sentence(ctx: Context, found: StudyFindings) -> str | None:
     """The study's best run against the baselines of its dataset, on the test split (else
     validation): by how many points it beats the logistic regression and the majority class,

@@ -14,7 +14,7 @@ from typing import Any
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.runs import accuracy
 from reportgen.analysis.verdicts import is_tie, lead_established
-from reportgen.report import search_only
+from reportgen.report import baselines_section, search_only
 from reportgen.report.context import Context
 from reportgen.report.discussion import CRITERIA, criterion_value
 from reportgen.report.i18n import N_
@@ -182,6 +182,13 @@ def recommendation_sentences(ctx: Context) -> list[str]:
             sentence += " " + ctx._("The lead of %(run)s within that experiment is not "
                                     "established, so a close runner-up would serve as well.",
                                     run=label)
+        linear = baselines_section.logistic_accuracy(ctx, name, "test")
+        if test is not None and linear is not None and linear >= float(test):
+            # a network that a linear model matches is not what a reader should deploy
+            sentence += " " + ctx._(
+                "A logistic regression reaches %(lr)s on the same test split, as much or "
+                "more, so on this dataset the linear model is the simpler choice.",
+                lr=ctx.pct(linear))
         out.append(sentence)
     return out
 
