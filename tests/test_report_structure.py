@@ -33,9 +33,9 @@ def objectives_list(model: ReportModel) -> BulletList:
 
 
 @pytest.mark.parametrize(("lang", "objective", "hypothesis"), [
-    ("en", "Measure how the hidden-layer width affects the validation accuracy.", "Hypothesis:"),
+    ("en", "Measure how the hidden-layer width affects the validation accuracy.", "<em>Hypothesis.</em>"),
     ("es", "Medir cómo cambia la exactitud de validación al variar el número de neuronas ocultas.",
-     "Hipótesis:"),
+     "<em>Hipótesis.</em>"),
 ])
 def test_introduction_numbers_one_objective_per_study_with_its_hypothesis(
         results: ResultSet, lang: str, objective: str, hypothesis: str) -> None:

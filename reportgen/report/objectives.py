@@ -89,7 +89,8 @@ EXPERIMENTS_CHAPTER = "4"  # build.py: introduction, data, methodology, experime
 def objective_item(ctx: Context, found: StudyFindings) -> str:
     item = objective_html(ctx, found)
     if found.study.hypothesis is not None:
-        item += " " + escape(ctx._("Hypothesis:"), quote=False) + " " + \
+        # a lead, as a sentence of its own: the author's hypothesis starts with a capital
+        item += " <em>" + escape(ctx._("Hypothesis."), quote=False) + "</em> " + \
             inline_markdown(found.study.hypothesis.get(ctx.lang))
     return item
 
