@@ -203,3 +203,16 @@ def test_a_submission_with_repeats_misses_each_seed_it_lacks(stored) -> None:
     comparison = diff.compare(key, student, None)
     assert comparison.missing_runs == [("width", lost["label"])]
     assert comparison.key_only_seeds == 0 and not comparison.within_tolerance
+
+
+def test_the_mean_curve_stops_where_the_first_seed_stopped() -> None:
+    """Seeds stopped early at different epochs: past the first stop, a mean over the seeds
+    left would jump (here from 0.2 to 0.5) and read as a rise of the validation loss."""
+    from reportgen.analysis.seeds import pointwise
+
+    short = [{"epoch": e, "val_loss": 0.2} for e in range(1, 4)]
+    long = [{"epoch": e, "val_loss": 0.2 if e < 4 else 0.8} for e in range(1, 7)]
+    mean, low, high = pointwise([short, long])
+    assert [row["epoch"] for row in mean] == [1, 2, 3]
+    assert [row["val_loss"] for row in mean] == [0.2, 0.2, 0.2]
+    assert len(low) == len(high) == 3

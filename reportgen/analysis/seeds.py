@@ -66,10 +66,15 @@ def factor_points(found: Seeds, split: str,
 
 def pointwise(histories: Sequence[Sequence[Mapping[str, Any]]],
               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Mean, min and max of each history column per epoch, over the runs that recorded a
-    finite value at that epoch (runs stopped early simply stop contributing)."""
+    """Mean, min and max of each history column per epoch, up to the last epoch every run
+    reached: past the first run that early stopping ended, a "mean" over the seeds still
+    training jumps as seeds drop out (a rise the curve reading would call overfitting)."""
     epochs = sorted({row.get("epoch") or i for h in histories
                      for i, row in enumerate(h, start=1)})
+    ends = [max(row.get("epoch") or i for i, row in enumerate(h, start=1))
+            for h in histories if h]
+    if ends:
+        epochs = [e for e in epochs if e <= min(ends)]
     by_epoch = [{row.get("epoch") or i: row for i, row in enumerate(h, start=1)}
                 for h in histories]
     mean, low, high = [], [], []
