@@ -310,3 +310,18 @@ def test_the_recommendation_says_when_the_linear_model_matches_it(tmp_path: Path
     assert ("97,5" if lang == "es" else "97.5") in better
     worse = " ".join(recommendation_sentences(context(tmp_path / "b", lang, record(0.90))))
     assert words not in worse
+
+
+@pytest.mark.parametrize(("lang", "beaten", "beats"), [
+    ("es", "ninguna red supera a la regresión logística", "justifican su no linealidad"),
+    ("en", "no network beats the logistic regression", "earn their non-linearity")])
+def test_the_discussion_reads_the_baselines_across_studies(tmp_path: Path, lang: str,
+                                                           beaten: str, beats: str) -> None:
+    from reportgen.report.baselines_section import synthesis_sentences
+
+    above = " ".join(synthesis_sentences(context(tmp_path / "a", lang, record(0.975))))
+    assert beaten in above and beats not in above
+    below = " ".join(synthesis_sentences(context(tmp_path / "b", lang, record(0.90))))
+    assert beats in below and beaten not in below
+    assert ("6,9 puntos" if lang == "es" else "6.9 points") in below  # 96.94 % − 90 %
+    assert synthesis_sentences(context(tmp_path / "c", lang, None)) == []

@@ -173,6 +173,30 @@ def network_accuracy(found: StudyFindings, split: str) -> float | None:
     return accuracy(found.best, split) if found.best is not None else None
 
 
+def synthesis_sentences(ctx: Context) -> list[str]:
+    """The general discussion's reading of the baselines: per dataset, whether the best of
+    the networks compared beats the logistic regression on the test split at all."""
+    out = []
+    for name in dict.fromkeys(f.dataset for f in ctx.findings.studies):
+        linear = logistic_accuracy(ctx, name, "test")
+        nets = [v for f in ctx.findings.studies if f.dataset == name
+                if (v := network_accuracy(f, "test")) is not None]
+        if linear is None or not nets:
+            continue
+        values = {"dataset": ctx.quoted(ctx.dataset_title(name)), "net": ctx.pct(max(nets)),
+                  "lr": ctx.pct(linear),
+                  "points": i18n.format_points(max(nets) - linear, ctx.lang)}
+        if max(nets) - linear >= TIE:
+            out.append(ctx._("On %(dataset)s the networks earn their non-linearity: the best "
+                             "reaches %(net)s on the test split, %(points)s points above the "
+                             "logistic regression (%(lr)s).", **values))
+        else:
+            out.append(ctx._("On %(dataset)s no network beats the logistic regression on the "
+                             "test split (%(lr)s, against %(net)s for the best network): for "
+                             "these data a linear model is enough.", **values))
+    return out
+
+
 def logistic_accuracy(ctx: Context, dataset: str, split: str) -> float | None:
     """The logistic regression's accuracy on `dataset`'s `split`, None where not shown."""
     record = _records(ctx).get(dataset)

@@ -13,6 +13,7 @@ from reportgen.analysis import curves as thresholds
 from reportgen.analysis.findings import EngineGap, Margin, StudyFindings, Trend
 from reportgen.analysis.verdicts import lead_established
 from reportgen.report import (
+    baselines_section,
     curve_words,
     design_words,
     i18n,
@@ -34,6 +35,9 @@ def discussion_section(ctx: Context) -> Section:
     together = synthesis_sentences(ctx)
     if together:
         blocks.append(Paragraph(prose(together), generated=True))
+    against = baselines_section.synthesis_sentences(ctx)
+    if against:
+        blocks.append(Paragraph(prose(against), generated=True))
     limits = limitation_sentences(ctx)
     if limits:
         blocks.append(Paragraph(prose(limits), lead=ctx._("Limitations."), generated=True))
