@@ -90,3 +90,50 @@ def test_the_report_names_the_error_axis(tmp_path_factory: pytest.TempPathFactor
     assert sentence in accuracy.caption
     loss = next(f for f in shown if f.id.endswith("-loss"))
     assert sentence not in loss.caption
+
+
+def test_many_runs_draw_their_validation_curves_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From VALIDATION_ONLY_FROM runs, the training curves are left out (they would bury the
+    validation ones): one line per run, solid, and no training/validation legend keys."""
+    from reportgen.figures import runs
+    from tests.test_figure_layout import keep_saved
+
+    saved = keep_saved(monkeypatch, runs)
+    texts = figures.CurveTexts(xlabel="Epoch", ylabel="Loss", train="training",
+                               val="validation", diverged="diverged")
+    many = [history([a - 0.01 * k for a in [0.8, 0.9, 0.95, 0.97]])
+            for k in range(runs.VALIDATION_ONLY_FROM)]
+    labels = [f"run {k}" for k in range(len(many))]
+    figures.learning_curves(many, labels, "loss", texts, validation_only=True)
+    figures.learning_curves(many, labels, "loss", texts)
+    alone, both = (f.axes[0] for f in saved[-2:])
+    drawn = [line for line in alone.get_lines() if len(line.get_xdata()) > 1]
+    assert len(drawn) == len(many) and {line.get_linestyle() for line in drawn} == {"-"}
+    assert len([line for line in both.get_lines() if len(line.get_xdata()) > 1]) == 2 * len(many)
+    legend = [t.get_text() for t in saved[-2].legends[0].get_texts()]
+    assert "training" not in legend and "validation" not in legend
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_caption_of_validation_only_curves_says_so(tmp_path_factory: pytest.TempPathFactory,
+                                                       lang: str) -> None:
+    import dataclasses
+
+    from reportgen.analysis.findings import analyse
+    from reportgen.figures.runs import VALIDATION_ONLY_FROM
+    from reportgen.report.context import Context
+    from reportgen.report.localise import localise
+    from reportgen.report.results import curve_figures
+    from tests.report_fixtures import make_results
+
+    results = make_results(tmp_path_factory.mktemp("validation-only"))
+    findings = localise(analyse(results), lang)
+    found = next(s for s in findings.studies if s.key == "hidden-units")
+    n = VALIDATION_ONLY_FROM
+    wide = dataclasses.replace(found, histories=[FAST] * n, runs=[found.runs[0]] * n)
+    shown = curve_figures(Context(findings, lang), wide)
+    said = {"es": "solo se dibujan sus curvas de validación",
+            "en": "only their validation curves are drawn"}[lang]
+    dashed = {"es": "discontinu", "en": "dashed"}[lang]
+    for figure in shown:
+        assert said in figure.caption and dashed not in figure.caption, figure.caption

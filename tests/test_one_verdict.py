@@ -228,8 +228,8 @@ def test_many_configurations_left_are_counted_not_listed(results: ResultSet,
     pairs = [flat(str(k + 3), f"sgd-{k}", {"name": "sgd", "lr": lr})
              for k, lr in enumerate(rates)]
     said = curve_text(results, [*pairs, rising()], lang)
-    counted = {"en": r"(None of the other|The other) 4 configurations",
-               "es": r"(Ninguna de las otras|Las otras) 4 configuraciones"}[lang]
+    counted = {"en": r"(None of the other|The other) four configurations",
+               "es": r"(Ninguna de las otras|Las otras) cuatro configuraciones"}[lang]
     rest = [s for s in said if re.search(counted, s)]
     assert len(rest) == 1, said
     assert "«" not in rest[0] and "“" not in rest[0]  # no names

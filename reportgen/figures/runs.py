@@ -80,6 +80,7 @@ def curve_range(series: Sequence[Sequence[float]], accuracy: bool
     return (bottom, top), False
 
 
+VALIDATION_ONLY_FROM = 5  # from this many runs, training curves would bury the validation ones
 ERROR_FLOOR = 1e-3  # a perfect epoch (no error) is drawn at 0.1 % on the log axis
 ERROR_AXIS_MIN_SPAN = 0.3  # a linear accuracy axis wider than this squeezes the top
 ERROR_AXIS_MAX_FINAL = 0.1  # the best final error under which the top is what matters
@@ -136,8 +137,10 @@ def learning_curves(
     stopped_epochs: Sequence[int | None] | None = None,
     width_in: float = MAX_WIDTH_IN,
     error_rate: bool = False,
+    validation_only: bool = False,
 ) -> str:
-    """Train (solid) and validation (dashed) `metric` per epoch, one colour per run.
+    """Train (solid) and validation (dashed) `metric` per epoch, one colour per run; with
+    `validation_only` (many runs, see VALIDATION_ONLY_FROM) the validation curves alone, solid.
 
     `metric` is a history column ("loss", "accuracy"); its validation twin is `val_<metric>`.
     Missing values (None, NaN) are skipped; a diverged run gets an × on its last finite point.
@@ -173,11 +176,13 @@ def learning_curves(
         val = _series(history, f"val_{metric}")
         if error_rate:
             train, val = _as_error(train), _as_error(val)
-        for (xs, ys), style in ((train, "-"), (val, "--")):
+        if validation_only and val[0]:
+            train = ([], [])
+        for (xs, ys), style, key in ((train, "-", metric),
+                                     (val, "-" if validation_only else "--", f"val_{metric}")):
             if not xs:
                 continue
             if bands is not None:
-                key = metric if style == "-" else f"val_{metric}"
                 low, high = (_series(h, key) for h in bands[index])
                 if error_rate:  # the lowest accuracy is the highest error
                     low, high = _as_error(high), _as_error(low)
@@ -228,7 +233,7 @@ def learning_curves(
     if texts.title:
         ax.set_title(plain(texts.title))
 
-    style_handles = [
+    style_handles = [] if validation_only else [
         Line2D([], [], color="#444444", linestyle="-", label=plain(texts.train)),
         Line2D([], [], color="#444444", linestyle="--", label=plain(texts.val)),
     ]

@@ -48,6 +48,21 @@ ERROR_AXIS = N_("Its vertical axis gives the error rate (100 % minus the accurac
                 "scale, so that a difference of one point near 100 % shows.")
 
 
+VALIDATION_CAPTIONS = {  # figures of validation curves only (VALIDATION_ONLY_FROM runs or more)
+    "loss": N_("Validation loss per epoch of each configuration of “%(study)s”."),
+    "accuracy": N_("Validation accuracy per epoch of each configuration of “%(study)s”."),
+}
+MEAN_VALIDATION_CAPTIONS = {
+    "loss": N_("Mean validation loss per epoch over the seeds of each configuration of "
+               "“%(study)s”; the band spans the lowest to the highest seed."),
+    "accuracy": N_("Mean validation accuracy per epoch over the seeds of each configuration "
+                   "of “%(study)s”; the band spans the lowest to the highest seed."),
+}
+VALIDATION_ONLY = N_("With %(n)s configurations, only their validation curves are drawn: "
+                     "the training curves would hide them (the tables give the training "
+                     "figures).")
+
+
 def accuracy_axis_label(ctx: Context, as_error: bool) -> str:
     """The accuracy figure's y label: the error rate when it is drawn instead (see
     `figures.accuracy_as_error`)."""

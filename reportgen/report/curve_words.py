@@ -320,7 +320,7 @@ def overfitting_sentences(ctx: Context, reading: CurveReading,
         rest = [k for k, _ in measured if k not in named]
         if len(rest) > MAX_NAMED:  # a list of seven names reads as a table: count them
             out.append(ctx._(_pick(ctx, "curve-not-overfitting", REST_COUNT, found),
-                             n=ctx.integer(len(rest)), threshold=threshold, points=points))
+                             n=ctx.count(len(rest)), threshold=threshold, points=points))
         elif rest:  # one configuration left or several: the sentence agrees in number
             options = REST_ONE if len(rest) == 1 else REST
             out.append(ctx._(_pick(ctx, "curve-not-overfitting", options, found),

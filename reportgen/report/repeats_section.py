@@ -14,10 +14,13 @@ from reportgen import figures
 from reportgen.analysis import repeats
 from reportgen.analysis.findings import StudyFindings
 from reportgen.analysis.seeds import HISTORY_KEYS, Seeds, pointwise
+from reportgen.figures.runs import VALIDATION_ONLY_FROM
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.curve_marks import (
     ERROR_AXIS,
+    MEAN_VALIDATION_CAPTIONS,
+    VALIDATION_ONLY,
     accuracy_axis_label,
     best_epoch_of,
     curve_mark_texts,
@@ -139,6 +142,7 @@ def curve_figures(ctx: Context, found: StudyFindings,
     out: list[Block] = []
     sized: dict[str, Any] = {"width_in": width_in} if width_in else {}
     as_error = figures.accuracy_as_error(means, bands)
+    only_val = len(means) >= VALIDATION_ONLY_FROM
     for metric, ylabel, message in (
         ("loss", ctx._("Loss"), ctx.phrasing("mean-loss-caption", MEAN_LOSS_CAPTIONS, found)),
         ("accuracy", accuracy_axis_label(ctx, as_error),
@@ -149,14 +153,17 @@ def curve_figures(ctx: Context, found: StudyFindings,
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), best=curve_mark_texts(ctx)["best"])
         error = as_error and metric == "accuracy"
-        caption = ctx._(message, study=title)
+        caption = ctx._(MEAN_VALIDATION_CAPTIONS[metric] if only_val else message, study=title)
         if error:
             caption += " " + ctx._(ERROR_AXIS)
+        if only_val:
+            caption += " " + ctx._(VALIDATION_ONLY, n=ctx.count(len(means)))
 
         def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts,
                  e: bool = error) -> str:
             return figures.learning_curves(means, labels, m, t, prefix=prefix, bands=bands,
-                                           error_rate=e, **best, **sized)
+                                           error_rate=e, validation_only=only_val,
+                                           **best, **sized)
 
         out.append(ctx.figure(f"fig-study-{found.key}-{metric}", caption, draw))
     return out

@@ -14,6 +14,7 @@ from reportgen.analysis.runs import (
     has_values,
     varied_paths,
 )
+from reportgen.figures.runs import VALIDATION_ONLY_FROM
 from reportgen.figures.style import ASIDE_WIDTH_IN, MAX_WIDTH_IN
 from reportgen.report import (
     i18n,
@@ -21,6 +22,8 @@ from reportgen.report import (
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.curve_marks import (
     ERROR_AXIS,
+    VALIDATION_CAPTIONS,
+    VALIDATION_ONLY,
     accuracy_axis_label,
     curve_mark_texts,
     curve_marks,
@@ -188,6 +191,7 @@ def curve_figures(ctx: Context, found: StudyFindings,
     marks = curve_marks(found.runs[i] for i in keep)
     title = ctx.study_title(found)
     as_error = figures.accuracy_as_error(histories)
+    only_val = len(histories) >= VALIDATION_ONLY_FROM
     out: list[Block] = []
     for metric, ylabel, message in (
         ("loss", ctx._("Loss"), ctx.phrasing("loss-caption", LOSS_CAPTIONS, found)),
@@ -198,10 +202,12 @@ def curve_figures(ctx: Context, found: StudyFindings,
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), **curve_mark_texts(ctx))
-        caption = ctx._(message, study=title)
+        caption = ctx._(VALIDATION_CAPTIONS[metric] if only_val else message, study=title)
         error = as_error and metric == "accuracy"
         if error:
             caption += " " + ctx._(ERROR_AXIS)
+        if only_val:
+            caption += " " + ctx._(VALIDATION_ONLY, n=ctx.count(len(histories)))
         if any(diverged):
             caption += " " + ctx._("× marks the last finite value of a run that diverged.")
 
@@ -211,7 +217,7 @@ def curve_figures(ctx: Context, found: StudyFindings,
                 histories, labels, m, t, diverged=diverged, prefix=prefix,
                 best_epochs=marks["best_epochs"], restored_epochs=marks["restored_epochs"],
                 stopped_epochs=marks["stopped_epochs"], width_in=width_in or MAX_WIDTH_IN,
-                error_rate=e)
+                error_rate=e, validation_only=only_val)
 
         out.append(ctx.figure(f"fig-study-{found.key}-{metric}", caption, draw))
     return out
