@@ -219,6 +219,7 @@ def seed_margin_sentence(ctx: Context, found: StudyFindings, margin: SeedMargin)
     if test.p_value is None:
         return ctx._("Every seed of %(run)s and of %(runner)s gives the same score, so the "
                      "difference of %(margin)s points is not seed-to-seed noise.", **values)
+    options: tuple[str, ...]
     if test.exceeds_spread:
         options = SEEDS_EXCEED
     elif test.ci_low > 0:  # the interval excludes zero, the test does not
