@@ -100,7 +100,7 @@ def test_selection_rule_names_the_search_objective_where_a_study_has_one(
      "two validation samples (1 point on “scikit-learn digits”)",
      "the mean loss and accuracy over its batches"),
     ("es", "Todos los estudios entrenan cada configuración una sola vez, con la semilla 13.",
-     "dos muestras de validación (1 punto en «Dígitos de scikit-learn»)",
+     "dos muestras de validación, lo que sea mayor (1 punto en «Dígitos de scikit-learn»)",
      "la pérdida y la exactitud medias sobre sus lotes"),
 ])
 def test_seeds_threshold_and_what_the_curves_measure_are_stated(findings, lang, seeds,
