@@ -271,3 +271,38 @@ def test_an_interval_above_zero_is_never_said_to_include_it(results: ResultSet, 
         assert includes not in sentence
         assert "0,1" in sentence or "0.1" in sentence  # the interval's low end, in points
     assert any(excludes in sentence for sentence in said)
+
+
+def test_a_hypothesis_that_expects_a_tie_is_checked_both_ways(results: ResultSet) -> None:
+    """`expects_tie`: a tie bears it out, an established lead refutes it."""
+    from reportgen.analysis.verdicts import hypothesis_check
+
+    def with_tie_expected(changed: ResultSet) -> ResultSet:
+        studies = [s.model_copy(update={"expects_tie": True, "expected_best": None})
+                   for s in changed.manifest.studies]
+        return dataclasses.replace(changed, manifest=changed.manifest.model_copy(
+            update={"studies": studies}))
+
+    tied = with_tie_expected(with_study(results, "optimizers", [flat("1", "sgd", SGD),
+                                                               flat("3", "sgd-fast", SGD_FAST)]))
+    found = {s.key: s for s in analyse(tied).studies}
+    assert hypothesis_check(found["optimizers"]).verdict == "tie_supported"
+    assert hypothesis_check(found["hidden-units"]).verdict == "tie_refuted"  # 64 leads firmly
+    for lang, words in (("es", "ninguna configuración se"), ("en", "no configuration")):
+        from reportgen.report.experiments import hypothesis_sentence
+
+        shown = next(s for s in localise(analyse(tied), lang).studies if s.key == "optimizers")
+        said = hypothesis_sentence(Context(localise(analyse(tied), lang), lang), shown,
+                                   hypothesis_check(shown))
+        assert said is not None and words in said, said
+
+
+def test_expects_tie_and_expected_best_together_are_refused(tmp_path) -> None:
+    from reportgen import manifest
+    from reportgen.errors import ReportgenError
+    from tests.helpers import TINY, write_manifest
+
+    text = TINY.replace("[[studies]]\n", "[[studies]]\nexpects_tie = true\n"
+                        "expected_best = \"16\"\n", 1)
+    with pytest.raises(ReportgenError, match="expects_tie and expected_best"):
+        manifest.load(write_manifest(tmp_path, text))

@@ -15,7 +15,8 @@ from typing import Literal
 from reportgen.analysis.findings import StudyFindings
 from reportgen.store.records import RunRecord
 
-HypothesisVerdict = Literal["supported", "leaning", "not_supported", "undecided"]
+HypothesisVerdict = Literal["supported", "leaning", "not_supported", "undecided",
+                            "tie_supported", "tie_refuted"]
 
 
 def lead_established(found: StudyFindings) -> bool | None:
@@ -86,6 +87,12 @@ def hypothesis_check(found: StudyFindings) -> HypothesisCheck | None:
         first = list(seeds.order[0][0].runs)
     else:
         first = [found.best] if found.best is not None else []
+    if found.study.expects_tie and first:  # no configuration expected to lead
+        firm = lead_established(found)
+        if firm is None:
+            return None
+        return HypothesisCheck("", None, first[0].run_id, not firm,
+                               "tie_refuted" if firm else "tie_supported")
     if expected is None or not first:
         return None
     hit = any(matches(r, expected) for r in first)

@@ -94,6 +94,10 @@ class Study(Frozen):
                     "runs table's CSV gives it (\"hidden=256\", a variant name such as \"L2\"), "
                     "or the value alone (\"256\"); the analysis says whether the runs bear "
                     "the hypothesis out.")
+    expects_tie: bool = Field(False,
+        description="The hypothesis expects no configuration to lead by more than the noise "
+                    "(the single-seed threshold, or the seed-to-seed spread); the analysis "
+                    "says whether the runs bear that out. Not with expected_best.")
     dataset: str | list[str] = Field(
         description="Name of a [datasets.X] block (or a list, or an inline table).")
     model: str = Field("default", description="Name of a [models.X] block, or an inline table.")
@@ -136,6 +140,9 @@ class Study(Frozen):
         if self.repeats > 1 and "seed" in self.vary:
             raise ValueError("repeats already varies the seed (seed, seed+1, …): "
                              "remove \"seed\" from vary or set repeats = 1")
+        if self.expects_tie and self.expected_best is not None:
+            raise ValueError("expects_tie and expected_best say opposite things: a hypothesis "
+                             "expects one configuration first or none; keep one of them")
         if self.repeats > 1 and self.search is not None and not self.search.retrain_best:
             raise ValueError("repeats retrains a search's best configuration with each seed: "
                              "it needs search.retrain_best = true")

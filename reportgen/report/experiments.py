@@ -80,6 +80,17 @@ HYPOTHESIS = {
         N_("These results contradict the hypothesis, since %(leader)s beats %(expected)s by "
            "an established margin."),
     ),
+    "tie_supported": (
+        N_("The runs bear out the hypothesis: %(leader)s comes first, but by less than the "
+           "noise, so no configuration leads."),
+        N_("As the hypothesis expects, no configuration pulls ahead: the lead of %(leader)s "
+           "stays within the noise."),
+    ),
+    "tie_refuted": (
+        N_("The runs do not support the hypothesis: %(leader)s leads by an established "
+           "margin."),
+        N_("Against the hypothesis, %(leader)s pulls ahead by more than the noise."),
+    ),
     "undecided": (
         N_("The runs do not settle the hypothesis: %(leader)s comes first instead of "
            "%(expected)s, but not by an established margin."),
@@ -291,7 +302,7 @@ def hypothesis_sentence(ctx: Context, found: StudyFindings,
     if check is None:
         return None
     expected = configuration_label(found, check.expected_run) if check.expected_run \
-        else ctx.quoted(check.expected)
+        else ctx.quoted(check.expected) if check.expected else ""
     values = {"expected": expected, "leader": configuration_label(found, check.leader_run)}
     return ctx._(ctx.phrasing("hypothesis", HYPOTHESIS[check.verdict], found), **values)
 
