@@ -103,3 +103,33 @@ def test_an_aside_after_a_pair_of_figures_moves_whole_to_the_next_page() -> None
                     assert bottom <= foot + 1, (words, number)
                 stack.extend(getattr(item, "children", []))
         assert len(placed) == 1, (words, placed)  # whole, on one page
+
+
+def test_four_half_figures_in_a_row_make_two_lines_of_two() -> None:
+    """Only the second of each pair has a gap before it: with a gap before every half after
+    the first, the third and fourth each took a line of their own."""
+    import datetime as dt
+
+    from reportgen.report import render
+    from reportgen.report.model import Figure, Meta, ReportModel, Section
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="70mm" height="30mm">'
+           '<rect width="100%" height="100%" fill="#ccc"/></svg>')
+    blocks = tuple(Figure(f"f{k}", k, f"Figura {k}.", svg, half=True) for k in range(1, 5))
+    meta = Meta(title="t", subtitle=None, authors=(), course=None, institution=None,
+                date=dt.date(2026, 1, 1))
+    page = render.html(ReportModel("es", meta, (), (Section("s", "1", "t", blocks),)))
+    start = page.index('<section id="s"')
+    body = page[start:page.index("</section>", start) + len("</section>")]
+    document = weasyprint.HTML(string=f"<html><body><main class='report'>{body}</main>"
+                                      "</body></html>").render(
+        stylesheets=[weasyprint.CSS(filename=str(CSS))])
+    tops = {}
+    stack = [document.pages[0]._page_box]
+    while stack:
+        item = stack.pop()
+        if getattr(item, "element_tag", None) == "figure":
+            tops[item.element.get("id")] = round(item.position_y)
+        stack.extend(getattr(item, "children", []))
+    assert len(document.pages) == 1 and len(tops) == 4
+    assert tops["f1"] == tops["f2"] < tops["f3"] == tops["f4"], tops

@@ -203,7 +203,13 @@ def result_blocks(ctx: Context, found: StudyFindings) -> list[Block]:
             # beside the analysis, or across the page when its numbers need the width
             blocks.append(results.confusion_figure(ctx, found, best, split, metrics))
         roc = error_words.roc_figure(ctx, found)  # a binary task: its ROC curve beside it
-        if roc is not None:
+        matrix = blocks[-1] if blocks and isinstance(blocks[-1], Figure) else None
+        if roc is not None and matrix is not None and matrix.aside:
+            # two small figures side by side: stacked as two asides, the second one would
+            # not fit under the first and would carry the text after it to the next page
+            blocks[-1] = dataclasses.replace(matrix, aside=False, half=True)
+            blocks.append(dataclasses.replace(roc, half=True, aside=False))
+        elif roc is not None:
             blocks.append(dataclasses.replace(roc, half=False, aside=True))
     return blocks
 
