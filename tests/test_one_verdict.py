@@ -306,3 +306,16 @@ def test_expects_tie_and_expected_best_together_are_refused(tmp_path) -> None:
                         "expected_best = \"16\"\n", 1)
     with pytest.raises(ReportgenError, match="expects_tie and expected_best"):
         manifest.load(write_manifest(tmp_path, text))
+
+
+@pytest.mark.parametrize(("lang", "words"), [("es", "empatada con"), ("en", "tied with")])
+def test_the_key_results_table_calls_a_tie_a_tie(results: ResultSet, no_drawing: None,
+                                                 lang: str, words: str) -> None:
+    from reportgen.report.build import build
+
+    tied = with_study(results, "optimizers", [flat("1", "sgd", SGD),
+                                              flat("3", "sgd-fast", SGD_FAST)])
+    table = next(t for t in build(tied, lang).tables() if t.id == "key-results")
+    shown = {row[0].value: row[2].display or str(row[2].value) for row in table.rows}
+    assert words in shown["optimizers"], shown
+    assert words not in shown["hidden-units"], shown  # a real lead is named plainly

@@ -23,14 +23,19 @@ def abstract(ctx: Context) -> list[Block]:
         cells = repeats_section.key_result_cells(ctx, found) \
             if found.has_repeats else None
         searched = search_only.key_cells(ctx, found)  # trials, not runs
-        rows.append([
+        row = [
             Cell(found.study.id, display=ctx.study_title(found)),
             *(searched or [
                 Cell(len(found.runs) + len(found.failed), "int"),
                 *(cells or [Cell(best.label if best else None),
                             Cell(accuracy(best, "val") if best else None, "num"),
                             Cell(accuracy(best, "test") if best else None, "num")])]),
-        ])
+        ]
+        if not searched and is_tie(found):  # the first row of a tie is not "the best"
+            first, second = tied_pair(found)
+            row[2] = Cell(row[2].value, display=ctx._("%(run)s, tied with %(runner)s",
+                                                      run=str(first), runner=str(second)))
+        rows.append(row)
     columns = [
         Column("study", ctx._("Study")), Column("runs", ctx._("Runs"), True),
         Column("best_run", ctx._("Best run")),
@@ -136,13 +141,17 @@ def provisional_sentence(ctx: Context, studies: list[StudyFindings], after: bool
     return message % {"studies": names, "runs": runs}
 
 
-def tie_sentence(ctx: Context, found: StudyFindings) -> str:
+def tied_pair(found: StudyFindings) -> tuple[str, str]:
+    """The labels of a tie's two configurations, in the order of the study's table."""
     seeds = found.seeds
     if seeds is not None and len(seeds.order) >= 2:
-        first, second = seeds.order[0][0].label, seeds.order[1][0].label
-    else:
-        assert found.margin is not None and found.margin.runner_up is not None
-        first, second = found.margin.best.label, found.margin.runner_up.label
+        return seeds.order[0][0].label, seeds.order[1][0].label
+    assert found.margin is not None and found.margin.runner_up is not None
+    return found.margin.best.label, found.margin.runner_up.label
+
+
+def tie_sentence(ctx: Context, found: StudyFindings) -> str:
+    first, second = tied_pair(found)
     return ctx._("“%(study)s” ends in a tie between %(run)s and %(runner)s.",
                  study=ctx.study_title(found), run=first, runner=second)
 
