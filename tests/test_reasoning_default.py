@@ -122,3 +122,15 @@ def test_curve_figures_are_the_tables_and_each_configuration_has_one_verdict(
             verdict = curves.verdict(best.config_label or best.label)
             assert (found.gap.verdict == "overfit") == (verdict == "overfits")
         assert curve_words.curve_sentences(ctx, found)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", r"single[- ]seed"), ("es", r"una sola semilla")])
+def test_the_single_seed_margin_of_the_searches_is_judged_once(models: dict[str, ReportModel],
+                                                              lang: str, words: str) -> None:
+    """The answer paragraph holds the retrained best runs to the single-seed threshold; the
+    searches' comparison under its table does not say it a second time."""
+    section = models[lang].section("experiment-tuners")
+    said = [s for b in section.blocks if isinstance(b, Paragraph)
+            for s in re.split(r"(?<=\.)\s", b.text)
+            if re.search(words, s) and re.search(r"threshold|umbral", s)]
+    assert len(said) == 1, said

@@ -221,7 +221,11 @@ class _Comparison(SearchWords):
                            "%(time)s.",
                            value=self.objective_text(r, r.summary["best_value"]), **cost(r))
                     for r in others]
-        if len(ties) == 1 and others:
+        # the study's answer paragraph already holds its retrained runs to the single-seed
+        # threshold: in the body the searches' own margin would say the same a second time
+        answered = not brief and self.view.margin is not None \
+            and self.view.margin.runner_up is not None
+        if len(ties) == 1 and others and not answered:
             out += self.margin_caveat(best, best_record(others), brief)
         out += self.cost_sentence(ties, group)
         out += self.test_sentence(best, group, brief)
