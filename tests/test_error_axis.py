@@ -70,7 +70,7 @@ def test_the_error_axis_is_logarithmic_in_per_cent(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize(("lang", "sentence"), [
     ("es", "tasa de error (100 % menos la exactitud)"),
-    ("en", "error rate (100 % minus the accuracy)")])
+    ("en", "error rate (100% minus the accuracy)")])
 def test_the_report_names_the_error_axis(tmp_path_factory: pytest.TempPathFactory,
                                          lang: str, sentence: str) -> None:
     import dataclasses

@@ -15,6 +15,7 @@ from reportgen.analysis.findings import analyse
 from reportgen.report.context import Context
 from reportgen.report.curve_words import curve_sentences
 from reportgen.report.localise import localise
+from reportgen.store.records import RunRecord
 from reportgen.store.store import ResultSet
 from tests.report_fixtures import make_results, record, split_metrics
 from tests.test_reasoning import curve, with_study
@@ -29,24 +30,28 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> ResultSet:
     return make_results(tmp_path_factory.mktemp("verdict"))
 
 
+def optimizer_run(run_id: str, label: str, optimizer: dict, best_epoch: int,
+                  train: tuple[float, float], val: tuple[float, float]) -> RunRecord:
+    """A 12-epoch run of the optimizers study whose final evaluation gives (accuracy, loss)
+    `train` and `val` (and the validation accuracy on test)."""
+    rec = record(run_id * 16, "optimizers", label, {"training.optimizer": optimizer}, 64,
+                 optimizer, "completed", 12, best_epoch,
+                 {"train": train[0], "val": val[0], "test": val[0]})
+    return dataclasses.replace(rec, metrics={**rec.metrics,
+                                             "train": split_metrics(*train, 1078),
+                                             "val": split_metrics(*val, 359)})
+
+
 def flat(run_id: str, label: str, optimizer: dict) -> tuple:
     """A configuration whose validation loss is still at its minimum at the end, its
     accuracies one point apart: it does not overfit."""
-    rec = record(run_id * 16, "optimizers", label, {"training.optimizer": optimizer}, 64,
-                 optimizer, "completed", 12, 12, {"train": 0.96, "val": 0.95, "test": 0.95})
-    rec = dataclasses.replace(rec, metrics={**rec.metrics,
-                                            "train": split_metrics(0.96, 0.15, 1078),
-                                            "val": split_metrics(0.95, 0.16, 359)})
+    rec = optimizer_run(run_id, label, optimizer, 12, (0.96, 0.15), (0.95, 0.16))
     return rec, curve(12, 0.15, 0.16, 12, 0.16, acc_at=10)
 
 
 def rising(run_id: str = "2") -> tuple:
     """SGD with momentum: its validation loss is lowest at epoch 5 and rises 33 % after it."""
-    rec = record(run_id * 16, "optimizers", "sgd+momentum", {"training.optimizer": MOMENTUM},
-                 64, MOMENTUM, "completed", 12, 5, {"train": 0.99, "val": 0.98, "test": 0.98})
-    rec = dataclasses.replace(rec, metrics={**rec.metrics,
-                                            "train": split_metrics(0.99, 0.05, 1078),
-                                            "val": split_metrics(0.98, 0.08, 359)})
+    rec = optimizer_run(run_id, "sgd+momentum", MOMENTUM, 5, (0.99, 0.05), (0.98, 0.08))
     return rec, curve(12, 0.010, 0.06, 5, 0.08, acc_at=3)
 
 
@@ -130,11 +135,7 @@ def by_accuracies(run_id: str = "2") -> tuple:
     """SGD with momentum whose validation loss keeps falling but whose accuracies end 8 points
     apart in the final evaluation: it overfits by the accuracy sign alone, which is where a
     text reading only the loss rise would disagree."""
-    rec = record(run_id * 16, "optimizers", "sgd+momentum", {"training.optimizer": MOMENTUM},
-                 64, MOMENTUM, "completed", 12, 12, {"train": 1.0, "val": 0.92, "test": 0.92})
-    rec = dataclasses.replace(rec, metrics={**rec.metrics,
-                                            "train": split_metrics(1.0, 0.05, 1078),
-                                            "val": split_metrics(0.92, 0.08, 359)})
+    rec = optimizer_run(run_id, "sgd+momentum", MOMENTUM, 12, (1.0, 0.05), (0.92, 0.08))
     return rec, curve(12, 0.010, 0.06, 12, 0.06, acc_at=3)
 
 

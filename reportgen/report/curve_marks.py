@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from reportgen.figures.runs import VALIDATION_ONLY_FROM
 from reportgen.report.context import Context
 from reportgen.report.i18n import N_
 from reportgen.store.records import RunRecord, finite
@@ -61,6 +62,20 @@ MEAN_VALIDATION_CAPTIONS = {
 VALIDATION_ONLY = N_("With %(n)s configurations, only their validation curves are drawn: "
                      "the training curves would hide them (the tables give the training "
                      "figures).")
+
+
+def curve_caption(ctx: Context, message: str, validation_message: str, metric: str,
+                  title: str, as_error: bool, curves: int) -> str:
+    """A learning-curve figure's caption: `message`, or `validation_message` when only the
+    validation curves are drawn (VALIDATION_ONLY_FROM curves or more), then what its axis
+    and its lines show when they depart from the usual."""
+    only_validation = curves >= VALIDATION_ONLY_FROM
+    caption = ctx._(validation_message if only_validation else message, study=title)
+    if as_error and metric == "accuracy":
+        caption += " " + ctx._(ERROR_AXIS)
+    if only_validation:
+        caption += " " + ctx._(VALIDATION_ONLY, n=ctx.count(curves))
+    return caption
 
 
 def accuracy_axis_label(ctx: Context, as_error: bool) -> str:

@@ -18,11 +18,10 @@ from reportgen.figures.runs import VALIDATION_ONLY_FROM
 from reportgen.report import i18n
 from reportgen.report.context import Context
 from reportgen.report.curve_marks import (
-    ERROR_AXIS,
     MEAN_VALIDATION_CAPTIONS,
-    VALIDATION_ONLY,
     accuracy_axis_label,
     best_epoch_of,
+    curve_caption,
     curve_mark_texts,
 )
 from reportgen.report.i18n import N_
@@ -153,11 +152,8 @@ def curve_figures(ctx: Context, found: StudyFindings,
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), best=curve_mark_texts(ctx)["best"])
         error = as_error and metric == "accuracy"
-        caption = ctx._(MEAN_VALIDATION_CAPTIONS[metric] if only_val else message, study=title)
-        if error:
-            caption += " " + ctx._(ERROR_AXIS)
-        if only_val:
-            caption += " " + ctx._(VALIDATION_ONLY, n=ctx.count(len(means)))
+        caption = curve_caption(ctx, message, MEAN_VALIDATION_CAPTIONS[metric], metric, title,
+                                as_error, len(means))
 
         def draw(prefix: str, m: str = metric, t: figures.CurveTexts = texts,
                  e: bool = error) -> str:

@@ -21,10 +21,9 @@ from reportgen.report import (
 )
 from reportgen.report.context import MAX_COLUMNS, Context
 from reportgen.report.curve_marks import (
-    ERROR_AXIS,
     VALIDATION_CAPTIONS,
-    VALIDATION_ONLY,
     accuracy_axis_label,
+    curve_caption,
     curve_mark_texts,
     curve_marks,
 )
@@ -202,12 +201,9 @@ def curve_figures(ctx: Context, found: StudyFindings,
             xlabel=ctx._("Epoch"), ylabel=ylabel, train=ctx._("training"),
             val=ctx._("validation"), diverged=ctx._("diverged"),
             decimal=i18n.decimal_separator(ctx.lang), **curve_mark_texts(ctx))
-        caption = ctx._(VALIDATION_CAPTIONS[metric] if only_val else message, study=title)
+        caption = curve_caption(ctx, message, VALIDATION_CAPTIONS[metric], metric, title,
+                                as_error, len(histories))
         error = as_error and metric == "accuracy"
-        if error:
-            caption += " " + ctx._(ERROR_AXIS)
-        if only_val:
-            caption += " " + ctx._(VALIDATION_ONLY, n=ctx.count(len(histories)))
         if any(diverged):
             caption += " " + ctx._("× marks the last finite value of a run that diverged.")
 
